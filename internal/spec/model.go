@@ -1,0 +1,148 @@
+// Package spec reads events.yaml: it parses the file keeping every node's
+// position, validates it (reporting every error at once as file:line:col),
+// and returns a normalised, sorted model that internal/codegen renders.
+//
+//	s, err := spec.Load("events.yaml")
+//	if err != nil {
+//		// err is a spec.ErrorList; each entry prints as file:line:col: message
+//	}
+package spec
+
+import "fmt"
+
+// Direction says which side may send an event.
+type Direction string
+
+const (
+	// ToClient events are sent by the server and received by clients.
+	ToClient Direction = "to_client"
+	// ToServer events are sent by clients and handled by the server.
+	ToServer Direction = "to_server"
+	// Both means either side may send the event.
+	Both Direction = "both"
+)
+
+// ClientSends reports whether a client may send the event.
+func (d Direction) ClientSends() bool { return d == ToServer || d == Both }
+
+// ServerSends reports whether the server may send the event.
+func (d Direction) ServerSends() bool { return d == ToClient || d == Both }
+
+// Kind is the JSON type of a schema node.
+type Kind string
+
+// The kinds a schema node can have. KindRef points at a named shared type.
+const (
+	KindString  Kind = "string"
+	KindInteger Kind = "integer"
+	KindNumber  Kind = "number"
+	KindBoolean Kind = "boolean"
+	KindObject  Kind = "object"
+	KindArray   Kind = "array"
+	KindRef     Kind = "ref"
+)
+
+// Pos is a position in a spec file; Line and Col count from 1.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+
+// Spec is a validated events.yaml.
+type Spec struct {
+	// File is the path the spec was loaded from, as given to Load.
+	File    string
+	Version int
+	// Types are the named shared types, sorted by Name.
+	Types []*NamedType
+	// Events are sorted by Name.
+	Events []*Event
+}
+
+// NamedType is an entry of the top-level `types` map.
+type NamedType struct {
+	Name   string // as written in events.yaml, e.g. ChatLine
+	GoName string // exported Go identifier, e.g. ChatLine
+	Doc    string
+	Schema *Schema
+	Pos    Pos
+}
+
+// Event is an entry of the top-level `events` map.
+type Event struct {
+	Name      string // wire name, e.g. browser_to_message
+	GoName    string // exported Go identifier, e.g. BrowserToMessage; JS uses it too (emitBrowserToMessage)
+	Direction Direction
+	Doc       string
+	// Payload is nil when the event carries no argument.
+	Payload *Schema
+	// Ack is the typed acknowledgement reply; nil when the event has none.
+	Ack *Schema
+	Pos Pos
+}
+
+// Schema describes one JSON value: a payload, a field, an array item.
+type Schema struct {
+	Kind Kind
+	// Ref is the named type's name when Kind is KindRef; RefType is it resolved.
+	Ref     string
+	RefType *NamedType
+	// GoName is the Go type name of an object (KindObject): the named type's
+	// GoName for a type's own definition, otherwise derived from where the
+	// object sits: an event payload takes the event's GoName, an ack
+	// GoName+"Ack", a field Parent+FieldGoName, array items Parent+"Item".
+	// Empty for other kinds. The spec checks these names never collide.
+	GoName string
+	Doc    string
+	// Fields of an object, in the order events.yaml declares them.
+	Fields []*Field
+	// Items of an array.
+	Items *Schema
+	Rules Rules
+	Pos   Pos
+}
+
+// Field is a member of an object schema.
+type Field struct {
+	Name     string // JSON name, as written, e.g. messageText
+	GoName   string // exported Go identifier, e.g. MessageText
+	Required bool
+	Schema   *Schema
+	Pos      Pos
+}
+
+// Rules are the validation rules of a schema node. A nil pointer means the
+// rule is absent, so `min: 0` is kept and distinct from no minimum.
+type Rules struct {
+	MinLength *int     // strings, in Unicode code points (runes)
+	MaxLength *int     // strings
+	Min       *float64 // integers and numbers, inclusive
+	Max       *float64 // integers and numbers, inclusive
+	Pattern   string   // strings; RE2 syntax, as Go's regexp accepts it
+	Enum      []string // strings and integers; strings as written, integers in canonical decimal
+	Format    Format   // strings
+	MinItems  *int     // arrays
+	MaxItems  *int     // arrays
+}
+
+// Format is a well-known string format.
+type Format string
+
+// The supported string formats; each maps to the validator/v10 tag of the same name.
+const (
+	FormatNone  Format = ""
+	FormatEmail Format = "email"
+	FormatURL   Format = "url"
+	FormatUUID  Format = "uuid"
+)
+
+// Resolve follows a KindRef to the schema it names; other schemas are returned as they are.
+func (s *Schema) Resolve() *Schema {
+	for s != nil && s.Kind == KindRef && s.RefType != nil {
+		s = s.RefType.Schema
+	}
+	return s
+}
