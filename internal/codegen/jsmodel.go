@@ -1,0 +1,244 @@
+package codegen
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/eventwire/eventwire/internal/spec"
+)
+
+// jsFile is the data of the "client.js" and "client.d.ts" templates. From
+// the client's side, Receives are the events the server sends and Sends the
+// events clients send.
+type jsFile struct {
+	Source, Package string
+	Types           []jsType
+	Receives, Sends []jsEvent
+	Validators      []jsValidator
+}
+
+// jsType is a declared type as a JSDoc typedef (comment lines, without the
+// opening and closing lines) and as a TypeScript declaration.
+type jsType struct{ JSDoc, TSDecl string }
+
+type jsEvent struct {
+	Name, Quoted, GoName string
+	Key                  string // property key in the events interfaces
+	HasPayload           bool
+	Param                string // "payload: T", or "" without payload
+	OnDoc, EmitDoc       string // .d.ts comments of on<GoName> and emit<GoName>
+}
+
+type jsValidator struct{ Name, GoName, Var, Node string }
+
+func (m *model) jsFile() jsFile {
+	f := jsFile{Source: m.opts.Source, Package: m.opts.Package}
+	for _, d := range m.decls {
+		f.Types = append(f.Types, jsType{JSDoc: jsDoc(d), TSDecl: tsDecl(d)})
+	}
+	for _, e := range m.outbound() {
+		f.Receives = append(f.Receives, jsEventOf(e))
+	}
+	for _, e := range m.inbound() {
+		f.Sends = append(f.Sends, jsEventOf(e))
+	}
+	for _, e := range m.spec.Events {
+		if e.Payload != nil {
+			f.Validators = append(f.Validators, jsValidator{
+				Name: e.Name, GoName: e.GoName, Var: "payload" + e.GoName, Node: jsNodeText(e.Payload),
+			})
+		}
+	}
+	return f
+}
+
+func jsEventOf(e *spec.Event) jsEvent {
+	j := jsEvent{Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName, Key: tsKey(e.Name)}
+	if e.Payload != nil {
+		j.HasPayload = true
+		j.Param = "payload: " + tsType(e.Payload)
+	}
+	doc := docLines(eventDoc(e))
+	j.OnDoc = tsComment("  ", append([]string{"Calls fn for each " + e.Name + "; returns the unsubscribe function."}, doc...))
+	emit := []string{"Sends " + e.Name + "; resolves when the server acknowledges it, rejects with an EventwireError."}
+	if j.HasPayload {
+		emit = []string{
+			"Sends " + e.Name + " once the payload passes the checks the server makes; resolves when the server",
+			"acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).",
+		}
+	}
+	j.EmitDoc = tsComment("  ", append(emit, doc...))
+	return j
+}
+
+// jsDoc is the JSDoc typedef of d, as " * " lines.
+func jsDoc(d decl) string {
+	var b strings.Builder
+	for _, l := range append([]string{d.name + " is " + d.what + "."}, docLines(d.doc)...) {
+		b.WriteString(strings.TrimRight(" * "+commentSafe(l), " ") + "\n")
+	}
+	if d.schema.Kind != spec.KindObject {
+		b.WriteString(" * @typedef {" + tsType(d.schema) + "} " + d.name + "\n")
+		return b.String()
+	}
+	b.WriteString(" * @typedef {object} " + d.name + "\n")
+	for _, f := range d.schema.Fields {
+		name := f.Name
+		if !f.Required {
+			name = "[" + name + "]"
+		}
+		line := " * @property {" + tsType(f.Schema) + "} " + name
+		if doc := strings.Join(docLines(f.Schema.Doc), " "); doc != "" {
+			line += " " + commentSafe(doc)
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// tsDecl is the TypeScript declaration of d with its comment.
+func tsDecl(d decl) string {
+	doc := tsComment("", append([]string{d.name + " is " + d.what + "."}, docLines(d.doc)...))
+	if d.schema.Kind != spec.KindObject {
+		return doc + "export type " + d.name + " = " + tsType(d.schema) + ";"
+	}
+	var b strings.Builder
+	b.WriteString(doc + "export interface " + d.name + " {\n")
+	for _, f := range d.schema.Fields {
+		b.WriteString(tsComment("  ", docLines(f.Schema.Doc)))
+		opt := ""
+		if !f.Required {
+			opt = "?"
+		}
+		b.WriteString("  " + f.Name + opt + ": " + tsType(f.Schema) + ";\n")
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// tsType is the TypeScript (and JSDoc) type of a value of s; an enum is the
+// union of its values.
+func tsType(s *spec.Schema) string {
+	switch s.Kind {
+	case spec.KindString:
+		if len(s.Rules.Enum) > 0 {
+			quoted := make([]string, len(s.Rules.Enum))
+			for i, v := range s.Rules.Enum {
+				quoted[i] = jsString(v)
+			}
+			return strings.Join(quoted, " | ")
+		}
+		return "string"
+	case spec.KindInteger:
+		if len(s.Rules.Enum) > 0 {
+			return strings.Join(s.Rules.Enum, " | ") // canonical decimals
+		}
+		return "number"
+	case spec.KindNumber:
+		return "number"
+	case spec.KindBoolean:
+		return "boolean"
+	case spec.KindArray:
+		item := tsType(s.Items)
+		if strings.Contains(item, " | ") {
+			item = "(" + item + ")"
+		}
+		return item + "[]"
+	case spec.KindRef:
+		return s.RefType.GoName
+	}
+	return s.GoName
+}
+
+// tsComment is a /** */ comment of lines indented by indent; "" for none.
+func tsComment(indent string, lines []string) string {
+	switch len(lines) {
+	case 0:
+		return ""
+	case 1:
+		return indent + "/** " + commentSafe(lines[0]) + " */\n"
+	}
+	var b strings.Builder
+	b.WriteString(indent + "/**\n")
+	for _, l := range lines {
+		b.WriteString(strings.TrimRight(indent+" * "+commentSafe(l), " ") + "\n")
+	}
+	b.WriteString(indent + " */\n")
+	return b.String()
+}
+
+// commentSafe keeps doc text from closing a /* */ comment early.
+func commentSafe(s string) string { return strings.ReplaceAll(s, "*/", "*\\/") }
+
+// tsKey is an event name as an interface property key: bare when it is an
+// identifier, quoted otherwise ("chat:line").
+func tsKey(name string) string {
+	for i, c := range name {
+		if !(c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return jsString(name)
+		}
+	}
+	return name
+}
+
+// jsString quotes s as a JavaScript string literal (JSON's syntax, which
+// also escapes U+2028 and U+2029).
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
+}
+
+// jsNode is a schema node as the JS validators read it (SchemaNode in the
+// runtime); named types are inlined. Rule arguments are the strings the Go
+// validator tags carry, so details quote the same param.
+type jsNode struct {
+	Type      string    `json:"type"`
+	Fields    []jsField `json:"fields,omitempty"`
+	Items     *jsNode   `json:"items,omitempty"`
+	MinLength string    `json:"minLength,omitempty"`
+	MaxLength string    `json:"maxLength,omitempty"`
+	Min       string    `json:"min,omitempty"`
+	Max       string    `json:"max,omitempty"`
+	Enum      []string  `json:"enum,omitempty"`
+	Pattern   string    `json:"pattern,omitempty"`
+	Format    string    `json:"format,omitempty"`
+	MinItems  string    `json:"minItems,omitempty"`
+	MaxItems  string    `json:"maxItems,omitempty"`
+}
+
+type jsField struct {
+	Name     string  `json:"name"`
+	Required bool    `json:"required"`
+	Schema   *jsNode `json:"schema"`
+}
+
+func jsNodeOf(s *spec.Schema) *jsNode {
+	s = s.Resolve()
+	r := s.Rules
+	n := &jsNode{
+		Type:      string(s.Kind),
+		MinLength: intParam(r.MinLength), MaxLength: intParam(r.MaxLength),
+		Min: floatParam(r.Min), Max: floatParam(r.Max),
+		Enum: r.Enum, Pattern: r.Pattern, Format: string(r.Format),
+		MinItems: intParam(r.MinItems), MaxItems: intParam(r.MaxItems),
+	}
+	for _, f := range s.Fields {
+		n.Fields = append(n.Fields, jsField{Name: f.Name, Required: f.Required, Schema: jsNodeOf(f.Schema)})
+	}
+	if s.Items != nil {
+		n.Items = jsNodeOf(s.Items)
+	}
+	return n
+}
+
+// jsNodeText is the node as an indented object literal (JSON is one).
+func jsNodeText(s *spec.Schema) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(jsNodeOf(s)) // strings and slices only: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
+}

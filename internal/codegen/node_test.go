@@ -1,0 +1,170 @@
+package codegen
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// detail mirrors middleware.Detail, whose JSON the client must reproduce.
+type detail struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Param   string `json:"param,omitempty"`
+	Message string `json:"message"`
+}
+
+// validationCase is one entry of testdata/richevents/validation.json. The
+// same file drives the compile test, which sends each payload to the Go
+// runtime: details are what both sides must report.
+type validationCase struct {
+	Name    string          `json:"name"`
+	Event   string          `json:"event"`
+	Payload json.RawMessage `json:"payload"`
+	Details []detail        `json:"details"`
+}
+
+const validationFile = "testdata/richevents/validation.json"
+
+func TestNodeValidators(t *testing.T) {
+	node := nodeTool(t)
+	dir := writeClientModule(t, "richevents")
+	cases := readValidationCases(t)
+	s := loadCase(t, filepath.Join("testdata", "richevents"))
+	fns := map[string]string{}
+	for _, e := range s.Events {
+		fns[e.Name] = "validate" + e.GoName
+	}
+	type jsCase struct {
+		Fn      string          `json:"fn"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	var in []jsCase
+	for _, c := range cases {
+		in = append(in, jsCase{Fn: fns[c.Event], Payload: c.Payload})
+	}
+	var got [][]detail
+	runNodeJSON(t, node, dir, in, &got)
+	if *update {
+		for i := range cases {
+			cases[i].Details = got[i]
+		}
+		writeJSON(t, validationFile, cases)
+		return
+	}
+	for i, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			if !slices.Equal(got[i], c.Details) && !(len(got[i]) == 0 && len(c.Details) == 0) {
+				t.Errorf("payload %s\n got: %s\nwant: %s", c.Payload, mustJSON(t, got[i]), mustJSON(t, c.Details))
+			}
+		})
+	}
+}
+
+// TestNodeClient runs testdata/js/client.test.mjs: the connection, frames,
+// acks and listeners of the generated client against a fake WebSocket.
+func TestNodeClient(t *testing.T) {
+	node := nodeTool(t)
+	dir := writeClientModule(t, "richevents")
+	script, err := filepath.Abs(filepath.Join("testdata", "js", "client.test.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "--test", "--test-reporter=spec", script)
+	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, "richevents.js"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test %s: %v\n%s", script, err, out)
+	}
+	t.Logf("%s", out)
+}
+
+// nodeTool returns node's path, or skips the test when it is not installed.
+func nodeTool(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH; the generated JavaScript cannot be run (install Node.js 20 or later)")
+	}
+	return node
+}
+
+// writeClientModule renders the case and writes its JS client into a
+// temporary directory marked as ES modules, returning the directory.
+func writeClientModule(t *testing.T, caseName string) string {
+	t.Helper()
+	files, err := renderCase(t, filepath.Join("testdata", caseName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "package.json"), []byte(`{"type": "module"}`+"\n"))
+	writeFile(t, filepath.Join(dir, JSFile(caseName)), files[JSFile(caseName)])
+	return dir
+}
+
+// runNodeJSON runs testdata/js/validate.mjs on in and decodes its output into out.
+func runNodeJSON(t *testing.T, node, dir string, in, out any) {
+	t.Helper()
+	input := filepath.Join(dir, "cases.json")
+	writeJSON(t, input, in)
+	script, err := filepath.Abs(filepath.Join("testdata", "js", "validate.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(node, script, filepath.Join(dir, "richevents.js"), input)
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", script, err, stderr.Bytes())
+	}
+	if err := json.Unmarshal(stdout, out); err != nil {
+		t.Fatalf("node output: %v\n%s", err, stdout)
+	}
+}
+
+func readValidationCases(t *testing.T) []validationCase {
+	t.Helper()
+	data, err := os.ReadFile(validationFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []validationCase
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatalf("%s: %v", validationFile, err)
+	}
+	return cases
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, b.Bytes())
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

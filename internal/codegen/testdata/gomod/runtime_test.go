@@ -1,0 +1,199 @@
+// This file is copied into a temporary module by internal/codegen's
+// TestGeneratedGoCompiles, next to the generated package richevents: it uses
+// the typed API from outside and checks that the Go runtime reports for each
+// payload of validation.json the details the JS client reports.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"example.com/gentest/richevents"
+	"github.com/eventwire/eventwire/middleware"
+)
+
+// handler accepts every valid payload; ping and chat answer through the typed emitters.
+type handler struct{}
+
+var _ richevents.Handler = handler{}
+
+func (handler) Chat(ctx context.Context, c *richevents.Conn, m richevents.Chat) error {
+	return c.EmitChat(m)
+}
+
+func (handler) Contact(context.Context, *richevents.Conn, richevents.Contact) error { return nil }
+
+func (handler) Invite(context.Context, *richevents.Conn, []richevents.InviteItem) error { return nil }
+
+func (handler) Ping(ctx context.Context, c *richevents.Conn) error { return c.EmitTick() }
+
+func (handler) PostCreate(context.Context, *richevents.Conn, richevents.PostCreate) error { return nil }
+
+func (handler) Rate(ctx context.Context, c *richevents.Conn, v richevents.Score) error {
+	return c.Broadcast().EmitRate(v)
+}
+
+func (handler) Rename(ctx context.Context, c *richevents.Conn, v richevents.Username) error {
+	if v == "admin" {
+		return middleware.NewError("taken", "the name is taken")
+	}
+	return nil
+}
+
+func (handler) Scores(context.Context, *richevents.Conn, []int64) error { return nil }
+
+type validationCase struct {
+	Name    string              `json:"name"`
+	Event   string              `json:"event"`
+	Payload json.RawMessage     `json:"payload"`
+	Details []middleware.Detail `json:"details"`
+}
+
+type ackReply struct {
+	Data  json.RawMessage   `json:"data"`
+	Error *middleware.Error `json:"error"`
+}
+
+func TestRuntimeReportsTheClientsDetails(t *testing.T) {
+	data, err := os.ReadFile("testdata/validation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []validationCase
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	cl := connect(t)
+	for i, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			reply := cl.emitWithAck(t, i, c.Event, c.Payload)
+			var got []middleware.Detail
+			if reply.Error != nil {
+				if reply.Error.Code != "invalid_payload" {
+					t.Fatalf("error %+v, want invalid_payload or success", reply.Error)
+				}
+				got = reply.Error.Details
+			}
+			if len(got) != 0 || len(c.Details) != 0 {
+				if !reflect.DeepEqual(got, c.Details) {
+					t.Errorf("payload %s\n got: %+v\nwant: %+v", c.Payload, got, c.Details)
+				}
+			}
+		})
+	}
+}
+
+func TestTypedEmittersAndErrors(t *testing.T) {
+	cl := connect(t)
+	if reply := cl.emitWithAck(t, 1, "rename", json.RawMessage(`"admin"`)); reply.Error == nil || reply.Error.Code != "taken" {
+		t.Errorf("rename admin: reply %+v, want error code taken", reply)
+	}
+	if reply := cl.emitWithAck(t, 2, "ping", nil); reply.Error != nil {
+		t.Fatalf("ping: %+v", reply.Error)
+	}
+	if frame := cl.readUntil(t, `42["tick"`); frame != `42["tick"]` {
+		t.Errorf("after ping got %s, want 42[\"tick\"]", frame)
+	}
+	if reply := cl.emitWithAck(t, 3, "chat", json.RawMessage(`{"from":"alice","text":"hi"}`)); reply.Error != nil {
+		t.Fatalf("chat: %+v", reply.Error)
+	}
+	if frame := cl.readUntil(t, `42["chat"`); frame != `42["chat",{"from":"alice","text":"hi"}]` {
+		t.Errorf("chat echo: %s", frame)
+	}
+}
+
+// client is a raw Socket.IO client; frames read while waiting for another
+// are kept for later readUntil calls (an emit can arrive before its ack).
+type client struct {
+	ws   *websocket.Conn
+	seen []string
+}
+
+// connect serves a new richevents server and completes the Engine.IO and
+// Socket.IO handshakes of one client.
+func connect(t *testing.T) *client {
+	t.Helper()
+	srv, err := richevents.NewServer(handler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		_ = srv.Close()
+		ts.Close()
+	})
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	c := &client{ws: ws}
+	c.readUntil(t, "0{")
+	c.write(t, "40")
+	c.readUntil(t, "40{")
+	return c
+}
+
+func (c *client) emitWithAck(t *testing.T, id int, event string, payload json.RawMessage) ackReply {
+	t.Helper()
+	args := []any{event}
+	if payload != nil {
+		args = append(args, payload)
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.write(t, "42"+strconv.Itoa(id)+string(b))
+	prefix := "43" + strconv.Itoa(id) + "["
+	frame := c.readUntil(t, prefix)
+	var replies []ackReply
+	if err := json.Unmarshal([]byte(frame[len(prefix)-1:]), &replies); err != nil || len(replies) != 1 {
+		t.Fatalf("ack %s: %v", frame, err)
+	}
+	return replies[0]
+}
+
+// readUntil returns the first frame starting with prefix, answering pings.
+func (c *client) readUntil(t *testing.T, prefix string) string {
+	t.Helper()
+	for i, frame := range c.seen {
+		if strings.HasPrefix(frame, prefix) {
+			c.seen = append(c.seen[:i], c.seen[i+1:]...)
+			return frame
+		}
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("waiting for %q (other frames: %q): %v", prefix, c.seen, err)
+		}
+		frame := string(msg)
+		switch {
+		case frame == "2":
+			c.write(t, "3")
+		case strings.HasPrefix(frame, prefix):
+			return frame
+		default:
+			c.seen = append(c.seen, frame)
+		}
+	}
+}
+
+func (c *client) write(t *testing.T, frame string) {
+	t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		t.Fatal(err)
+	}
+}
