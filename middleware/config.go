@@ -1,0 +1,181 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+)
+
+// Config configures a Server. Start from DefaultConfig (or LoadConfig): a
+// zero field is a configuration error, not "use the default".
+type Config struct {
+	// Path is the URL path prefix the server answers, starting and ending
+	// with "/". Default "/socket.io/", socket.io clients' default.
+	Path string `mapstructure:"path"`
+	// PingInterval is how often the server sends an Engine.IO ping. Default 25s.
+	PingInterval time.Duration `mapstructure:"ping_interval"`
+	// PingTimeout is how long the server waits for the pong before it
+	// closes the connection ("ping timeout"). Default 20s.
+	PingTimeout time.Duration `mapstructure:"ping_timeout"`
+	// ConnectTimeout is how long a new connection may take to send its
+	// Socket.IO CONNECT before it is closed. Default 45s.
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
+	// MaxPayload is the largest inbound frame in bytes; a bigger one closes
+	// the connection with 1009. Sent to clients in the open packet.
+	// Default 1_000_000.
+	MaxPayload int64 `mapstructure:"max_payload"`
+	// WriteTimeout bounds one frame write; a peer that does not read is
+	// disconnected after it. Default 10s.
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// OutboundBuffer is the number of frames queued per connection. When it
+	// is full further frames to that connection are dropped, counted and
+	// logged at warn level. Default 256.
+	OutboundBuffer int `mapstructure:"outbound_buffer"`
+	// AllowedOrigins lists the browser origins ("scheme://host[:port]")
+	// allowed to connect besides the same origin (Origin host == request
+	// Host). Requests without an Origin header (non-browser clients) are
+	// always allowed. Default empty: same origin only.
+	//
+	// "*" INSECURELY allows every origin: any web page a user visits can then
+	// open a connection with the user's cookies (cross-site WebSocket
+	// hijacking). Use it only for servers that do not authenticate by cookie.
+	AllowedOrigins []string `mapstructure:"allowed_origins"`
+}
+
+// DefaultConfig returns the defaults documented on each Config field.
+func DefaultConfig() Config {
+	return Config{
+		Path:           "/socket.io/",
+		PingInterval:   25 * time.Second,
+		PingTimeout:    20 * time.Second,
+		ConnectTimeout: 45 * time.Second,
+		MaxPayload:     1_000_000,
+		WriteTimeout:   10 * time.Second,
+		OutboundBuffer: 256,
+		AllowedOrigins: []string{},
+	}
+}
+
+// configKeys lists every key with its default, so viper knows each key (and
+// its environment variable) even when no file mentions it.
+func configKeys() map[string]any {
+	d := DefaultConfig()
+	return map[string]any{
+		"path":            d.Path,
+		"ping_interval":   d.PingInterval,
+		"ping_timeout":    d.PingTimeout,
+		"connect_timeout": d.ConnectTimeout,
+		"max_payload":     d.MaxPayload,
+		"write_timeout":   d.WriteTimeout,
+		"outbound_buffer": d.OutboundBuffer,
+		"allowed_origins": d.AllowedOrigins,
+	}
+}
+
+// NewViper returns a viper with every key's default set, environment
+// variables EVENTWIRE_<KEY> (AutomaticEnv, "." and "-" read as "_"), and
+// configFile read when non-empty (yaml, json or toml by extension). With
+// configFile "" the file named by EVENTWIRE_CONFIG is read, if set.
+func NewViper(configFile string) (*viper.Viper, error) {
+	v := viper.New()
+	for key, def := range configKeys() {
+		v.SetDefault(key, def)
+	}
+	v.SetEnvPrefix("EVENTWIRE")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_", "-", "_"))
+	v.AutomaticEnv()
+	if configFile == "" {
+		configFile = os.Getenv("EVENTWIRE_CONFIG")
+	}
+	if configFile == "" {
+		return v, nil
+	}
+	v.SetConfigFile(configFile)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("eventwire: config: read %s: %w", configFile, err)
+	}
+	return v, nil
+}
+
+// LoadConfig decodes v into a Config and validates it. Durations are Go
+// duration strings ("25s"); AllowedOrigins may be a list or one
+// comma-separated string (EVENTWIRE_ALLOWED_ORIGINS="https://a,https://b").
+func LoadConfig(v *viper.Viper) (Config, error) {
+	if v == nil {
+		return Config{}, errors.New("eventwire: config: nil viper")
+	}
+	var cfg Config
+	hook := mapstructure.ComposeDecodeHookFunc(
+		rejectBareDuration,
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)
+	if err := v.Unmarshal(&cfg, viper.DecodeHook(hook)); err != nil {
+		return Config{}, fmt.Errorf("eventwire: config: %w", err)
+	}
+	// "https://a, https://b," from an environment variable means two origins.
+	origins := cfg.AllowedOrigins[:0]
+	for _, o := range cfg.AllowedOrigins {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	cfg.AllowedOrigins = origins
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// rejectBareDuration refuses a plain number for a duration: mapstructure
+// would read `ping_interval: 25` as 25 nanoseconds.
+func rejectBareDuration(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeFor[time.Duration]() || from == to {
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return nil, fmt.Errorf("duration %v has no unit; write e.g. \"25s\"", data)
+	}
+	return data, nil
+}
+
+// validate reports every problem at once, each prefixed "eventwire: config: ".
+func (c Config) validate() error {
+	var errs []error
+	add := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("eventwire: config: "+format, args...))
+	}
+	if !strings.HasPrefix(c.Path, "/") || !strings.HasSuffix(c.Path, "/") {
+		add("path %q must start and end with \"/\"", c.Path)
+	}
+	for _, d := range []struct {
+		key string
+		val time.Duration
+	}{
+		{"ping_interval", c.PingInterval}, {"ping_timeout", c.PingTimeout},
+		{"connect_timeout", c.ConnectTimeout}, {"write_timeout", c.WriteTimeout},
+	} {
+		if d.val <= 0 {
+			add("%s must be a positive duration, got %v", d.key, d.val)
+		}
+	}
+	if c.MaxPayload <= 0 {
+		add("max_payload must be positive, got %d", c.MaxPayload)
+	}
+	if c.OutboundBuffer <= 0 {
+		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if _, err := parseOrigins(c.AllowedOrigins); err != nil {
+		add("%v", err)
+	}
+	return errors.Join(errs...)
+}

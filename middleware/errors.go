@@ -1,0 +1,127 @@
+package middleware
+
+import (
+	"errors"
+	"strconv"
+)
+
+// ErrorEvent is the event the server emits to report a failed inbound event
+// that had no ack id. Its one argument is the Error object plus "event", the
+// inbound event's name.
+const ErrorEvent = "eventwire:error"
+
+// Sentinel errors; returned errors wrap them with context (errors.Is).
+var (
+	// ErrClosed: the connection (or the server) is closed or closing.
+	ErrClosed = errors.New("eventwire: connection closed")
+	// ErrUnknownEvent: the schema declares no event of that name.
+	ErrUnknownEvent = errors.New("eventwire: unknown event")
+	// ErrNotAllowed: the event exists but may not be sent in that direction.
+	ErrNotAllowed = errors.New("eventwire: event not allowed in this direction")
+)
+
+// Error codes of the wire error model.
+const (
+	codeUnknownEvent   = "unknown_event"
+	codeNotAllowed     = "not_allowed"
+	codeInvalidPayload = "invalid_payload"
+	codeInternal       = "internal"
+)
+
+// maxDetails bounds the details of one reply: a payload with thousands of
+// unknown keys must not buy a reply many times its own size.
+const maxDetails = 100
+
+// Error is a machine-readable error. A handler returns one (found with
+// errors.As, so it may be wrapped) to send its code and message to the
+// client; any other error is logged and the client gets code "internal".
+type Error struct {
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+	Details []Detail `json:"details,omitempty"`
+}
+
+// Detail is one problem of an invalid payload. Field is a JSON path relative
+// to the payload ("messageText", "author.name", "tags[2]"; "" is the payload
+// itself); Rule uses the events.yaml vocabulary (required, type, unknown,
+// minLength, maxLength, min, max, minItems, maxItems, pattern, enum, format).
+type Detail struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Param   string `json:"param,omitempty"`
+	Message string `json:"message"`
+}
+
+// NewError returns an Error with the given code and message and no details.
+func NewError(code, message string) *Error {
+	return &Error{Code: code, Message: message}
+}
+
+func (e *Error) Error() string {
+	if e == nil { // a handler returning a typed nil *Error must not panic the logger
+		return "eventwire: <nil Error>"
+	}
+	s := "eventwire: " + e.Code + ": " + e.Message
+	switch len(e.Details) {
+	case 0:
+		return s
+	case 1:
+		return s + " (" + e.Details[0].Message + ")"
+	}
+	return s + " (" + e.Details[0].Message + " and " + strconv.Itoa(len(e.Details)-1) + " more)"
+}
+
+func errUnknownEvent() *Error { return NewError(codeUnknownEvent, "unknown event") }
+
+func errNotAllowed() *Error {
+	return NewError(codeNotAllowed, "clients may not send this event")
+}
+
+// errInternal is what the client learns about a failed or panicking handler;
+// the cause goes to the log only.
+func errInternal() *Error { return NewError(codeInternal, "internal error") }
+
+func errInvalidPayload(details []Detail) *Error {
+	return &Error{Code: codeInvalidPayload, Message: "invalid payload", Details: details}
+}
+
+// newDetail builds a Detail with the message text the generated JavaScript
+// client uses too, so both sides report a problem identically.
+func newDetail(field, rule, param string) Detail {
+	return Detail{Field: field, Rule: rule, Param: param, Message: detailMessage(field, rule, param)}
+}
+
+func detailMessage(field, rule, param string) string {
+	f := field
+	if f == "" {
+		f = "payload"
+	}
+	switch rule {
+	case "required":
+		return f + " is required"
+	case "type":
+		return f + " must be of type " + param
+	case "unknown":
+		return f + " is not a known field"
+	case "minLength":
+		return f + " must be at least " + param + " characters"
+	case "maxLength":
+		return f + " must be at most " + param + " characters"
+	case "min":
+		return f + " must be at least " + param
+	case "max":
+		return f + " must be at most " + param
+	case "minItems":
+		return f + " must have at least " + param + " items"
+	case "maxItems":
+		return f + " must have at most " + param + " items"
+	case "pattern":
+		return f + " must match " + param
+	case "enum":
+		return f + " must be one of " + param
+	case "format":
+		return f + " must be a valid " + param
+	}
+	// A validator tag outside the events.yaml vocabulary (hand-written code).
+	return f + " is invalid (" + rule + ")"
+}

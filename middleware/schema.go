@@ -1,0 +1,189 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Kind is the JSON type of a Shape.
+type Kind uint8
+
+// The JSON types a payload node can have.
+const (
+	KindString Kind = iota + 1
+	KindInteger
+	KindNumber
+	KindBoolean
+	KindObject
+	KindArray
+)
+
+// kindName is the JSON type name used in "type" details and in messages.
+func kindName(k Kind) string {
+	switch k {
+	case KindString:
+		return "string"
+	case KindInteger:
+		return "integer"
+	case KindNumber:
+		return "number"
+	case KindBoolean:
+		return "boolean"
+	case KindObject:
+		return "object"
+	case KindArray:
+		return "array"
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Shape lets the runtime check presence, JSON types and unknown keys before
+// decoding into the typed value, so Go's lenient decoding (case-insensitive
+// keys, ignored extras, null as zero) never decides what a payload means.
+type Shape struct {
+	Kind   Kind
+	Fields []FieldShape // KindObject, in declaration order
+	Items  *Shape       // KindArray
+}
+
+// FieldShape is one member of an object Shape. An optional field may be
+// absent or null; a required one must be present and not null.
+type FieldShape struct {
+	Name     string
+	Required bool
+	Shape    *Shape
+}
+
+// Event describes one event of the generated schema.
+type Event struct {
+	Name        string
+	ClientSends bool   // clients may send it (to_server, both)
+	ServerSends bool   // server may send it (to_client, both)
+	Payload     *Shape // nil: the event carries no argument
+	// Tag is the validator/v10 tag applied with Validate.Var to a non-struct
+	// payload (scalar or array), e.g. "min=1,max=500"; empty for struct
+	// payloads (their struct tags do it) and for no rules.
+	Tag string
+}
+
+// Schema is what generated code hands to New.
+type Schema struct {
+	Source   string // the events.yaml path the code was generated from (for messages)
+	Events   []Event
+	Patterns map[string]string // custom validator tag name -> RE2 pattern, e.g. "ew_pattern_1": "^[a-z]+$"
+}
+
+// reservedEvent reports names socket.io clients treat specially (they refuse
+// to emit them or fire them for their own lifecycle) and the runtime's own
+// "eventwire:" events such as ErrorEvent.
+func reservedEvent(name string) bool {
+	switch name {
+	case "connect", "connect_error", "disconnect", "disconnecting",
+		"newListener", "removeListener":
+		return true
+	}
+	return strings.HasPrefix(name, "eventwire:")
+}
+
+// eventEntry is an Event plus its registered handler.
+type eventEntry struct {
+	Event
+	mu      sync.RWMutex
+	handler handlerFunc // nil until Handle/HandleEmpty registers one
+}
+
+func (e *eventEntry) getHandler() handlerFunc {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.handler
+}
+
+// compileSchema checks the schema and indexes its events by name.
+func compileSchema(schema Schema) (map[string]*eventEntry, error) {
+	src := schema.Source
+	if src == "" {
+		src = "schema"
+	}
+	events := make(map[string]*eventEntry, len(schema.Events))
+	var errs []error
+	for i, ev := range schema.Events {
+		if err := checkEvent(ev, events); err != nil {
+			errs = append(errs, fmt.Errorf("eventwire: %s: event %d (%q): %w", src, i, ev.Name, err))
+			continue
+		}
+		events[ev.Name] = &eventEntry{Event: ev}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return events, nil
+}
+
+func checkEvent(ev Event, seen map[string]*eventEntry) error {
+	switch {
+	case ev.Name == "":
+		return errors.New("empty name")
+	case reservedEvent(ev.Name):
+		return errors.New("the name is reserved")
+	case seen[ev.Name] != nil:
+		return errors.New("declared twice")
+	case !ev.ClientSends && !ev.ServerSends:
+		return errors.New("neither clients nor the server may send it")
+	case ev.Payload == nil && ev.Tag != "":
+		return errors.New("a validator tag without a payload")
+	}
+	if ev.Payload == nil {
+		return nil
+	}
+	return checkShape(ev.Payload, "payload", make(map[*Shape]bool))
+}
+
+// checkShape verifies a Shape tree. A node may be shared (a named type used
+// twice) but not contain itself: the payload check walks by the Shape, and an
+// acyclic Shape is what bounds that walk's depth whatever the input.
+func checkShape(sh *Shape, path string, state map[*Shape]bool) error {
+	if sh == nil {
+		return fmt.Errorf("%s: nil shape", path)
+	}
+	done, seen := state[sh]
+	if seen && !done {
+		return fmt.Errorf("%s: the shape contains itself", path)
+	}
+	if done {
+		return nil
+	}
+	state[sh] = false // on the current path
+	if err := checkShapeNode(sh, path, state); err != nil {
+		return err
+	}
+	state[sh] = true
+	return nil
+}
+
+func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
+	if sh.Kind < KindString || sh.Kind > KindArray {
+		return fmt.Errorf("%s: unknown kind %d", path, sh.Kind)
+	}
+	if sh.Kind != KindObject && len(sh.Fields) > 0 {
+		return fmt.Errorf("%s: fields on a %s", path, kindName(sh.Kind))
+	}
+	if (sh.Kind == KindArray) != (sh.Items != nil) {
+		return fmt.Errorf("%s: items must be set exactly for arrays", path)
+	}
+	if sh.Kind == KindArray {
+		return checkShape(sh.Items, path+"[]", state)
+	}
+	names := make(map[string]bool, len(sh.Fields))
+	for _, f := range sh.Fields {
+		if f.Name == "" || names[f.Name] {
+			return fmt.Errorf("%s: empty or duplicate field name %q", path, f.Name)
+		}
+		names[f.Name] = true
+		if err := checkShape(f.Shape, path+"."+f.Name, state); err != nil {
+			return err
+		}
+	}
+	return nil
+}

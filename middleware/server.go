@@ -1,0 +1,277 @@
+package middleware
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/olahol/melody"
+)
+
+// Server serves one Schema's events on Config.Path. Create it with New,
+// register handlers with Handle/HandleEmpty, mount it with ServeHTTP or
+// Middleware, and Close it on shutdown.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	m       *melody.Melody
+	events  map[string]*eventEntry // read-only after New
+	valid   *payloadValidator
+	origins originPolicy
+
+	hooksMu      sync.RWMutex
+	onConnect    func(ctx context.Context, c *Conn) error
+	onDisconnect func(c *Conn, reason string)
+
+	mu        sync.RWMutex
+	closing   bool
+	upgrading map[*http.Request]*Conn   // handed to melody, not yet registered
+	conns     map[*melody.Session]*Conn // every open session
+	sockets   map[*Conn]struct{}        // connected sockets (CONNECT answered)
+	pending   sync.WaitGroup            // entries of upgrading
+	live      sync.WaitGroup            // entries of conns
+	closeOnce sync.Once
+
+	dropped atomic.Uint64 // frames melody dropped on full buffers
+}
+
+type options struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// Option configures New.
+type Option func(*options)
+
+// WithConfig sets the configuration; without it New uses DefaultConfig.
+func WithConfig(cfg Config) Option {
+	return func(o *options) { o.cfg = cfg }
+}
+
+// WithLogger sets the logger; without it New uses slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
+// New checks the configuration and the schema (bad shapes, bad patterns,
+// duplicate names) and returns a Server. Errors are prefixed "eventwire: ".
+func New(schema Schema, opts ...Option) (*Server, error) {
+	o := options{cfg: DefaultConfig(), log: slog.Default()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	cfg := o.cfg
+	cfg.AllowedOrigins = append([]string(nil), cfg.AllowedOrigins...)
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	origins, _ := parseOrigins(cfg.AllowedOrigins) // validate checked it
+	events, err := compileSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	valid, err := newPayloadValidator(schema.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, log: o.log, events: events, valid: valid, origins: origins,
+		upgrading: make(map[*http.Request]*Conn),
+		conns:     make(map[*melody.Session]*Conn),
+		sockets:   make(map[*Conn]struct{}),
+	}
+	s.m = s.newMelody() // last: it starts melody's hub goroutine
+	return s, nil
+}
+
+// wsKeepaliveOff stands in for "never": melody's WebSocket ping/pong cannot
+// be switched off, and its read deadline only moves on WebSocket pongs.
+// Liveness is Engine.IO's ping/pong instead, which JS clients can see.
+const wsKeepaliveOff = 100 * 365 * 24 * time.Hour
+
+func (s *Server) newMelody() *melody.Melody {
+	m := melody.New()
+	m.Config.MaxMessageSize = s.cfg.MaxPayload
+	m.Config.MessageBufferSize = s.cfg.OutboundBuffer
+	m.Config.WriteWait = s.cfg.WriteTimeout
+	m.Config.PongWait = wsKeepaliveOff
+	m.Config.PingPeriod = wsKeepaliveOff
+	// ServeHTTP checked the origin already; melody's default accepts all.
+	m.Upgrader.CheckOrigin = s.origins.allow
+	m.Upgrader.HandshakeTimeout = s.cfg.WriteTimeout
+	m.Upgrader.WriteBufferPool = new(sync.Pool) // idle connections hold no write buffer
+	m.HandleConnect(s.onSessionOpen)
+	m.HandleDisconnect(s.onSessionEnd)
+	m.HandleMessage(s.onMessage)
+	m.HandleMessageBinary(s.onBinary)
+	m.HandleError(s.onSessionError)
+	return m
+}
+
+// ServeHTTP answers the Engine.IO WebSocket handshake on Config.Path; other
+// paths get 404. Refused handshakes get Engine.IO's JSON errors.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, s.cfg.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	if he := s.checkHandshake(r); he.status != 0 {
+		he.write(w)
+		return
+	}
+	c, ok := s.beginUpgrade(r)
+	if !ok {
+		shuttingDown().write(w)
+		return
+	}
+	err := s.m.HandleRequest(&hijackRecorder{ResponseWriter: w, c: c}, r)
+	s.endUpgrade(r)
+	if err != nil {
+		s.log.Debug("eventwire: upgrade failed", "remote", r.RemoteAddr, "err", err)
+	}
+}
+
+// Middleware routes requests under Config.Path to s and all others to next.
+func (s *Server) Middleware(next http.Handler) http.Handler {
+	if next == nil {
+		next = http.NotFoundHandler()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, s.cfg.Path) {
+			s.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// OnConnect sets the function run after a socket's CONNECT is answered. It
+// runs on the connection's read loop; an error (or panic) is logged and the
+// socket is disconnected (41) with reason "server namespace disconnect".
+func (s *Server) OnConnect(fn func(ctx context.Context, c *Conn) error) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.onConnect = fn
+}
+
+// OnDisconnect sets the function run once for every socket whose CONNECT
+// was answered, when its connection ends, with a socket.io-style reason:
+// "client namespace disconnect", "server namespace disconnect", "transport
+// close", "transport error", "ping timeout", "parse error" or "server
+// shutting down". It must not call Server.Close.
+func (s *Server) OnDisconnect(fn func(c *Conn, reason string)) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.onDisconnect = fn
+}
+
+// Broadcast returns the operator that emits to every connected socket.
+func (s *Server) Broadcast() Operator { return Operator{s: s} }
+
+// Len returns the number of connected sockets.
+func (s *Server) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sockets)
+}
+
+// Close refuses new connections, closes every connection with WebSocket
+// code 1001 ("server shutting down"), waits for their OnDisconnect, and
+// stops melody. It is idempotent and always returns nil. A handler that
+// ignores its context's cancellation delays it.
+func (s *Server) Close() error {
+	s.closeOnce.Do(s.shutdown)
+	return nil
+}
+
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	// Every upgrade in flight registers (or fails) before melody stops:
+	// melody would block forever registering into a stopped hub.
+	s.pending.Wait()
+	s.mu.RLock()
+	all := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		all = append(all, c)
+	}
+	s.mu.RUnlock()
+	for _, c := range all {
+		c.closeWith(closeGoingAway, reasonShutdown, reasonShutdown, nil)
+	}
+	// Likewise melody unregisters each session through its hub; only once
+	// every session has ended may the hub stop.
+	s.live.Wait()
+	if err := s.m.Close(); err != nil {
+		s.log.Debug("eventwire: melody close", "err", err)
+	}
+}
+
+func (s *Server) beginUpgrade(r *http.Request) (*Conn, bool) {
+	c := newConn(s, r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, false
+	}
+	s.pending.Add(1)
+	s.upgrading[r] = c
+	return c, true
+}
+
+// endUpgrade settles an upgrade melody refused before registering it.
+func (s *Server) endUpgrade(r *http.Request) {
+	s.mu.Lock()
+	_, waiting := s.upgrading[r]
+	delete(s.upgrading, r)
+	s.mu.Unlock()
+	if waiting {
+		s.pending.Done()
+	}
+}
+
+func (s *Server) lookup(sess *melody.Session) *Conn {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.conns[sess]
+}
+
+func (s *Server) removeSocket(c *Conn) {
+	s.mu.Lock()
+	delete(s.sockets, c)
+	s.mu.Unlock()
+}
+
+// recipients snapshots the connected sockets but except, so frames are
+// written outside the lock.
+func (s *Server) recipients(except *Conn) ([]*Conn, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closing {
+		return nil, ErrClosed
+	}
+	out := make([]*Conn, 0, len(s.sockets))
+	for c := range s.sockets {
+		if c != except {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) hooks() (func(context.Context, *Conn) error, func(*Conn, string)) {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return s.onConnect, s.onDisconnect
+}
