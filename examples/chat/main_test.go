@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/middleware"
+)
+
+// client is a raw Socket.IO client on gorilla/websocket: the test sees every frame.
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dial(t *testing.T, srv *httptest.Server) *client {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	c := &client{t: t, ws: ws}
+	if open := c.read(); !strings.HasPrefix(open, `0{"sid":`) {
+		t.Fatalf("first frame = %q, want the open packet", open)
+	}
+	c.write("40")
+	if ack := c.read(); !strings.HasPrefix(ack, `40{"sid":`) {
+		t.Fatalf("connect reply = %q", ack)
+	}
+	return c
+}
+
+func (c *client) write(frame string) {
+	c.t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		c.t.Fatalf("write %q: %v", frame, err)
+	}
+}
+
+// read returns the next frame that is not an Engine.IO ping.
+func (c *client) read() string {
+	c.t.Helper()
+	for {
+		c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		if string(msg) != "2" {
+			return string(msg)
+		}
+		c.write("3")
+	}
+}
+
+func newTestServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	cfg := middleware.DefaultConfig()
+	handler, srv, err := newApp(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(handler)
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	return ts
+}
+
+func TestChat(t *testing.T) {
+	ts := newTestServer(t)
+	a, b := dial(t, ts), dial(t, ts)
+	wantWelcome := `42["link","Welcome to the eventwire chat!"]`
+	for name, c := range map[string]*client{"a": a, "b": b} {
+		if got := c.read(); got != wantWelcome {
+			t.Fatalf("%s: welcome = %q, want %q", name, got, wantWelcome)
+		}
+	}
+
+	a.write(`421["browser_to_message",{"messageText":"<b>hi</b> 👋"}]`)
+	if got, want := b.read(), `42["server_back_message",{"messageText":"<b>hi</b> 👋"}]`; got != want {
+		t.Errorf("b got %q, want %q", got, want)
+	}
+	// The ack is a's next frame: a never receives its own line.
+	if got, want := a.read(), `431[{"data":null}]`; got != want {
+		t.Errorf("a got %q, want %q", got, want)
+	}
+
+	a.write(`422["browser_to_message",{"messageText":""}]`)
+	var reply []struct {
+		Error middleware.Error `json:"error"`
+	}
+	got := a.read()
+	if !strings.HasPrefix(got, "432") || json.Unmarshal([]byte(got[3:]), &reply) != nil || len(reply) != 1 {
+		t.Fatalf("invalid payload reply = %q", got)
+	}
+	if reply[0].Error.Code != "invalid_payload" || len(reply[0].Error.Details) != 1 || reply[0].Error.Details[0].Rule != "minLength" {
+		t.Errorf("invalid payload error = %+v", reply[0].Error)
+	}
+}
+
+func TestPageServed(t *testing.T) {
+	ts := newTestServer(t)
+	for _, tc := range []struct{ path, contains, contentType string }{
+		{"/", `id="myInput"`, "text/html"},
+		{"/chatevents.js", "export function connect", "text/javascript"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res, err := http.Get(ts.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(body), tc.contains) {
+				t.Fatalf("GET %s: %d, body lacks %q", tc.path, res.StatusCode, tc.contains)
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, tc.contentType) {
+				t.Errorf("Content-Type = %q, want %s", ct, tc.contentType)
+			}
+		})
+	}
+	if strings.Contains(readPage(t, ts), "innerHTML") {
+		t.Error("the page uses innerHTML: user text must be set with textContent")
+	}
+}
+
+func readPage(t *testing.T, ts *httptest.Server) string {
+	t.Helper()
+	res, err := http.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return string(body)
+}

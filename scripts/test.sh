@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# test.sh runs the whole test suite: Go tests with the race detector, then the
+# end-to-end tests (official socket.io-client, the generated client in Node,
+# and the example chat in Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== go test -race ./..."
+go test -race -count=1 ./...
+
+echo "== end-to-end tests (e2e/)"
+bin="$(mktemp -d)/chat"
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go build -o "$bin" ./examples/chat
+(cd e2e && EVENTWIRE_CHAT_BIN="$bin" npm test)
