@@ -41,24 +41,9 @@ func main() {
 }
 
 func run(args []string) error {
-	fset := flag.NewFlagSet("chat", flag.ContinueOnError)
-	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5050, or EVENTWIRE_ADDR)")
-	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
-	if err := fset.Parse(args); err != nil {
-		return err
-	}
-	v, err := middleware.NewViper(*configFile)
+	addr, cfg, err := settings(args)
 	if err != nil {
 		return err
-	}
-	v.SetDefault("addr", "127.0.0.1:5050")
-	cfg, err := middleware.LoadConfig(v)
-	if err != nil {
-		return err
-	}
-	addr := v.GetString("addr")
-	if *addrFlag != "" {
-		addr = *addrFlag
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -94,6 +79,30 @@ func run(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// settings reads the listen address and the runtime's Config: defaults, then
+// the config file, then EVENTWIRE_* variables, then the -addr flag.
+func settings(args []string) (addr string, cfg middleware.Config, err error) {
+	fset := flag.NewFlagSet("chat", flag.ContinueOnError)
+	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5050, or EVENTWIRE_ADDR)")
+	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
+	if err := fset.Parse(args); err != nil {
+		return "", cfg, err
+	}
+	v, err := middleware.NewViper(*configFile)
+	if err != nil {
+		return "", cfg, err
+	}
+	v.SetDefault("addr", "127.0.0.1:5050")
+	if cfg, err = middleware.LoadConfig(v); err != nil {
+		return "", cfg, err
+	}
+	addr = v.GetString("addr")
+	if *addrFlag != "" {
+		addr = *addrFlag
+	}
+	return addr, cfg, nil
 }
 
 // newApp builds the chat: the eventwire server wrapped around the page's file server.

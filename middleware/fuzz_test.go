@@ -1,0 +1,90 @@
+package middleware
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// FuzzPayload drives the typed payload decoding of an inbound event: the
+// Shape check, json decoding into the handler's type and validator/v10. It
+// must never panic, every detail must name a rule of the error model, and a
+// payload that passes the Shape check must decode: a decode failure there
+// would reach the client as "internal" instead of "invalid_payload".
+func FuzzPayload(f *testing.F) {
+	srv, err := New(testSchema(), WithConfig(testConfig()), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	called := 0
+	count := func() { called++ }
+	mustRegister(f, Handle(srv, "browser_to_message", func(context.Context, *Conn, browserToMessage) error { count(); return nil }))
+	mustRegister(f, Handle(srv, "profile", func(context.Context, *Conn, profile) error { count(); return nil }))
+	mustRegister(f, Handle(srv, "echo", func(context.Context, *Conn, string) error { count(); return nil }))
+	mustRegister(f, Handle(srv, "numbers", func(context.Context, *Conn, []int64) error { count(); return nil }))
+
+	for _, seed := range []struct{ event, payload string }{
+		{"browser_to_message", `{"messageText":"hi"}`},
+		{"browser_to_message", `{"messageText":""}`},
+		{"browser_to_message", `{"messageText":"a","messageText":"b"}`},
+		{"profile", `{"age":30,"role":"admin","nickname":"bob","email":"a@b.co","tags":["x"],"score":1.5,"address":{"city":"Oslo"},"items":[{"name":"ab"}]}`},
+		{"profile", `{"age":1e3,"role":"user","tags":[],"items":[{"name":null}]}`},
+		{"profile", `{"age":99999999999999999999,"role":"user"}`},
+		{"echo", `"\ud800"`},
+		{"numbers", `[1,-1,2.0]`},
+		{"numbers", `[[[[[]]]]]`},
+	} {
+		f.Add(seed.event, []byte(seed.payload))
+	}
+	f.Fuzz(func(t *testing.T, event string, payload []byte) {
+		e := srv.events[event]
+		if e == nil || !e.ClientSends || e.Payload == nil || !json.Valid(payload) {
+			return // the protocol layer and dispatch refuse these before decoding
+		}
+		if ds := checkArgs(e.Payload, []json.RawMessage{payload}); len(ds) > 0 {
+			checkDetails(t, ds)
+			return
+		}
+		before := called
+		err := e.getHandler()(context.Background(), nil, payload)
+		var we *Error
+		switch {
+		case err == nil:
+			if called != before+1 {
+				t.Fatalf("%s %s: accepted but the handler did not run", event, payload)
+			}
+		case errors.As(err, &we) && we.Code == "invalid_payload":
+			checkDetails(t, we.Details)
+			if called != before {
+				t.Fatalf("%s %s: refused, yet the handler ran", event, payload)
+			}
+		default:
+			t.Fatalf("%s %s: passed the shape check, then failed with %v", event, payload, err)
+		}
+	})
+}
+
+func mustRegister(f *testing.F, err error) {
+	f.Helper()
+	if err != nil {
+		f.Fatal(err)
+	}
+}
+
+func checkDetails(t *testing.T, ds []Detail) {
+	t.Helper()
+	rules := map[string]bool{"required": true, "type": true, "unknown": true, "minLength": true, "maxLength": true,
+		"min": true, "max": true, "minItems": true, "maxItems": true, "pattern": true, "enum": true, "format": true}
+	if len(ds) > maxDetails {
+		t.Fatalf("%d details, more than the cap of %d", len(ds), maxDetails)
+	}
+	for _, d := range ds {
+		if !rules[d.Rule] || d.Message == "" {
+			t.Fatalf("detail %+v: unknown rule or empty message", d)
+		}
+	}
+}
