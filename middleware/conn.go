@@ -24,6 +24,7 @@ const (
 	reasonParseError       = "parse error"
 	reasonShutdown         = "server shutting down"
 	reasonConnectTimeout   = "connect timeout" // never connected: no OnDisconnect
+	reasonConnectRefused   = "connect refused" // never connected: no OnDisconnect
 )
 
 // WebSocket close codes the server sends.
@@ -66,6 +67,18 @@ type Conn struct {
 	killTimer    *time.Timer
 
 	dropped atomic.Uint64
+
+	// roomSet is the set of rooms c is in (or was in, once it ended);
+	// guarded by s.mu, with the room index. See room_index.go.
+	roomSet map[string]struct{}
+
+	ackMu     sync.Mutex
+	ackNext   uint64                 // next ack id of EmitWithAck
+	acks      map[uint64]chan []byte // waiting EmitWithAck calls by ack id
+	acksEnded bool                   // the connection ended: no more waits
+
+	dataMu sync.RWMutex
+	data   map[any]any // *Key[T] -> T
 }
 
 func newConn(s *Server, r *http.Request) *Conn {
@@ -106,9 +119,6 @@ func (c *Conn) Emit(event string, args ...any) error {
 	}
 	return c.write(frame)
 }
-
-// Broadcast returns the operator that emits to every connected socket but c.
-func (c *Conn) Broadcast() Operator { return Operator{s: c.s, except: c} }
 
 // Close disconnects the socket: it sends `41`, then closes the WebSocket.
 // OnDisconnect sees "server namespace disconnect". It returns ErrClosed if
@@ -221,6 +231,7 @@ func (c *Conn) closeWith(code int, text, reason string, preface []byte) bool {
 	c.mu.Unlock()
 	c.cancel()
 	c.s.removeSocket(c)
+	c.endAcks()
 	if preface != nil {
 		_ = c.sess.Write(preface)
 	}
@@ -254,6 +265,7 @@ func (c *Conn) finish() (connected bool, reason string) {
 	connected, reason = c.connected, c.reason
 	c.mu.Unlock()
 	c.cancel()
+	c.endAcks()
 	if reason == "" {
 		reason = reasonTransportClose
 	}

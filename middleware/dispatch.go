@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,7 +66,7 @@ func (s *Server) onPacket(c *Conn, msg []byte) {
 	case protocol.Event:
 		s.onEvent(c, p)
 	case protocol.Ack:
-		// The server requests no acks yet, so there is nothing to match.
+		s.onAck(c, p)
 	case protocol.BinaryEvent, protocol.BinaryAck:
 		c.closeWith(closeUnsupportedData, "binary events are not supported", reasonParseError, nil)
 	default:
@@ -75,7 +74,8 @@ func (s *Server) onPacket(c *Conn, msg []byte) {
 	}
 }
 
-// onConnectPacket answers CONNECT: only namespace "/" exists.
+// onConnectPacket answers CONNECT: only namespace "/" exists. The auth
+// payload is checked (Authorize) before the socket connects.
 func (s *Server) onConnectPacket(c *Conn, p protocol.Packet) {
 	if p.Namespace != "/" {
 		_ = c.sess.Write(protocol.Append(nil, protocol.Packet{
@@ -84,13 +84,20 @@ func (s *Server) onConnectPacket(c *Conn, p protocol.Packet) {
 		}))
 		return
 	}
-	switch c.markConnected() {
+	switch c.currentState() {
 	case stateOpen:
 	case stateConnected:
 		c.protocolError(errors.New("second CONNECT"))
 		return
-	default: // closing: the connect timeout won the race
+	default: // closing
 		return
+	}
+	if e := s.authorizeConnect(c, p.Data); e != nil {
+		c.refuseConnect(e)
+		return
+	}
+	if c.markConnected() != stateOpen {
+		return // closing: the connect timeout or a shutdown won the race
 	}
 	sid, _ := json.Marshal(struct {
 		SID string `json:"sid"`
@@ -104,13 +111,14 @@ func (s *Server) onConnectPacket(c *Conn, p protocol.Packet) {
 	}
 }
 
-// addSocket makes c a broadcast recipient unless it started closing.
+// addSocket makes c a broadcast recipient, and a member of the rooms it
+// joined before, unless it started closing.
 func (s *Server) addSocket(c *Conn) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == stateConnected {
 		s.mu.Lock()
-		s.sockets[c] = struct{}{}
+		s.addSocketLocked(c)
 		s.mu.Unlock()
 	}
 }
@@ -145,45 +153,8 @@ func (s *Server) onEvent(c *Conn, p protocol.Packet) {
 		c.protocolError(err)
 		return
 	}
-	s.reply(c, p, name, s.dispatch(c, name, args))
-}
-
-// dispatch runs an inbound event through lookup, shape check, decoding,
-// validation and its handler; it returns the error the client gets, or nil.
-func (s *Server) dispatch(c *Conn, name string, args []json.RawMessage) *Error {
-	e := s.events[name]
-	switch {
-	case e == nil:
-		return errUnknownEvent()
-	case !e.ClientSends:
-		return errNotAllowed()
-	}
-	if ds := checkArgs(e.Payload, args); len(ds) > 0 {
-		return errInvalidPayload(ds)
-	}
-	h := e.getHandler()
-	if h == nil {
-		s.log.Error("eventwire: no handler registered", "event", name, "conn", c.id, "remote", c.RemoteAddr())
-		return errInternal()
-	}
-	var raw json.RawMessage
-	if len(args) == 1 {
-		raw = args[0]
-	}
-	return s.wireError(c, name, s.call(c, name, h, raw))
-}
-
-// call runs a handler, turning a panic into code internal; the connection
-// and the server live on.
-func (s *Server) call(c *Conn, name string, h handlerFunc, raw json.RawMessage) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("eventwire: handler panicked", "event", name, "conn", c.id, "remote", c.RemoteAddr(),
-				"panic", r, "stack", string(debug.Stack()))
-			err = errInternal()
-		}
-	}()
-	return h(c.ctx, c, raw)
+	data, e := s.runEvent(c, InboundEvent{Name: name, Args: args, HasAck: p.HasID})
+	s.reply(c, p, name, data, e)
 }
 
 // wireError picks what the client learns: an *Error as it is, anything else
@@ -201,13 +172,14 @@ func (s *Server) wireError(c *Conn, name string, err error) *Error {
 	return errInternal()
 }
 
-// reply answers an inbound event: through its ack when it has an id, else
-// failures only, as ErrorEvent.
-func (s *Server) reply(c *Conn, p protocol.Packet, name string, e *Error) {
+// reply answers an inbound event: through its ack when it has an id (data
+// is the handler's encoded reply, nil for null), else failures only, as
+// ErrorEvent.
+func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *Error) {
 	var frame []byte
 	switch {
 	case p.HasID && e == nil:
-		frame = protocol.AppendAck(nil, "/", p.ID, []byte(`{"data":null}`))
+		frame = protocol.AppendAck(nil, "/", p.ID, dataEnvelope(data))
 	case p.HasID:
 		body, _ := json.Marshal(struct {
 			Error *Error `json:"error"`
@@ -225,6 +197,13 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, e *Error) {
 	_ = c.sess.Write(frame)
 }
 
-// handlerFunc is a registered handler with its payload still raw JSON
-// (nil for events without payload).
-type handlerFunc func(ctx context.Context, c *Conn, raw json.RawMessage) error
+// dataEnvelope wraps an encoded reply as the one ack argument {"data":...}.
+func dataEnvelope(data []byte) []byte {
+	if data == nil {
+		return []byte(`{"data":null}`)
+	}
+	out := make([]byte, 0, len(data)+len(`{"data":}`))
+	out = append(out, `{"data":`...)
+	out = append(out, data...)
+	return append(out, '}')
+}

@@ -16,6 +16,24 @@
 // validator/v10 before a handler sees it; failures go back to the client as
 // an Error with Details, as an ack reply or as the ErrorEvent event.
 //
+// Acks: an event may declare a typed reply (Event.Ack). A client's event is
+// answered with one argument, {"data":<reply>} or {"error":{...}}; register
+// its handler with HandleAck or HandleEmptyAck. The server asks a client
+// with EmitWithAck, which checks the client's reply like a payload.
+//
+// Rooms: Conn.Join and Conn.Leave keep an index of room members, so
+// Server.To(room).Emit costs the room's size. Operators (Server.To, In,
+// Except, Broadcast; Conn.To, Broadcast) are immutable values that chain as
+// socket.io's do; each emit encodes its frame once. A socket leaves its
+// rooms when its connection ends, before OnDisconnect runs, but Conn.Rooms
+// still lists them there so the app can tell the rooms it left.
+//
+// Connecting: BeforeUpgrade checks the HTTP request before any WebSocket
+// exists; Authorize checks the CONNECT packet's auth payload (Schema.Auth)
+// and refuses with a CONNECT_ERROR carrying a code; Key holds typed data per
+// connection (who the user is). Use wraps every inbound event in event
+// middleware and OnAny observes the events that reach their handlers.
+//
 // Secure defaults: upgrades are accepted only from the same origin (or from
 // Config.AllowedOrigins), frames are limited to Config.MaxPayload bytes,
 // handler panics are recovered. The WebSocket layer is

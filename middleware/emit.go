@@ -5,21 +5,50 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
-// Operator emits to a set of connected sockets: Server.Broadcast (all) or
-// Conn.Broadcast (all but one). It is a small value; copy it freely.
+// Operator emits to a set of connected sockets, chosen as socket.io's
+// broadcast operators choose them: Server.Broadcast (all), Conn.Broadcast
+// (all but one), Server.To/In (the members of rooms), Server.Except (all
+// but the members of rooms), Conn.To (the members of rooms but one), and
+// any chain of To/In/Except on those. It is an immutable value: each method
+// returns a new Operator and leaves its receiver as it was, so a partly
+// built Operator may be kept and reused.
 type Operator struct {
-	s      *Server
-	except *Conn
+	s        *Server
+	except   *Conn    // never a recipient (the sender), or nil
+	to       []string // with targeted: the rooms whose members receive
+	without  []string // rooms whose members never receive
+	targeted bool     // To/In was called: the union of to, not everyone
+}
+
+// To narrows the recipients to the sockets in any of rooms; rooms add to
+// those of an earlier To. An Operator whose To named no room at all
+// reaches no one (socket.io would reach everyone; a room list that is
+// empty by accident must not become a broadcast).
+func (o Operator) To(rooms ...string) Operator {
+	o.to = append(slices.Clip(o.to), rooms...) // Clip: never write into a shared array
+	o.targeted = true
+	return o
+}
+
+// In is To.
+func (o Operator) In(rooms ...string) Operator { return o.To(rooms...) }
+
+// Except leaves out the sockets in any of rooms, whatever To selected.
+func (o Operator) Except(rooms ...string) Operator {
+	o.without = append(slices.Clip(o.without), rooms...)
+	return o
 }
 
 // Emit encodes the event frame once and queues the same bytes to every
-// recipient; a recipient that is closing is skipped. It fails if the schema
-// does not let the server send event, the arguments do not encode, or the
-// server is closed.
+// recipient, each once even when it is in several of the rooms; a recipient
+// that is closing is skipped. The recipients are those connected when Emit
+// is called. It fails if the schema does not let the server send event, the
+// arguments do not encode, or the server is closed.
 func (o Operator) Emit(event string, args ...any) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
@@ -28,7 +57,7 @@ func (o Operator) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	recipients, err := o.s.recipients(o.except)
+	recipients, err := o.s.recipients(o)
 	if err != nil {
 		return err
 	}
@@ -37,6 +66,26 @@ func (o Operator) Emit(event string, args ...any) error {
 	}
 	return nil
 }
+
+// Broadcast returns the operator that emits to every connected socket.
+func (s *Server) Broadcast() Operator { return Operator{s: s} }
+
+// To returns the operator that emits to the sockets in any of rooms.
+func (s *Server) To(rooms ...string) Operator { return Operator{s: s}.To(rooms...) }
+
+// In is To.
+func (s *Server) In(rooms ...string) Operator { return s.To(rooms...) }
+
+// Except returns the operator that emits to every connected socket but
+// those in any of rooms.
+func (s *Server) Except(rooms ...string) Operator { return Operator{s: s}.Except(rooms...) }
+
+// Broadcast returns the operator that emits to every connected socket but c.
+func (c *Conn) Broadcast() Operator { return Operator{s: c.s, except: c} }
+
+// To returns the operator that emits to the sockets in any of rooms but c
+// (socket.io's socket.to), whether or not c is in them.
+func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) }
 
 // encodeEmit checks that the server may send event with these arguments and
 // encodes its frame.
@@ -48,20 +97,48 @@ func (s *Server) encodeEmit(event string, args []any) ([]byte, error) {
 	case !e.ServerSends:
 		return nil, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
 	}
+	raw, err := encodeArgs(e, args)
+	if err != nil {
+		return nil, err
+	}
+	return eventFrame(event, false, 0, raw), nil
+}
+
+// encodeArgs checks the number of arguments against the event and encodes
+// them.
+func encodeArgs(e *eventEntry, args []any) ([][]byte, error) {
 	want := 0
 	if e.Payload != nil {
 		want = 1
 	}
 	if len(args) != want {
-		return nil, fmt.Errorf("eventwire: emit %q: takes %d argument(s), got %d", event, want, len(args))
+		return nil, fmt.Errorf("eventwire: emit %q: takes %d argument(s), got %d", e.Name, want, len(args))
 	}
-	return encodeEvent(event, args)
+	return marshalArgs(e.Name, args)
 }
 
 // encodeEvent marshals each argument once and builds `42["event",args...]`.
-// HTML characters are not escaped: the frame is JSON read by JSON.parse, never
-// HTML, and escaping would grow chat text such as "<b>" sixfold.
 func encodeEvent(event string, args []any) ([]byte, error) {
+	raw, err := marshalArgs(event, args)
+	if err != nil {
+		return nil, err
+	}
+	return eventFrame(event, false, 0, raw), nil
+}
+
+// eventFrame builds `42[<id>]["event",args...]` in one allocation.
+func eventFrame(event string, hasID bool, id uint64, raw [][]byte) []byte {
+	n := len(event) + 32 // header, id, quotes, brackets, commas
+	for _, r := range raw {
+		n += len(r) + 1
+	}
+	return protocol.AppendEvent(make([]byte, 0, n), "/", hasID, id, event, raw...)
+}
+
+// marshalArgs encodes each argument into one shared buffer. HTML
+// characters are not escaped: the frame is JSON read by JSON.parse, never
+// HTML, and escaping would grow chat text such as "<b>" sixfold.
+func marshalArgs(event string, args []any) ([][]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -79,5 +156,5 @@ func encodeEvent(event string, args []any) ([]byte, error) {
 		raw[i] = all[start:end]
 		start = end + 1
 	}
-	return protocol.AppendEvent(make([]byte, 0, len(all)+len(event)+8), "/", false, 0, event, raw...), nil
+	return raw, nil
 }

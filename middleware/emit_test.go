@@ -192,3 +192,37 @@ func TestEncodeEvent(t *testing.T) {
 		t.Error("a function argument encoded without error")
 	}
 }
+
+// countingText is a payload that counts how often it is encoded.
+type countingText struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingText) MarshalJSON() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	return []byte(`"once"`), nil
+}
+
+func TestBroadcastEncodesOnce(t *testing.T) {
+	h := newHarness(t, testConfig())
+	clients := []*client{}
+	for range 3 {
+		cl, _ := h.connect()
+		clients = append(clients, cl)
+	}
+	payload := &countingText{}
+	if err := h.srv.Broadcast().Emit("link", payload); err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range clients {
+		if args := cl.readEvent("link"); string(args[0]) != `"once"` {
+			t.Errorf("args %q", args)
+		}
+	}
+	if payload.calls != 1 {
+		t.Errorf("a broadcast to 3 clients encoded its payload %d times, want 1", payload.calls)
+	}
+}

@@ -115,3 +115,55 @@ func ExampleLoadConfig() {
 	// /socket.io/ 5s 20s
 	// eventwire: config: path "ws" must start and end with "/"
 }
+
+// Authorize checks the CONNECT packet's auth payload against Schema.Auth,
+// then runs the app's check; a refusal is a CONNECT_ERROR with a code.
+func ExampleAuthorize() {
+	schema := chatSchema()
+	schema.Auth = &middleware.Shape{Kind: middleware.KindObject, Fields: []middleware.FieldShape{
+		{Name: "name", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+	}}
+	srv, err := middleware.New(schema)
+	if err != nil {
+		panic(err)
+	}
+	type auth struct {
+		Name string `json:"name" validate:"min=1,max=20"`
+	}
+	user := middleware.NewKey[string]("user")
+	err = middleware.Authorize(srv, func(ctx context.Context, c *middleware.Conn, a auth) error {
+		if a.Name == "mallory" {
+			return middleware.NewError("banned", "you are banned")
+		}
+		user.Set(c, a.Name) // handlers read it with user.Get(c)
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	for _, connect := range []string{`40`, `40{"name":"mallory"}`, `40{"name":"alice"}`} {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			panic(err)
+		}
+		_, _, _ = ws.ReadMessage() // the open packet
+		_ = ws.WriteMessage(websocket.TextMessage, []byte(connect))
+		_, reply, _ := ws.ReadMessage()
+		if strings.HasPrefix(string(reply), "40") {
+			fmt.Println("connected")
+		} else {
+			_, _, err = ws.ReadMessage() // the close that follows a CONNECT_ERROR
+			fmt.Printf("%s then %v\n", reply, err)
+		}
+		ws.Close()
+	}
+	// Output:
+	// 44{"message":"invalid auth","data":{"code":"invalid_payload","details":[{"field":"name","rule":"required","message":"name is required"}]}} then websocket: close 1008 (policy violation): connect refused
+	// 44{"message":"you are banned","data":{"code":"banned"}} then websocket: close 1008 (policy violation): connect refused
+	// connected
+}

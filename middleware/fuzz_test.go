@@ -50,7 +50,8 @@ func FuzzPayload(f *testing.F) {
 			return
 		}
 		before := called
-		err := e.getHandler()(context.Background(), nil, payload)
+		ev := InboundEvent{Name: event, Args: []json.RawMessage{payload}}
+		_, err := e.getHandler()(context.Background(), nil, ev)
 		var we *Error
 		switch {
 		case err == nil:

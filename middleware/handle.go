@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,54 +13,142 @@ import (
 // the runtime checks the payload against the event's Shape, decodes it into
 // T and validates it (Struct for structs, Var(v, Event.Tag) otherwise); fn
 // never sees an invalid payload. fn runs on the connection's read loop with
-// the connection's context: the connection's next frames (pongs included)
-// wait for it, so work longer than PingTimeout belongs in a goroutine.
+// the connection's context (or the one event middleware passed on): the
+// connection's next frames (pongs included) wait for it, so work longer
+// than PingTimeout belongs in a goroutine.
 //
 // Handle fails if the event is unknown, clients may not send it, it has no
-// payload, T cannot hold its JSON type, T's validation tags are malformed,
-// or the event already has a handler.
+// payload, it declares an Ack (use HandleAck), T cannot hold its JSON type,
+// T's validation tags are malformed, or the event already has a handler.
 func Handle[T any](s *Server, event string, fn func(ctx context.Context, c *Conn, v T) error) error {
-	e, err := s.handlerSlot(event, fn != nil, true)
+	e, err := s.handlerSlot(event, fn != nil, true, false)
 	if err != nil {
 		return err
 	}
-	t := reflect.TypeFor[T]()
-	if !decodesInto(t, e.Payload.Kind) {
-		return fmt.Errorf("eventwire: handle %q: type %v cannot hold a JSON %s", event, t, kindName(e.Payload.Kind))
-	}
-	mode, root := modeFor(t, e.Tag), rootName(t)
-	if err := s.probeTags(event, t, mode, e.Tag, root); err != nil {
+	decode, err := newDecoder[T](s, "handle", event, e.Payload, e.Tag)
+	if err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, raw json.RawMessage) error {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
-			// The Shape check passed, so T does not match the schema.
-			return fmt.Errorf("eventwire: decode %q into %v: %w", event, t, err)
+	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
+		v, err := decode(ctx, ev.Args[0])
+		if err != nil {
+			return nil, err
 		}
-		var target any = v
-		if mode == validateStruct {
-			target = &v // validator takes a struct by pointer; no copy
-		}
-		if err := s.valid.check(ctx, target, mode, e.Tag, root); err != nil {
-			return err
-		}
-		return fn(ctx, c, v)
+		s.observe(ctx, c, ev)
+		return nil, fn(ctx, c, v)
 	})
 }
 
 // HandleEmpty is Handle for an event without payload.
 func HandleEmpty(s *Server, event string, fn func(ctx context.Context, c *Conn) error) error {
-	e, err := s.handlerSlot(event, fn != nil, false)
+	e, err := s.handlerSlot(event, fn != nil, false, false)
 	if err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, _ json.RawMessage) error {
-		return fn(ctx, c)
+	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
+		s.observe(ctx, c, ev)
+		return nil, fn(ctx, c)
 	})
 }
 
-func (s *Server) handlerSlot(event string, hasFn, withPayload bool) (*eventEntry, error) {
+// HandleAck is Handle for an event that declares an Ack: fn's reply R goes
+// back to the client as `{"data":<R>}` when the client sent an ack id (and
+// is dropped when it did not). R is encoded with encoding/json, HTML
+// characters unescaped as in every frame. It fails as Handle does, and if
+// the event declares no Ack or R cannot hold the Ack's JSON type.
+func HandleAck[T, R any](s *Server, event string, fn func(ctx context.Context, c *Conn, v T) (R, error)) error {
+	e, err := s.handlerSlot(event, fn != nil, true, true)
+	if err != nil {
+		return err
+	}
+	if err := checkReplyType[R]("handle", event, e.Ack); err != nil {
+		return err
+	}
+	decode, err := newDecoder[T](s, "handle", event, e.Payload, e.Tag)
+	if err != nil {
+		return err
+	}
+	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
+		v, err := decode(ctx, ev.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		s.observe(ctx, c, ev)
+		r, err := fn(ctx, c, v)
+		if err != nil || !ev.HasAck {
+			return nil, err
+		}
+		return encodeReply(event, r)
+	})
+}
+
+// HandleEmptyAck is HandleAck for an event without payload.
+func HandleEmptyAck[R any](s *Server, event string, fn func(ctx context.Context, c *Conn) (R, error)) error {
+	e, err := s.handlerSlot(event, fn != nil, false, true)
+	if err != nil {
+		return err
+	}
+	if err := checkReplyType[R]("handle", event, e.Ack); err != nil {
+		return err
+	}
+	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
+		s.observe(ctx, c, ev)
+		r, err := fn(ctx, c)
+		if err != nil || !ev.HasAck {
+			return nil, err
+		}
+		return encodeReply(event, r)
+	})
+}
+
+// newDecoder checks that T can hold values of shape sh, probes its
+// validation tags, and returns the function that decodes and validates a
+// shape-checked value. op names the caller in errors ("handle", "authorize").
+func newDecoder[T any](s *Server, op, name string, sh *Shape, tag string) (func(context.Context, json.RawMessage) (T, error), error) {
+	t := reflect.TypeFor[T]()
+	if !decodesInto(t, sh.Kind) {
+		return nil, fmt.Errorf("eventwire: %s %q: type %v cannot hold a JSON %s", op, name, t, kindName(sh.Kind))
+	}
+	mode, root := modeFor(t, tag), rootName(t)
+	if err := s.probeTags(op, name, t, mode, tag, root); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, raw json.RawMessage) (T, error) {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			// The Shape check passed, so T does not match the schema.
+			return v, fmt.Errorf("eventwire: decode %q into %v: %w", name, t, err)
+		}
+		var target any = v
+		if mode == validateStruct {
+			target = &v // validator takes a struct by pointer; no copy
+		}
+		return v, s.valid.check(ctx, target, mode, tag, root)
+	}, nil
+}
+
+// checkReplyType checks that a reply type can hold the Ack's JSON type, so
+// a generated type that does not match its schema fails at registration.
+func checkReplyType[R any](op, event string, ack *Shape) error {
+	if t := reflect.TypeFor[R](); !decodesInto(t, ack.Kind) {
+		return fmt.Errorf("eventwire: %s %q: reply type %v cannot hold a JSON %s", op, event, t, kindName(ack.Kind))
+	}
+	return nil
+}
+
+// encodeReply encodes an ack handler's reply as encodeEvent encodes
+// arguments: HTML characters are not escaped.
+func encodeReply(event string, r any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("eventwire: encode the reply of %q: %w", event, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+func (s *Server) handlerSlot(event string, hasFn, withPayload, withAck bool) (*eventEntry, error) {
 	if s == nil {
 		return nil, fmt.Errorf("eventwire: handle %q: nil Server", event)
 	}
@@ -73,11 +162,27 @@ func (s *Server) handlerSlot(event string, hasFn, withPayload bool) (*eventEntry
 	case !e.ClientSends:
 		return nil, fmt.Errorf("%w: clients may not send %q", ErrNotAllowed, event)
 	case withPayload && e.Payload == nil:
-		return nil, fmt.Errorf("eventwire: handle %q: the event has no payload; use HandleEmpty", event)
+		return nil, fmt.Errorf("eventwire: handle %q: the event has no payload; use %s", event, handleName(false, withAck))
 	case !withPayload && e.Payload != nil:
-		return nil, fmt.Errorf("eventwire: handle %q: the event has a payload; use Handle", event)
+		return nil, fmt.Errorf("eventwire: handle %q: the event has a payload; use %s", event, handleName(true, withAck))
+	case withAck && e.Ack == nil:
+		return nil, fmt.Errorf("eventwire: handle %q: the event declares no ack; use %s", event, handleName(withPayload, false))
+	case !withAck && e.Ack != nil:
+		return nil, fmt.Errorf("eventwire: handle %q: the event declares an ack; use %s", event, handleName(withPayload, true))
 	}
 	return e, nil
+}
+
+// handleName names the registration function that fits an event.
+func handleName(payload, ack bool) string {
+	name := "Handle"
+	if !payload {
+		name += "Empty"
+	}
+	if ack {
+		name += "Ack"
+	}
+	return name
 }
 
 func (e *eventEntry) setHandler(event string, h handlerFunc) error {
@@ -92,10 +197,10 @@ func (e *eventEntry) setHandler(event string, h handlerFunc) error {
 
 // probeTags validates a zero T once so a malformed validator tag (which
 // makes validator panic) fails registration instead of every event.
-func (s *Server) probeTags(event string, t reflect.Type, mode validateMode, tag, root string) (err error) {
+func (s *Server) probeTags(op, name string, t reflect.Type, mode validateMode, tag, root string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("eventwire: handle %q: bad validation tag on %v: %v", event, t, r)
+			err = fmt.Errorf("eventwire: %s %q: bad validation tag on %v: %v", op, name, t, r)
 		}
 	}()
 	var zero any

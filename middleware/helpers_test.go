@@ -80,6 +80,17 @@ func testSchema() Schema {
 			{Name: "numbers", ClientSends: true, Payload: arrayOf(&Shape{Kind: KindInteger}), Tag: "min=1,max=3,dive,min=0"},
 			{Name: "act", ClientSends: true, Payload: str()},
 			{Name: "tick", ServerSends: true},
+			// Events with a typed reply (see ack_test.go).
+			{Name: "join_room", ClientSends: true, Payload: object(FieldShape{Name: "room", Required: true, Shape: str()}),
+				Ack: object(FieldShape{Name: "room", Required: true, Shape: str()},
+					FieldShape{Name: "size", Required: true, Shape: &Shape{Kind: KindInteger}})},
+			{Name: "whoami", ClientSends: true, Ack: str()},
+			{Name: "shout", ClientSends: true, Payload: str(), Ack: str(), AckTag: "max=10"},
+			{Name: "broken_reply", ClientSends: true, Ack: object()},
+			{Name: "ask", ServerSends: true, Payload: str(), Ack: object(
+				FieldShape{Name: "answer", Required: true, Shape: &Shape{Kind: KindInteger}},
+				FieldShape{Name: "note", Shape: str()})},
+			{Name: "count", ServerSends: true, Ack: &Shape{Kind: KindInteger}, AckTag: "min=0"},
 		},
 		Patterns: map[string]string{"ew_pattern_1": "^[a-z]+$"},
 	}
@@ -139,10 +150,16 @@ func newHarness(t *testing.T, cfg Config) *harness {
 // newBareHarness serves the test schema without handlers.
 func newBareHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
+	return newSchemaHarness(t, testSchema(), cfg)
+}
+
+// newSchemaHarness serves schema without handlers.
+func newSchemaHarness(t *testing.T, schema Schema, cfg Config) *harness {
+	t.Helper()
 	h := &harness{t: t, logs: &logBuffer{}, got: make(chan any, 100),
 		gone: make(chan disconnect, 100), conns: make(chan *Conn, 100)}
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(testSchema(), WithConfig(cfg), WithLogger(logger))
+	srv, err := New(schema, WithConfig(cfg), WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,11 @@ type Event struct {
 	// payload (scalar or array), e.g. "min=1,max=500"; empty for struct
 	// payloads (their struct tags do it) and for no rules.
 	Tag string
+	// Ack is the shape of the typed reply the receiver sends back; nil: the
+	// event has no typed reply (a client's ack id still gets {"data":null}).
+	Ack *Shape
+	// AckTag is Tag for a reply that is not a struct.
+	AckTag string
 }
 
 // Schema is what generated code hands to New.
@@ -73,6 +78,11 @@ type Schema struct {
 	Source   string // the events.yaml path the code was generated from (for messages)
 	Events   []Event
 	Patterns map[string]string // custom validator tag name -> RE2 pattern, e.g. "ew_pattern_1": "^[a-z]+$"
+	// Auth is the shape of the CONNECT packet's auth payload, an object; nil:
+	// any payload (or none) is accepted and never decoded.
+	Auth *Shape
+	// AuthTag is Tag for an auth type that is not a struct.
+	AuthTag string
 }
 
 // reservedEvent reports names socket.io clients treat specially (they refuse
@@ -108,6 +118,9 @@ func compileSchema(schema Schema) (map[string]*eventEntry, error) {
 	}
 	events := make(map[string]*eventEntry, len(schema.Events))
 	var errs []error
+	if err := checkAuth(schema, src); err != nil {
+		errs = append(errs, err)
+	}
 	for i, ev := range schema.Events {
 		if err := checkEvent(ev, events); err != nil {
 			errs = append(errs, fmt.Errorf("eventwire: %s: event %d (%q): %w", src, i, ev.Name, err))
@@ -133,11 +146,35 @@ func checkEvent(ev Event, seen map[string]*eventEntry) error {
 		return errors.New("neither clients nor the server may send it")
 	case ev.Payload == nil && ev.Tag != "":
 		return errors.New("a validator tag without a payload")
+	case ev.Ack == nil && ev.AckTag != "":
+		return errors.New("an ack validator tag without an ack")
 	}
-	if ev.Payload == nil {
+	if ev.Payload != nil {
+		if err := checkShape(ev.Payload, "payload", make(map[*Shape]bool)); err != nil {
+			return err
+		}
+	}
+	if ev.Ack != nil {
+		return checkShape(ev.Ack, "ack", make(map[*Shape]bool))
+	}
+	return nil
+}
+
+// checkAuth checks Schema.Auth: the protocol carries the CONNECT payload as
+// a JSON object, so any other kind could never match.
+func checkAuth(schema Schema, src string) error {
+	switch {
+	case schema.Auth == nil && schema.AuthTag != "":
+		return fmt.Errorf("eventwire: %s: auth: a validator tag without an auth shape", src)
+	case schema.Auth == nil:
 		return nil
+	case schema.Auth.Kind != KindObject:
+		return fmt.Errorf("eventwire: %s: auth: must be an object, not %s", src, kindName(schema.Auth.Kind))
 	}
-	return checkShape(ev.Payload, "payload", make(map[*Shape]bool))
+	if err := checkShape(schema.Auth, "auth", make(map[*Shape]bool)); err != nil {
+		return fmt.Errorf("eventwire: %s: %w", src, err)
+	}
+	return nil
 }
 
 // checkShape verifies a Shape tree. A node may be shared (a named type used

@@ -32,6 +32,12 @@ func TestNewSchemaErrors(t *testing.T) {
 		{"duplicate field", Schema{Events: []Event{{Name: "a", ClientSends: true, Payload: object(
 			FieldShape{Name: "x", Shape: str()}, FieldShape{Name: "x", Shape: str()})}}}, "duplicate field"},
 		{"cyclic shape", Schema{Events: []Event{{Name: "a", ClientSends: true, Payload: cyclic}}}, "contains itself"},
+		{"ack tag without ack", Schema{Events: []Event{{Name: "a", ClientSends: true, AckTag: "min=1"}}}, "ack validator tag without an ack"},
+		{"bad ack shape", Schema{Events: []Event{{Name: "a", ServerSends: true, Ack: &Shape{Kind: KindArray}}}}, "ack: items"},
+		{"valid auth", Schema{Auth: object(FieldShape{Name: "name", Required: true, Shape: str()})}, ""},
+		{"auth not an object", Schema{Auth: str()}, "auth: must be an object, not string"},
+		{"auth tag without auth", Schema{AuthTag: "min=1"}, "auth: a validator tag without an auth shape"},
+		{"bad auth shape", Schema{Auth: object(FieldShape{Name: "x"})}, "auth.x: nil shape"},
 		{"bad pattern", Schema{Patterns: map[string]string{"ew_pattern_1": "("}}, "pattern"},
 		{"pattern overriding a builtin", Schema{Patterns: map[string]string{"min": "^a$"}}, `must start with "ew_"`},
 	}

@@ -13,30 +13,42 @@ import (
 )
 
 // Server serves one Schema's events on Config.Path. Create it with New,
-// register handlers with Handle/HandleEmpty, mount it with ServeHTTP or
-// Middleware, and Close it on shutdown.
+// register handlers with Handle/HandleEmpty/HandleAck/HandleEmptyAck and
+// hooks (Authorize, BeforeUpgrade, OnConnect, OnDisconnect, Use, OnAny),
+// mount it with ServeHTTP or Middleware, and Close it on shutdown.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	m       *melody.Melody
 	events  map[string]*eventEntry // read-only after New
+	auth    *Shape                 // Schema.Auth; nil: CONNECT payloads are not checked
+	authTag string
 	valid   *payloadValidator
+	replies replyShapes
 	origins originPolicy
 
-	hooksMu      sync.RWMutex
-	onConnect    func(ctx context.Context, c *Conn) error
-	onDisconnect func(c *Conn, reason string)
+	hooksMu       sync.RWMutex
+	onConnect     func(ctx context.Context, c *Conn) error
+	onDisconnect  func(c *Conn, reason string)
+	beforeUpgrade func(r *http.Request) error
+	authorize     authorizeFunc
+	middlewares   []func(EventHandler) EventHandler
+	chain         EventHandler // middlewares around handleEvent
+	onAny         func(ctx context.Context, c *Conn, ev InboundEvent)
 
 	mu        sync.RWMutex
 	closing   bool
-	upgrading map[*http.Request]*Conn   // handed to melody, not yet registered
-	conns     map[*melody.Session]*Conn // every open session
-	sockets   map[*Conn]struct{}        // connected sockets (CONNECT answered)
-	pending   sync.WaitGroup            // entries of upgrading
-	live      sync.WaitGroup            // entries of conns
+	upgrading map[*http.Request]*Conn     // handed to melody, not yet registered
+	conns     map[*melody.Session]*Conn   // every open session
+	sockets   map[*Conn]struct{}          // connected sockets (CONNECT answered)
+	rooms     map[string]map[*Conn]uint64 // room -> members -> join sequence; see room_index.go
+	joinSeq   uint64                      // last join sequence number handed out
+	pending   sync.WaitGroup              // entries of upgrading
+	live      sync.WaitGroup              // entries of conns
 	closeOnce sync.Once
 
-	dropped atomic.Uint64 // frames melody dropped on full buffers
+	dropped   atomic.Uint64 // frames melody dropped on full buffers
+	strayAcks atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 }
 
 type options struct {
@@ -86,10 +98,13 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: o.log, events: events, valid: valid, origins: origins,
+		auth: schema.Auth, authTag: schema.AuthTag, replies: newReplyShapes(),
 		upgrading: make(map[*http.Request]*Conn),
 		conns:     make(map[*melody.Session]*Conn),
 		sockets:   make(map[*Conn]struct{}),
+		rooms:     make(map[string]map[*Conn]uint64),
 	}
+	s.chain = s.handleEvent
 	s.m = s.newMelody() // last: it starts melody's hub goroutine
 	return s, nil
 }
@@ -129,6 +144,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		he.write(w)
 		return
 	}
+	if he := s.checkBeforeUpgrade(r); he.status != 0 {
+		he.write(w)
+		return
+	}
 	c, ok := s.beginUpgrade(r)
 	if !ok {
 		shuttingDown().write(w)
@@ -155,8 +174,9 @@ func (s *Server) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// OnConnect sets the function run after a socket's CONNECT is answered. It
-// runs on the connection's read loop; an error (or panic) is logged and the
+// OnConnect sets the function run after a socket's CONNECT is answered
+// (after Authorize, if any, accepted it). It runs on the connection's read
+// loop; an error (or panic) is logged and the
 // socket is disconnected (41) with reason "server namespace disconnect".
 func (s *Server) OnConnect(fn func(ctx context.Context, c *Conn) error) {
 	s.hooksMu.Lock()
@@ -169,14 +189,17 @@ func (s *Server) OnConnect(fn func(ctx context.Context, c *Conn) error) {
 // "client namespace disconnect", "server namespace disconnect", "transport
 // close", "transport error", "ping timeout", "parse error" or "server
 // shutting down". It must not call Server.Close.
+//
+// Rooms: by the time fn runs the socket has left every room (no emit
+// reaches it, RoomMembers no longer lists it), yet c.Rooms() still returns
+// the rooms it was in, so fn can tell each room's remaining members, e.g.
+// with s.To(room).Emit(...). Per-connection data (Key) is still readable.
+// Waiting EmitWithAck calls have returned ErrDisconnected.
 func (s *Server) OnDisconnect(fn func(c *Conn, reason string)) {
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
 	s.onDisconnect = fn
 }
-
-// Broadcast returns the operator that emits to every connected socket.
-func (s *Server) Broadcast() Operator { return Operator{s: s} }
 
 // Len returns the number of connected sockets.
 func (s *Server) Len() int {
@@ -188,7 +211,10 @@ func (s *Server) Len() int {
 // Close refuses new connections, closes every connection with WebSocket
 // code 1001 ("server shutting down"), waits for their OnDisconnect, and
 // stops melody. It is idempotent and always returns nil. A handler that
-// ignores its context's cancellation delays it.
+// ignores its context's cancellation delays it. Close waits for every
+// connection's read loop, so calling it from a handler, Authorize, OnConnect
+// or OnDisconnect (which run on a read loop) never returns: call it from
+// another goroutine, as a signal handler does.
 func (s *Server) Close() error {
 	s.closeOnce.Do(s.shutdown)
 	return nil
@@ -247,27 +273,11 @@ func (s *Server) lookup(sess *melody.Session) *Conn {
 	return s.conns[sess]
 }
 
+// removeSocket takes c out of the broadcast recipients and the rooms.
 func (s *Server) removeSocket(c *Conn) {
 	s.mu.Lock()
-	delete(s.sockets, c)
+	s.dropSocketLocked(c)
 	s.mu.Unlock()
-}
-
-// recipients snapshots the connected sockets but except, so frames are
-// written outside the lock.
-func (s *Server) recipients(except *Conn) ([]*Conn, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closing {
-		return nil, ErrClosed
-	}
-	out := make([]*Conn, 0, len(s.sockets))
-	for c := range s.sockets {
-		if c != except {
-			out = append(out, c)
-		}
-	}
-	return out, nil
 }
 
 func (s *Server) hooks() (func(context.Context, *Conn) error, func(*Conn, string)) {

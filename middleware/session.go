@@ -40,7 +40,7 @@ func (s *Server) onSessionEnd(sess *melody.Session) {
 	c := s.conns[sess]
 	delete(s.conns, sess)
 	if c != nil {
-		delete(s.sockets, c)
+		s.dropSocketLocked(c)
 	}
 	s.mu.Unlock()
 	if c == nil {

@@ -1,0 +1,278 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+
+	"github.com/eventwire/eventwire/internal/protocol"
+)
+
+// Errors of EmitWithAck.
+var (
+	// ErrAckTimeout: the context ended before the client replied; the error
+	// wraps ctx.Err() too.
+	ErrAckTimeout = errors.New("eventwire: ack timeout")
+	// ErrDisconnected: the connection ended (or was not connected) before
+	// the client replied.
+	ErrDisconnected = errors.New("eventwire: disconnected")
+)
+
+// maxAckID is the largest ack id, 2^53-1, so a JavaScript number holds it.
+const maxAckID = 1<<53 - 1
+
+// EmitWithAck sends event to c with an ack id and waits for the client's
+// reply, the Ack the schema declares: it returns the reply decoded into R
+// once it passed the Ack's Shape check and validation (Struct for structs,
+// Var(v, Event.AckTag) otherwise). It blocks until the reply arrives, ctx
+// ends (ErrAckTimeout, wrapping ctx.Err(): give ctx a deadline) or the
+// connection ends (ErrDisconnected). A reply `{"error":{...}}` is returned
+// as that *Error; a reply that is not `{"data":...}` or `{"error":{...}}`,
+// or whose data breaks the schema, is an *Error with code invalid_payload
+// and one Detail per problem.
+//
+// Only events the server may send and that declare an Ack qualify, and R
+// must hold the Ack's JSON type. Ack ids count up from 0 per connection;
+// a reply nobody waits for any more (after a timeout) is ignored. Calling
+// it from a handler or OnConnect blocks the connection's read loop, which
+// the reply needs: run it on another goroutine there.
+func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any) (R, error) {
+	var zero R
+	e, err := c.s.ackEvent(event)
+	if err != nil {
+		return zero, err
+	}
+	if err := checkReplyType[R]("emit", event, e.Ack); err != nil {
+		return zero, err
+	}
+	raw, err := encodeArgs(e, args)
+	if err != nil {
+		return zero, err
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, fmt.Errorf("%w: %w", ErrAckTimeout, err)
+	}
+	id, ch, ok := c.awaitAck()
+	if !ok {
+		return zero, ErrDisconnected
+	}
+	if c.write(eventFrame(event, true, id, raw)) != nil {
+		c.dropAck(id)
+		return zero, ErrDisconnected
+	}
+	select {
+	case reply, ok := <-ch:
+		if !ok {
+			return zero, ErrDisconnected
+		}
+		return decodeAckReply[R](ctx, c.s, e, reply)
+	case <-ctx.Done():
+		c.dropAck(id)
+		return zero, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
+	}
+}
+
+// ackEvent looks up an event the server may send with an ack.
+func (s *Server) ackEvent(event string) (*eventEntry, error) {
+	e := s.events[event]
+	switch {
+	case e == nil:
+		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
+	case !e.ServerSends:
+		return nil, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
+	case e.Ack == nil:
+		return nil, fmt.Errorf("eventwire: emit %q: the event declares no ack; use Emit", event)
+	}
+	return e, nil
+}
+
+// awaitAck reserves the next ack id and the channel its reply comes on;
+// ok is false once the connection ended.
+func (c *Conn) awaitAck() (id uint64, ch chan []byte, ok bool) {
+	c.ackMu.Lock()
+	defer c.ackMu.Unlock()
+	if c.acksEnded {
+		return 0, nil, false
+	}
+	if c.acks == nil {
+		c.acks = make(map[uint64]chan []byte)
+	}
+	id = c.ackNext
+	c.ackNext = (c.ackNext + 1) & maxAckID // wraps after 2^53 acks: never in practice
+	ch = make(chan []byte, 1)
+	c.acks[id] = ch
+	return id, ch, true
+}
+
+func (c *Conn) dropAck(id uint64) {
+	c.ackMu.Lock()
+	defer c.ackMu.Unlock()
+	delete(c.acks, id)
+}
+
+// deliverAck hands a reply to its waiting EmitWithAck; it reports false for
+// an id nobody waits for.
+func (c *Conn) deliverAck(id uint64, reply []byte) bool {
+	c.ackMu.Lock()
+	ch, ok := c.acks[id]
+	delete(c.acks, id)
+	c.ackMu.Unlock()
+	if ok {
+		ch <- reply // buffered, and removed from the map: the only send
+	}
+	return ok
+}
+
+// endAcks releases every waiting EmitWithAck with ErrDisconnected and
+// refuses new ones; it runs when the connection starts closing or ends.
+func (c *Conn) endAcks() {
+	c.ackMu.Lock()
+	defer c.ackMu.Unlock()
+	c.acksEnded = true
+	for id, ch := range c.acks {
+		close(ch)
+		delete(c.acks, id)
+	}
+}
+
+// onAck routes a client's ACK to the EmitWithAck waiting for it.
+func (s *Server) onAck(c *Conn, p protocol.Packet) {
+	if c.currentState() != stateConnected {
+		return
+	}
+	reply := append([]byte(nil), p.Data...) // p.Data aliases the frame
+	if p.Namespace == "/" && c.deliverAck(p.ID, reply) {
+		return
+	}
+	n := s.strayAcks.Add(1)
+	s.log.Debug("eventwire: ack for no waiting emit ignored", "conn", c.id, "remote", c.RemoteAddr(),
+		"ack_id", p.ID, "namespace", p.Namespace, "stray_acks", n)
+}
+
+// decodeAckReply checks a client's ACK arguments, `[{"data":...}]` or
+// `[{"error":{...}}]`, and decodes the data into R.
+func decodeAckReply[R any](ctx context.Context, s *Server, e *eventEntry, reply []byte) (R, error) {
+	var zero R
+	data, remote, invalid := s.replies.split(reply)
+	switch {
+	case invalid != nil:
+		return zero, invalid
+	case remote != nil:
+		return zero, remote
+	}
+	var w shapeWalker
+	w.value(e.Ack, data, "", "required")
+	if len(w.details) > 0 {
+		return zero, errInvalidReply(w.details)
+	}
+	var v R
+	if err := json.Unmarshal(data, &v); err != nil {
+		// The Shape check passed, so R does not match the schema.
+		return zero, fmt.Errorf("eventwire: decode the reply to %q into %T: %w", e.Name, v, err)
+	}
+	if err := s.validateReply(ctx, e, &v); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// validateReply validates a decoded reply like an inbound payload. A
+// malformed validator tag (validator panics on one) is an error, not a
+// crash of the caller.
+func (s *Server) validateReply(ctx context.Context, e *eventEntry, v any) (err error) {
+	t := reflect.TypeOf(v).Elem()
+	mode, root := modeFor(t, e.AckTag), rootName(t)
+	target := v // *R: what validator takes for a struct
+	if mode != validateStruct {
+		target = reflect.ValueOf(v).Elem().Interface()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("eventwire: validating an ack reply panicked", "event", e.Name, "panic", r,
+				"stack", string(debug.Stack()))
+			err = fmt.Errorf("eventwire: emit %q: bad validation tag on %v: %v", e.Name, t, r)
+		}
+	}()
+	err = s.valid.check(ctx, target, mode, e.AckTag, root)
+	var we *Error
+	if errors.As(err, &we) {
+		we.Message = invalidReplyMessage
+	}
+	return err
+}
+
+const invalidReplyMessage = "invalid ack reply"
+
+func errInvalidReply(details []Detail) *Error {
+	return &Error{Code: codeInvalidPayload, Message: invalidReplyMessage, Details: details}
+}
+
+// replyShapes are the Shapes of the ack envelope, built once per Server.
+type replyShapes struct {
+	envelope *Shape // {"data":..} or {"error":..}; which one is checked apart
+	err      *Shape // an Error object
+}
+
+func newReplyShapes() replyShapes {
+	str := func() *Shape { return &Shape{Kind: KindString} }
+	detail := &Shape{Kind: KindObject, Fields: []FieldShape{
+		{Name: "field", Required: true, Shape: str()},
+		{Name: "rule", Required: true, Shape: str()},
+		{Name: "param", Shape: str()},
+		{Name: "message", Required: true, Shape: str()},
+	}}
+	errShape := &Shape{Kind: KindObject, Fields: []FieldShape{
+		{Name: "code", Required: true, Shape: str()},
+		{Name: "message", Required: true, Shape: str()},
+		{Name: "details", Shape: &Shape{Kind: KindArray, Items: detail}},
+	}}
+	return replyShapes{
+		envelope: &Shape{Kind: KindObject, Fields: []FieldShape{{Name: "data"}, {Name: "error", Shape: errShape}}},
+		err:      errShape,
+	}
+}
+
+// splitReply takes the ACK arguments apart. It returns the raw data of a
+// success, or the *Error the client sent, or an invalid_payload *Error
+// whose details name what is wrong with the envelope (fields are relative
+// to the envelope: "error.code").
+func (rs replyShapes) split(reply []byte) (data json.RawMessage, remote, invalid *Error) {
+	var args []json.RawMessage
+	if json.Unmarshal(reply, &args) != nil || len(args) != 1 || !kindMatches(KindObject, bytes.TrimSpace(args[0])) {
+		return nil, nil, errInvalidReply([]Detail{newDetail("", "type", "object")})
+	}
+	members, unknown, ok := splitObject(rs.envelope, bytes.TrimSpace(args[0]))
+	if !ok { // a key twice
+		return nil, nil, errInvalidReply([]Detail{newDetail("", "type", "object")})
+	}
+	var w shapeWalker
+	for _, key := range unknown {
+		w.add(key, "unknown", "")
+	}
+	rawData, hasData := members["data"]
+	rawErr, hasErr := members["error"]
+	switch {
+	case hasData && hasErr: // a success and a failure at once: neither can be believed
+		w.details = append(w.details, Detail{Field: "", Rule: "type", Param: "object",
+			Message: `payload must hold "data" or "error", not both`})
+	case hasErr:
+		w.value(rs.err, rawErr, "error", "required")
+	case !hasData:
+		w.add("data", "required", "")
+	}
+	if len(w.details) > 0 {
+		return nil, nil, errInvalidReply(w.details)
+	}
+	if hasData {
+		return rawData, nil, nil
+	}
+	remote = new(Error)
+	if json.Unmarshal(rawErr, remote) != nil || remote.Code == "" { // the shape was checked: only "" is left
+		return nil, nil, errInvalidReply([]Detail{newDetail("error.code", "minLength", "1")})
+	}
+	return nil, remote, nil
+}

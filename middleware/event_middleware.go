@@ -1,0 +1,174 @@
+package middleware
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+)
+
+// InboundEvent is an event a client sent, as event middleware and OnAny see
+// it: decoded from the wire but not yet looked up or validated (Args are the
+// raw JSON arguments after the name; HasAck: the client asked for a reply).
+type InboundEvent struct {
+	Name   string
+	Args   []json.RawMessage
+	HasAck bool
+}
+
+// EventHandler handles one inbound event; event middleware wraps one.
+type EventHandler func(ctx context.Context, c *Conn, ev InboundEvent) error
+
+// Use adds event middleware (like socket.io's socket.use) around every
+// inbound event, outermost first, for logging, metrics or authorization. A
+// middleware runs after the frame is decoded and before the event is looked
+// up, checked and handled; it calls next to go on, on its own goroutine and
+// before it returns (a handler's ack reply is collected when the chain
+// returns). Returning an error instead refuses the event: the client gets
+// it as an ack error or as ErrorEvent, an *Error as it is (say
+// NewError("forbidden", "...")), any other error as code "internal". The
+// error of a later stage (an invalid payload, a handler's error) comes back
+// through next, so a middleware can count it. A context derived from ctx
+// reaches the handler, so middleware may add values to it.
+//
+// Each middleware is called once here, to build the chain; Use panics if
+// one returns a nil EventHandler. Register middleware before serving.
+func (s *Server) Use(mw ...func(next EventHandler) EventHandler) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	for _, m := range mw {
+		if m != nil {
+			s.middlewares = append(s.middlewares, m)
+		}
+	}
+	chain := EventHandler(s.handleEvent)
+	for i := len(s.middlewares) - 1; i >= 0; i-- {
+		chain = s.middlewares[i](chain)
+		if chain == nil {
+			panic(fmt.Sprintf("eventwire: Use: event middleware %d returned a nil EventHandler", i))
+		}
+	}
+	s.chain = chain
+}
+
+// OnAny sets the function that observes every inbound event that passed
+// validation: it runs on the connection's read loop right after the
+// payload was checked and decoded and right before the event's handler, so
+// it sees the events handlers see, whatever the handler then returns.
+// Events refused earlier (unknown, not allowed, invalid, refused by Use)
+// never reach it; event middleware sees those. A panic in fn is logged and
+// the handler still runs.
+func (s *Server) OnAny(fn func(ctx context.Context, c *Conn, ev InboundEvent)) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.onAny = fn
+}
+
+// observe calls the OnAny function, if any, for an event about to be handled.
+func (s *Server) observe(ctx context.Context, c *Conn, ev InboundEvent) {
+	s.hooksMu.RLock()
+	fn := s.onAny
+	s.hooksMu.RUnlock()
+	if fn == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("eventwire: OnAny panicked", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr(),
+				"panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn(ctx, c, ev)
+}
+
+func (s *Server) eventChain() EventHandler {
+	s.hooksMu.RLock()
+	defer s.hooksMu.RUnlock()
+	return s.chain
+}
+
+// replySlot carries an ack handler's encoded reply from the innermost
+// EventHandler back out of the middleware chain, whose signature has no
+// room for it.
+type replySlot struct{ data []byte }
+
+type replySlotKey struct{}
+
+// runEvent runs ev through the event middleware and its handler. It
+// returns the encoded reply of an ack handler (nil means null) and the
+// error the client gets, or nil.
+func (s *Server) runEvent(c *Conn, ev InboundEvent) ([]byte, *Error) {
+	ctx := c.ctx
+	var slot *replySlot
+	if e := s.events[ev.Name]; ev.HasAck && e != nil && e.Ack != nil {
+		slot = new(replySlot)
+		ctx = context.WithValue(ctx, replySlotKey{}, slot)
+	}
+	err := s.runChain(ctx, c, ev)
+	if slot == nil || err != nil {
+		return nil, s.wireError(c, ev.Name, err)
+	}
+	return slot.data, nil
+}
+
+// runChain contains a panic in event middleware as code internal; the
+// handler's own panics are contained closer, in call.
+func (s *Server) runChain(ctx context.Context, c *Conn, ev InboundEvent) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("eventwire: event middleware panicked", "event", ev.Name, "conn", c.id,
+				"remote", c.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
+			err = errInternal()
+		}
+	}()
+	return s.eventChain()(ctx, c, ev)
+}
+
+// handleEvent is the innermost EventHandler: lookup, shape check, then the
+// registered handler, which decodes, validates and calls the typed function.
+func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) error {
+	e := s.events[ev.Name]
+	switch {
+	case e == nil:
+		return errUnknownEvent()
+	case !e.ClientSends:
+		return errNotAllowed()
+	}
+	if ds := checkArgs(e.Payload, ev.Args); len(ds) > 0 {
+		return errInvalidPayload(ds)
+	}
+	h := e.getHandler()
+	if h == nil {
+		s.log.Error("eventwire: no handler registered", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr())
+		return errInternal()
+	}
+	data, err := s.call(ctx, c, ev, h)
+	if err != nil || !ev.HasAck || data == nil {
+		return err
+	}
+	if slot, ok := ctx.Value(replySlotKey{}).(*replySlot); ok {
+		slot.data = data
+	} else {
+		s.log.Error("eventwire: event middleware replaced the context; the ack reply is lost",
+			"event", ev.Name, "conn", c.id, "remote", c.RemoteAddr())
+	}
+	return nil
+}
+
+// call runs a handler, turning a panic into code internal; the connection
+// and the server live on.
+func (s *Server) call(ctx context.Context, c *Conn, ev InboundEvent, h handlerFunc) (data []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("eventwire: handler panicked", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr(),
+				"panic", r, "stack", string(debug.Stack()))
+			data, err = nil, errInternal()
+		}
+	}()
+	return h(ctx, c, ev)
+}
+
+// handlerFunc is a registered handler: it decodes and validates the
+// (shape-checked) arguments, calls the typed function and returns its reply
+// encoded as JSON, or nil when there is none.
+type handlerFunc func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error)
