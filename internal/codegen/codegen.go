@@ -1,7 +1,8 @@
 // Package codegen renders a validated events.yaml (internal/spec) into the
-// files of a generated package: events.go (typed payloads, Handler, Conn,
-// Broadcaster, Server and the runtime schema), <package>.js (a dependency-free
-// ES module client) and <package>.d.ts (its types).
+// files of a generated package: events.go (typed payloads, ack replies and
+// auth payload, Handler, Conn, Broadcaster, Server and the runtime schema),
+// <package>.js (a dependency-free ES module client) and <package>.d.ts (its
+// types).
 //
 // Render is pure and deterministic: spec in, file contents out, no I/O. The
 // gen command writes the files; it skips those whose bytes did not change.

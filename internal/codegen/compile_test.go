@@ -9,12 +9,13 @@ import (
 	"testing"
 )
 
-// TestGeneratedGoCompiles builds the rich case's generated package in a
+// TestGeneratedGoCompiles builds the generated package of every case in a
 // temporary module that requires this repository through a replace
-// directive, vets it, and runs testdata/gomod/runtime_test.go against it:
-// NewServer with a Handler, typed emitters, and the Go runtime's details for
-// every payload of validation.json, which the Node test checks the JS client
-// reports identically.
+// directive, vets it, and runs the tests of testdata/gomod against it:
+// NewServer with a Handler, typed emitters, the Go runtime's details for
+// every payload of validation.json (which the Node test checks the JS client
+// reports identically), acks both ways, Authorize with its CONNECT_ERRORs,
+// the room operators, Use and OnAny.
 func TestGeneratedGoCompiles(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -36,15 +37,12 @@ func TestGeneratedGoCompiles(t *testing.T) {
 	}
 }
 
-// writeGoModule lays out the temporary module: go.mod and go.sum, the
-// generated package richevents, and the check package with its test data.
+// writeGoModule lays out the temporary module: go.mod and go.sum, a
+// generated package per case (richevents, chatevents...), and the check
+// package with its test data.
 func writeGoModule(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := renderCase(t, filepath.Join("testdata", "richevents"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,12 +52,26 @@ func writeGoModule(t *testing.T) string {
 		"replace github.com/eventwire/eventwire => " + root + "\n"
 	writeFile(t, filepath.Join(mod, "go.mod"), []byte(goMod))
 	writeFile(t, filepath.Join(mod, "go.sum"), readFile(t, filepath.Join(root, "go.sum")))
-	mkdir(t, filepath.Join(mod, "richevents"))
-	for name, b := range files {
-		writeFile(t, filepath.Join(mod, "richevents", name), b)
+	// Every case that renders becomes a package, so vet compiles them all.
+	for _, dir := range caseDirs(t) {
+		files, err := renderCase(t, dir)
+		if err != nil {
+			continue // an error case
+		}
+		pkg := filepath.Join(mod, filepath.Base(dir))
+		mkdir(t, pkg)
+		for name, b := range files {
+			writeFile(t, filepath.Join(pkg, name), b)
+		}
 	}
 	mkdir(t, filepath.Join(mod, "check", "testdata"))
-	writeFile(t, filepath.Join(mod, "check", "runtime_test.go"), readFile(t, filepath.Join("testdata", "gomod", "runtime_test.go")))
+	tests, err := filepath.Glob(filepath.Join("testdata", "gomod", "*_test.go"))
+	if err != nil || len(tests) == 0 {
+		t.Fatalf("no tests under testdata/gomod: %v", err)
+	}
+	for _, path := range tests {
+		writeFile(t, filepath.Join(mod, "check", filepath.Base(path)), readFile(t, path))
+	}
 	writeFile(t, filepath.Join(mod, "check", "testdata", "validation.json"), readFile(t, validationFile))
 	return mod
 }

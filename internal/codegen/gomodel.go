@@ -12,16 +12,26 @@ type goFile struct {
 	Source, QuotedSource, Package string
 	StdImports, ExtImports        []string
 	Types                         []goType
-	Events, Inbound, Outbound     []goEvent
-	NamedShapes                   []goShapeFunc
-	Patterns                      []goPattern
+	// Broadcast are the outbound events without an ack: an ack comes from
+	// one client, so an operator has no emitter for the others.
+	Events, Inbound, Outbound, Broadcast []goEvent
+	NamedShapes                          []goShapeFunc
+	Patterns                             []goPattern
+	// Auth is the CONNECT auth payload; nil when the spec declares none.
+	Auth *goValue
 }
+
+// goValue is a value the runtime checks: its Go type, the expression of its
+// middleware.Shape, and its quoted validator tag ("" for structs, whose
+// field tags do it, and for no rules).
+type goValue struct{ Type, Shape, Tag string }
 
 // goType is a declared type: a struct, or a named type over another type.
 type goType struct {
 	Doc        string // comment lines, each ending in a newline
 	Name       string
 	Struct     bool
+	Alias      bool // type Name = Underlying
 	Fields     []goField
 	Underlying string
 }
@@ -35,8 +45,18 @@ type goEvent struct {
 	ClientSends, ServerSends bool
 	HasPayload               bool
 	Type, Shape, Tag         string // Tag is quoted, or "" when the payload has none
-	HandlerDoc               string
-	doc                      []string
+	// Ack is the typed reply; nil when the event has none.
+	Ack        *goValue
+	HandlerDoc string
+	// Handler is the signature of the Handler method after its name, e.g.
+	// "(ctx context.Context, c *Conn, m Join) (JoinAck, error)".
+	Handler string
+	// Register is the middleware function and the parameters of the function
+	// NewServer hands it: "middleware.HandleAck[Join, JoinAck]" and
+	// "(ctx context.Context, c *middleware.Conn, v Join) (JoinAck, error)";
+	// Call the arguments it passes on to the Handler method.
+	Register, RegisterFunc, Call string
+	doc                          []string
 }
 
 // EmitDoc is the comment of the typed emitter on Conn (recv "c") or on
@@ -46,7 +66,16 @@ func (e goEvent) EmitDoc(recv string) string {
 	if recv == "b" {
 		to = "the broadcaster's clients"
 	}
-	return goComment(append([]string{"Emit" + e.GoName + " sends " + e.Name + " to " + to + "."}, e.doc...)...)
+	first := []string{"Emit" + e.GoName + " sends " + e.Name + " to " + to + "."}
+	if e.Ack != nil {
+		first = []string{
+			"Emit" + e.GoName + " sends " + e.Name + " to this client and returns its ack reply. It fails",
+			"with the client's error reply (a *middleware.Error), an invalid reply (a",
+			"*middleware.Error with code invalid_payload), middleware.ErrAckTimeout when",
+			"ctx ends first, or middleware.ErrDisconnected when the connection does.",
+		}
+	}
+	return goComment(append(first, e.doc...)...)
 }
 
 type goShapeFunc struct{ Func, Name, Shape string }
@@ -73,7 +102,14 @@ func (m *model) goFile() goFile {
 		f.Inbound = append(f.Inbound, m.goEvent(e))
 	}
 	for _, e := range m.outbound() {
-		f.Outbound = append(f.Outbound, m.goEvent(e))
+		g := m.goEvent(e)
+		f.Outbound = append(f.Outbound, g)
+		if g.Ack == nil {
+			f.Broadcast = append(f.Broadcast, g)
+		}
+	}
+	if a := m.spec.Auth; a != nil {
+		f.Auth = &goValue{Type: spec.AuthGoName, Shape: shapeExpr(a), Tag: m.nonStructTag(a)}
 	}
 	for _, t := range usedTypes(m.spec) {
 		f.NamedShapes = append(f.NamedShapes, goShapeFunc{Func: shapeFunc(t), Name: t.GoName, Shape: shapeExpr(t.Schema)})
@@ -91,6 +127,7 @@ func (m *model) goDecl(d decl) goType {
 	t := goType{Doc: goComment(append([]string{d.name + " is " + d.what + "."}, docLines(d.doc)...)...), Name: d.name}
 	if d.schema.Kind != spec.KindObject {
 		t.Underlying = goTypeOf(d.schema)
+		t.Alias = d.alias
 		return t
 	}
 	t.Struct = true
@@ -126,17 +163,54 @@ func (m *model) goEvent(e *spec.Event) goEvent {
 		doc: docLines(eventDoc(e)),
 	}
 	g.HandlerDoc = goComment(append([]string{e.GoName + " handles " + e.Name + "."}, g.doc...)...)
-	if e.Payload == nil {
-		return g
+	if e.Payload != nil {
+		g.HasPayload = true
+		g.Type = goTypeOf(e.Payload)
+		g.Shape = shapeExpr(e.Payload)
+		g.Tag = m.nonStructTag(e.Payload)
 	}
-	g.HasPayload = true
-	g.Type = goTypeOf(e.Payload)
-	g.Shape = shapeExpr(e.Payload)
-	// A struct payload is checked by its field tags; any other by this tag.
-	if tag := m.patterns.validateTag(e.Payload); tag != "" && e.Payload.Resolve().Kind != spec.KindObject {
-		g.Tag = strconv.Quote(tag)
+	if e.Ack != nil {
+		g.Ack = &goValue{Type: goTypeOf(e.Ack), Shape: shapeExpr(e.Ack), Tag: m.nonStructTag(e.Ack)}
+		g.HandlerDoc += goComment("", "It returns the ack reply, which the client receives as {\"data\": reply}.")
 	}
+	g.setRegistration()
 	return g
+}
+
+// setRegistration fills in the Handler method's signature and how NewServer
+// registers it: Handle, HandleEmpty, HandleAck or HandleEmptyAck.
+func (g *goEvent) setRegistration() {
+	params, rtParams, call := "ctx context.Context, c *Conn", "ctx context.Context, c *middleware.Conn", "ctx, &Conn{c}"
+	var types []string
+	if g.HasPayload {
+		params += ", m " + g.Type
+		rtParams += ", v " + g.Type
+		call += ", v"
+		types = append(types, g.Type)
+	}
+	result, fn := "error", "middleware.Handle"
+	if g.Ack != nil {
+		result, fn = "("+g.Ack.Type+", error)", fn+"Ack"
+		types = append(types, g.Ack.Type)
+	}
+	if !g.HasPayload {
+		fn = strings.Replace(fn, "Handle", "HandleEmpty", 1)
+	}
+	if len(types) > 0 {
+		fn += "[" + strings.Join(types, ", ") + "]"
+	}
+	g.Handler = "(" + params + ") " + result
+	g.Register, g.RegisterFunc, g.Call = fn, "("+rtParams+") "+result, call
+}
+
+// nonStructTag is the quoted validator tag the runtime applies with
+// Validate.Var to a value of s that is not a struct; "" for a struct (its
+// field tags do it) and for a value without rules.
+func (m *model) nonStructTag(s *spec.Schema) string {
+	if tag := m.patterns.validateTag(s); tag != "" && s.Resolve().Kind != spec.KindObject {
+		return strconv.Quote(tag)
+	}
+	return ""
 }
 
 // goTypeOf is the Go type of a value of s.

@@ -14,9 +14,21 @@ import (
 // events clients send.
 type jsFile struct {
 	Source, Package string
+	// MaxDetails caps the details of one payload, as the runtime does.
+	MaxDetails int
+	// Patterns are the spec's patterns, each compiled once by the client.
+	Patterns        []jsPattern
 	Types           []jsType
 	Receives, Sends []jsEvent
 	Validators      []jsValidator
+	// Answers are the events the server sends expecting an ack, which the
+	// client answers; AckNodes their ack reply schemas, which the client
+	// checks its replies against.
+	AckNodes []jsValidator
+	Answers  []jsEvent
+	HasAcks  bool
+	// AuthNode is the auth schema as a SchemaNode literal; "" without auth.
+	AuthNode string
 }
 
 // jsType is a declared type as a JSDoc typedef (comment lines, without the
@@ -26,23 +38,45 @@ type jsType struct{ JSDoc, TSDecl string }
 type jsEvent struct {
 	Name, Quoted, GoName string
 	Key                  string // property key in the events interfaces
-	HasPayload           bool
+	HasPayload, HasAck   bool
 	Param                string // "payload: T", or "" without payload
-	OnDoc, EmitDoc       string // .d.ts comments of on<GoName> and emit<GoName>
+	AckVar               string // the constant holding the ack reply's SchemaNode
+	// OnFn is the type of on<GoName>'s function, EmitResult what
+	// emit<GoName> returns, WireSig the event's signature in the socket.io
+	// style events interfaces (an ack is a callback receiving AckReply).
+	OnFn, EmitResult, WireSig string
+	OnDoc, EmitDoc            string // .d.ts comments of on<GoName> and emit<GoName>
 }
 
 type jsValidator struct{ Name, GoName, Var, Node string }
 
+// jsPattern is a pattern as the client's patterns map holds it: Key is the
+// pattern as events.yaml writes it (the param of its details) and Source its
+// JavaScript form, both quoted JS strings.
+type jsPattern struct{ Key, Source string }
+
+// maxDetails is the most details the client reports for one payload; it
+// must equal the runtime's cap (middleware's unexported maxDetails, which a
+// test compares).
+const maxDetails = 100
+
 func (m *model) jsFile() jsFile {
-	f := jsFile{Source: m.opts.Source, Package: m.opts.Package}
+	f := jsFile{Source: m.opts.Source, Package: m.opts.Package, HasAcks: m.hasAcks(), MaxDetails: maxDetails}
+	for i, re := range m.patterns.regexes {
+		f.Patterns = append(f.Patterns, jsPattern{Key: jsString(re), Source: jsString(m.patterns.js[i])})
+	}
 	for _, d := range m.decls {
 		f.Types = append(f.Types, jsType{JSDoc: jsDoc(d), TSDecl: tsDecl(d)})
 	}
 	for _, e := range m.outbound() {
-		f.Receives = append(f.Receives, jsEventOf(e))
+		j := jsReceived(e)
+		f.Receives = append(f.Receives, j)
+		if j.HasAck {
+			f.Answers = append(f.Answers, j)
+		}
 	}
 	for _, e := range m.inbound() {
-		f.Sends = append(f.Sends, jsEventOf(e))
+		f.Sends = append(f.Sends, jsSent(e))
 	}
 	for _, e := range m.spec.Events {
 		if e.Payload != nil {
@@ -50,27 +84,84 @@ func (m *model) jsFile() jsFile {
 				Name: e.Name, GoName: e.GoName, Var: "payload" + e.GoName, Node: jsNodeText(e.Payload),
 			})
 		}
+		if e.Ack != nil && e.Direction.ServerSends() {
+			f.AckNodes = append(f.AckNodes, jsValidator{
+				Name: e.Name, GoName: e.GoName, Var: ackVar(e), Node: jsNodeText(e.Ack),
+			})
+		}
+	}
+	if m.spec.Auth != nil {
+		f.AuthNode = jsNodeText(m.spec.Auth)
 	}
 	return f
 }
 
+func ackVar(e *spec.Event) string { return "ack" + e.GoName }
+
+// jsEventOf fills in what the client's receiving and sending sides share.
 func jsEventOf(e *spec.Event) jsEvent {
 	j := jsEvent{Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName, Key: tsKey(e.Name)}
 	if e.Payload != nil {
 		j.HasPayload = true
 		j.Param = "payload: " + tsType(e.Payload)
 	}
-	doc := docLines(eventDoc(e))
-	j.OnDoc = tsComment("  ", append([]string{"Calls fn for each " + e.Name + "; returns the unsubscribe function."}, doc...))
-	emit := []string{"Sends " + e.Name + "; resolves when the server acknowledges it, rejects with an EventwireError."}
+	j.WireSig = "(" + j.Param + ") => void"
+	if e.Ack != nil {
+		j.HasAck = true
+		j.AckVar = ackVar(e)
+		j.WireSig = "(" + joinParams(j.Param, "ack: (reply: AckReply<"+tsType(e.Ack)+">) => void") + ") => void"
+	}
+	return j
+}
+
+// jsReceived is an event the server sends, as the client's on<GoName> sees it.
+func jsReceived(e *spec.Event) jsEvent {
+	j := jsEventOf(e)
+	j.OnFn = "(" + j.Param + ") => void"
+	first := []string{"Calls fn for each " + e.Name + "; returns the unsubscribe function."}
+	if e.Ack != nil {
+		reply := tsType(e.Ack)
+		j.OnFn = "(" + j.Param + ") => " + reply + " | Promise<" + reply + ">"
+		first = []string{
+			"Sets the handler of " + e.Name + ", which the server sends expecting an ack: fn's result, or what",
+			"its Promise resolves to, is checked against the ack schema and sent back as {data}; a thrown",
+			"EventwireError is sent as {error} with its code, anything else thrown as code \"internal\".",
+			"A later call replaces fn; returns the function that removes it.",
+		}
+	}
+	j.OnDoc = tsComment("  ", append(first, docLines(eventDoc(e))...))
+	return j
+}
+
+// jsSent is an event clients send, as the client's emit<GoName> sends it.
+func jsSent(e *spec.Event) jsEvent {
+	j := jsEventOf(e)
+	j.EmitResult = "Promise<void>"
+	settle := "acknowledges it"
+	if e.Ack != nil {
+		j.EmitResult = "Promise<" + tsType(e.Ack) + ">"
+		settle = "replies, with its ack reply"
+	}
+	emit := []string{"Sends " + e.Name + "; resolves when the server " + settle + ", rejects with an EventwireError."}
 	if j.HasPayload {
 		emit = []string{
 			"Sends " + e.Name + " once the payload passes the checks the server makes; resolves when the server",
-			"acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).",
+			settle + ", rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).",
 		}
 	}
-	j.EmitDoc = tsComment("  ", append(emit, doc...))
+	j.EmitDoc = tsComment("  ", append(emit, docLines(eventDoc(e))...))
 	return j
+}
+
+// joinParams joins the parameters that are not "".
+func joinParams(params ...string) string {
+	var out []string
+	for _, p := range params {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // jsDoc is the JSDoc typedef of d, as " * " lines.

@@ -17,8 +17,9 @@ type model struct {
 	patterns *patterns
 }
 
-// decl is one type the generated code declares: a named type, or an object
-// (or array item object) that sits inside a payload or another type.
+// decl is one type the generated code declares: a named type, the auth
+// payload, or an object (or array item object) that sits inside a payload,
+// an ack or another type.
 type decl struct {
 	name   string
 	schema *spec.Schema
@@ -26,16 +27,9 @@ type decl struct {
 	what string
 	doc  string
 	pos  spec.Pos
-}
-
-// reservedClientNames are the type names the JS client and its .d.ts
-// declare themselves; a spec type of the same name would clash.
-func reservedClientNames() []string {
-	return []string{
-		"Client", "ClientToServerEvents", "ConnectOptions", "Detail", "EventwireConnection",
-		"EventwireError", "PendingAck", "SchemaField", "SchemaNode", "ServerToClientEvents",
-		"WebSocketConstructor", "WebSocketLike",
-	}
+	// alias declares name as another name of the type schema refers to
+	// (type Auth = Profile), for an auth schema that names an object type.
+	alias bool
 }
 
 func newModel(s *spec.Spec, opts Options) (*model, error) {
@@ -49,17 +43,32 @@ func newModel(s *spec.Spec, opts Options) (*model, error) {
 		m.children(t.Schema, t.GoName)
 		m.patterns.collect(t.Schema)
 	}
+	m.addAuth(s.Auth)
 	for _, e := range s.Events {
+		if e.Payload != nil {
+			m.add(e.Payload, "the payload of "+e.Name, cmpOr(e.Payload.Doc, e.Doc))
+			m.patterns.collect(e.Payload)
+		}
 		if e.Ack != nil {
-			return nil, fmt.Errorf("eventwire: codegen: %s: event %s: typed ack replies are not generated yet; remove its ack", e.Pos, e.Name)
+			m.add(e.Ack, "the ack reply of "+e.Name, e.Ack.Doc)
+			m.patterns.collect(e.Ack)
 		}
-		if e.Payload == nil {
-			continue
-		}
-		m.add(e.Payload, "the payload of "+e.Name, cmpOr(e.Payload.Doc, e.Doc))
-		m.patterns.collect(e.Payload)
 	}
-	return m, m.checkNames()
+	return m, m.patterns.check()
+}
+
+// addAuth declares the auth payload's type: a struct named Auth, or the
+// alias Auth of the named type it refers to (none when that type is Auth).
+func (m *model) addAuth(a *spec.Schema) {
+	const what = "the auth payload clients send in the Socket.IO CONNECT packet"
+	switch {
+	case a == nil:
+	case a.Kind == spec.KindRef && a.RefType.GoName != spec.AuthGoName:
+		m.decls = append(m.decls, decl{name: spec.AuthGoName, schema: a, what: what, doc: a.Doc, pos: a.Pos, alias: true})
+	case a.Kind == spec.KindObject:
+		m.add(a, what, a.Doc)
+		m.patterns.collect(a)
+	}
 }
 
 // add declares s when it is an inline object, then what sits inside it.
@@ -84,18 +93,6 @@ func (m *model) children(s *spec.Schema, owner string) {
 	}
 }
 
-// checkNames catches what the spec cannot know: a type named like one of
-// the JS client's own declarations.
-func (m *model) checkNames() error {
-	for _, d := range m.decls {
-		if slices.Contains(reservedClientNames(), d.name) {
-			return fmt.Errorf("eventwire: codegen: %s: type name %s is reserved: the JS client declares %s; rename it (reserved: %s)",
-				d.pos, d.name, d.name, strings.Join(reservedClientNames(), ", "))
-		}
-	}
-	return nil
-}
-
 // inbound are the events clients send, outbound those the server sends.
 func (m *model) inbound() []*spec.Event {
 	return filter(m.spec.Events, func(e *spec.Event) bool { return e.Direction.ClientSends() })
@@ -113,6 +110,11 @@ func filter(events []*spec.Event, keep func(*spec.Event) bool) []*spec.Event {
 		}
 	}
 	return out
+}
+
+// hasAcks reports whether any event has a typed ack reply.
+func (m *model) hasAcks() bool {
+	return slices.ContainsFunc(m.spec.Events, func(e *spec.Event) bool { return e.Ack != nil })
 }
 
 // eventDoc is the doc of an event's methods: the event's, else its payload's.

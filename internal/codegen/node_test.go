@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -30,6 +31,13 @@ type validationCase struct {
 
 const validationFile = "testdata/richevents/validation.json"
 
+// jsCase is one call of testdata/js/validate.mjs: the exported validator
+// function named Fn applied to Payload.
+type jsCase struct {
+	Fn      string          `json:"fn"`
+	Payload json.RawMessage `json:"payload"`
+}
+
 func TestNodeValidators(t *testing.T) {
 	node := nodeTool(t)
 	dir := writeClientModule(t, "richevents")
@@ -38,10 +46,6 @@ func TestNodeValidators(t *testing.T) {
 	fns := map[string]string{}
 	for _, e := range s.Events {
 		fns[e.Name] = "validate" + e.GoName
-	}
-	type jsCase struct {
-		Fn      string          `json:"fn"`
-		Payload json.RawMessage `json:"payload"`
 	}
 	var in []jsCase
 	for _, c := range cases {
@@ -110,6 +114,12 @@ func writeClientModule(t *testing.T, caseName string) string {
 // runNodeJSON runs testdata/js/validate.mjs on in and decodes its output into out.
 func runNodeJSON(t *testing.T, node, dir string, in, out any) {
 	t.Helper()
+	runNodeJSONContext(context.Background(), t, node, dir, in, out)
+}
+
+// runNodeJSONContext is runNodeJSON, failing when ctx ends first.
+func runNodeJSONContext(ctx context.Context, t *testing.T, node, dir string, in, out any) {
+	t.Helper()
 	input := filepath.Join(dir, "cases.json")
 	writeJSON(t, input, in)
 	script, err := filepath.Abs(filepath.Join("testdata", "js", "validate.mjs"))
@@ -117,9 +127,12 @@ func runNodeJSON(t *testing.T, node, dir string, in, out any) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(node, script, filepath.Join(dir, "richevents.js"), input)
+	cmd := exec.CommandContext(ctx, node, script, filepath.Join(dir, "richevents.js"), input)
 	cmd.Stderr = &stderr
 	stdout, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("node %s did not finish: %v", script, ctx.Err())
+	}
 	if err != nil {
 		t.Fatalf("node %s: %v\n%s", script, err, stderr.Bytes())
 	}

@@ -46,8 +46,9 @@ func shapeKind(k spec.Kind) string {
 // shapeFunc names the generated function returning a named type's shape.
 func shapeFunc(t *spec.NamedType) string { return "shape" + t.GoName }
 
-// usedTypes are the named types the events' shapes reach, directly or
-// through other named types, in the spec's order (by name).
+// usedTypes are the named types the shapes of the auth payload, the events'
+// payloads and their acks reach, directly or through other named types, in
+// the spec's order (by name).
 func usedTypes(s *spec.Spec) []*spec.NamedType {
 	used := map[*spec.NamedType]bool{}
 	var visit func(*spec.Schema)
@@ -64,8 +65,10 @@ func usedTypes(s *spec.Spec) []*spec.NamedType {
 		}
 		visit(sc.Items)
 	}
+	visit(s.Auth)
 	for _, e := range s.Events {
 		visit(e.Payload)
+		visit(e.Ack)
 	}
 	var out []*spec.NamedType
 	for _, t := range s.Types {

@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 type patterns struct {
 	tags    map[string]string // regex -> tag
 	regexes []string          // in tag order
+	js      []string          // the regexes' JavaScript forms (spec.Rules.JSPattern)
 }
 
 func newPatterns() *patterns { return &patterns{tags: map[string]string{}} }
@@ -24,6 +26,7 @@ func (p *patterns) collect(s *spec.Schema) {
 	if re := s.Rules.Pattern; re != "" {
 		if _, ok := p.tags[re]; !ok {
 			p.regexes = append(p.regexes, re)
+			p.js = append(p.js, s.Rules.JSPattern)
 			p.tags[re] = "ew_pattern_" + strconv.Itoa(len(p.regexes))
 		}
 	}
@@ -31,6 +34,18 @@ func (p *patterns) collect(s *spec.Schema) {
 		p.collect(f.Schema)
 	}
 	p.collect(s.Items)
+}
+
+// check makes sure every pattern has its JavaScript form, which spec.Parse
+// gives each pattern it accepts: without one the client would check nothing.
+func (p *patterns) check() error {
+	for i, js := range p.js {
+		if js == "" {
+			return fmt.Errorf("eventwire: codegen: pattern %q has no JavaScript form (spec.Rules.JSPattern); "+
+				"the spec must come from spec.Parse", p.regexes[i])
+		}
+	}
+	return nil
 }
 
 // validateTag is the validator/v10 tag of a value of schema s, e.g.

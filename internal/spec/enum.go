@@ -66,6 +66,12 @@ func (p *parser) enumInteger(n *yaml.Node, r Rules) (string, bool) {
 		p.add(n, "enum value "+quote(n.Value)+" is not an integer", "")
 		return "", false
 	}
+	// The same bound as min and max: beyond it a JavaScript number cannot
+	// tell neighbouring integers apart, so the client could not match values.
+	if v > jsSafeBound || v < -jsSafeBound {
+		p.add(n, "enum value "+strconv.FormatInt(v, 10)+" is beyond ±2^53, where JavaScript loses integer precision", "")
+		return "", false
+	}
 	f := float64(v)
 	if r.Min != nil && f < *r.Min {
 		p.add(n, "enum value "+strconv.FormatInt(v, 10)+" is below min "+formatNum(*r.Min), "")

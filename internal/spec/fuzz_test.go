@@ -69,6 +69,12 @@ func checkSpec(t *testing.T, s *Spec) {
 		goTypes[nt.GoName] = true
 		checkSchema(t, nt.Schema, goTypes, 0)
 	}
+	if s.Auth != nil {
+		checkSchema(t, s.Auth, goTypes, 0)
+		if s.Auth.Resolve().Kind != KindObject {
+			t.Fatalf("auth is a %s; the spec must only accept objects", s.Auth.Resolve().Kind)
+		}
+	}
 	for _, e := range s.Events {
 		mustBeGoName(t, e.GoName)
 		if e.Direction != ToClient && e.Direction != ToServer && e.Direction != Both {

@@ -104,6 +104,7 @@ type specDump struct {
 	File    string      `json:"file"`
 	Version int         `json:"version"`
 	Types   []typeDump  `json:"types,omitempty"`
+	Auth    *schemaDump `json:"auth,omitempty"`
 	Events  []eventDump `json:"events"`
 }
 
@@ -143,6 +144,7 @@ type rulesDump struct {
 	Min       *float64 `json:"min,omitempty"`
 	Max       *float64 `json:"max,omitempty"`
 	Pattern   string   `json:"pattern,omitempty"`
+	JSPattern string   `json:"jsPattern,omitempty"`
 	Enum      []string `json:"enum,omitempty"`
 	Format    Format   `json:"format,omitempty"`
 	MinItems  *int     `json:"minItems,omitempty"`
@@ -160,7 +162,7 @@ type fieldDump struct {
 func dumpPos(p Pos) string { return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col) }
 
 func dumpSpec(s *Spec) specDump {
-	d := specDump{File: s.File, Version: s.Version, Events: []eventDump{}}
+	d := specDump{File: s.File, Version: s.Version, Auth: dumpSchema(s.Auth), Events: []eventDump{}}
 	for _, t := range s.Types {
 		d.Types = append(d.Types, typeDump{t.Name, t.GoName, t.Doc, dumpPos(t.Pos), dumpSchema(t.Schema)})
 	}

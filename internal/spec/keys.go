@@ -11,7 +11,7 @@ import (
 // The keys each mapping of events.yaml accepts. They are functions, not
 // package variables, so no caller can change them.
 
-func topKeys() []string { return []string{"version", "types", "events"} }
+func topKeys() []string { return []string{"version", "types", "auth", "events"} }
 
 func eventKeys() []string { return []string{"direction", "doc", "payload", "ack"} }
 
@@ -40,6 +40,7 @@ func keySynonyms() map[string]string {
 		"body": "payload", "message": "payload", "schema": "payload",
 		"reply": "ack", "response": "ack", "result": "ack",
 		"oneof": "enum", "values": "enum", "choices": "enum", "allowed": "enum",
+		"authentication": "auth", "credentials": "auth", "handshake": "auth", "login": "auth",
 		"definitions": "types", "defs": "types", "$defs": "types", "schemas": "types", "models": "types",
 	}
 }

@@ -74,6 +74,9 @@ func (p *parser) parse(data []byte) *Spec {
 	p.checkKeys(es, topKeys(), "the top-level mapping")
 	s := &Spec{File: p.file, Version: p.version(root, es)}
 	s.Types = p.namedTypes(value(es, "types"))
+	// auth is read before the events, so it claims the Go name Auth first and
+	// a colliding event payload is the one the error points at.
+	s.Auth = p.auth(value(es, "auth"), len(s.Types))
 	s.Events = p.events(root, value(es, "events"))
 	p.checkCycles(s.Types)
 	slices.SortFunc(s.Types, func(a, b *NamedType) int { return strings.Compare(a.Name, b.Name) })

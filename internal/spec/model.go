@@ -58,6 +58,10 @@ type Spec struct {
 	Version int
 	// Types are the named shared types, sorted by Name.
 	Types []*NamedType
+	// Auth is the schema of the Socket.IO CONNECT packet's auth payload (the
+	// top-level auth key); nil when the spec declares none. It is an object,
+	// inline (GoName "Auth") or a reference to a named object type.
+	Auth *Schema
 	// Events are sorted by Name.
 	Events []*Event
 }
@@ -93,7 +97,8 @@ type Schema struct {
 	// GoName is the Go type name of an object (KindObject): the named type's
 	// GoName for a type's own definition, otherwise derived from where the
 	// object sits: an event payload takes the event's GoName, an ack
-	// GoName+"Ack", a field Parent+FieldGoName, array items Parent+"Item".
+	// GoName+"Ack", the auth schema AuthGoName, a field Parent+FieldGoName,
+	// array items Parent+"Item".
 	// Empty for other kinds. The spec checks these names never collide.
 	GoName string
 	Doc    string
@@ -122,6 +127,9 @@ type Rules struct {
 	Min       *float64 // integers and numbers, inclusive
 	Max       *float64 // integers and numbers, inclusive
 	Pattern   string   // strings; RE2 syntax, as Go's regexp accepts it
+	// JSPattern is Pattern's JavaScript form: the source of a RegExp with
+	// the u flag that matches exactly the strings Pattern matches.
+	JSPattern string
 	Enum      []string // strings and integers; strings as written, integers in canonical decimal
 	Format    Format   // strings
 	MinItems  *int     // arrays

@@ -11,6 +11,18 @@ func ReservedGoNames() []string {
 	return []string{"Broadcaster", "Conn", "Handler", "NewServer", "Server"}
 }
 
+// ReservedJSNames are the type names the generated JS client and its .d.ts
+// declare themselves. A spec's Go type names are its TypeScript type names
+// too, so none may take these (internal/codegen tests that the list is
+// complete).
+func ReservedJSNames() []string {
+	return []string{
+		"AckReply", "Answerer", "Client", "ClientToServerEvents", "ConnectOptions", "ConnectionSchema", "Detail",
+		"EventwireConnection", "EventwireError", "PendingAck", "SchemaField", "SchemaNode", "ServerToClientEvents",
+		"WebSocketConstructor", "WebSocketLike",
+	}
+}
+
 // reservedEvent says why an event name cannot be used, or "" when it can.
 // Socket.IO's client and server give these names their own meaning, and the
 // eventwire: prefix belongs to the runtime (eventwire:error).
@@ -23,14 +35,17 @@ func reservedEvent(name string) string {
 		return "the eventwire: prefix is reserved for the runtime's own events"
 	}
 	switch goName(name) {
-	// The JS client has onConnect, onDisconnect and onError methods of its own.
-	case "Connect", "Disconnect", "Error":
+	// The JS client has onConnect, onConnectError, onDisconnect and onError
+	// methods of its own.
+	case "Connect", "ConnectError", "Disconnect", "Error":
 		return "its JS handler on" + goName(name) + " would clash with the client's own on" + goName(name)
 	}
 	return ""
 }
 
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isLetter(c byte) bool { return isLower(c) || isUpper(c) }
+func isLower(c byte) bool  { return c >= 'a' && c <= 'z' }
+func isUpper(c byte) bool  { return c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 
 // isEventName: a letter, then letters, digits and _ . : - (the separators of
@@ -59,17 +74,49 @@ func isName(s, extra string) bool {
 	return true
 }
 
-// goName turns a wire or JSON name into an exported Go identifier: split on
-// _ . : -, upper-case the first letter of each word, keep the rest as written
+// goName turns a wire or JSON name into an exported Go identifier. Words
+// are split at _ . : - and where an upper-case letter follows a lower-case
+// letter or a digit; each word gets its first letter upper-cased, or all its
+// letters when it is one of golint's common initialisms
 // (browser_to_message -> BrowserToMessage, messageText -> MessageText,
-// user_ID -> UserID).
+// userId and user_id -> UserID, url -> URL, ts -> Ts).
 func goName(s string) string {
 	var b strings.Builder
-	for w := range strings.FieldsFuncSeq(s, func(r rune) bool { return strings.ContainsRune("_.:-", r) }) {
-		b.WriteString(strings.ToUpper(w[:1]))
-		b.WriteString(w[1:])
+	for part := range strings.FieldsFuncSeq(s, func(r rune) bool { return strings.ContainsRune("_.:-", r) }) {
+		for _, w := range camelWords(part) {
+			if upper := strings.ToUpper(w); slices.Contains(commonInitialisms(), upper) {
+				b.WriteString(upper)
+			} else {
+				b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+			}
+		}
 	}
 	return b.String()
+}
+
+// camelWords splits an ASCII name where an upper-case letter follows a
+// lower-case letter or a digit: userId -> user Id, v2Api -> v2 Api. A run of
+// capitals stays one word (HTTPServer), as golint leaves it.
+func camelWords(s string) []string {
+	var words []string
+	start := 0
+	for i := 1; i < len(s); i++ {
+		if isUpper(s[i]) && (isLower(s[i-1]) || isDigit(s[i-1])) {
+			words = append(words, s[start:i])
+			start = i
+		}
+	}
+	return append(words, s[start:])
+}
+
+// commonInitialisms is golint's list: a word that spells one of these is
+// written all in capitals in a Go name.
+func commonInitialisms() []string {
+	return []string{
+		"ACL", "API", "ASCII", "CPU", "CSS", "DNS", "EOF", "GUID", "HTML", "HTTP", "HTTPS", "ID", "IP", "JSON",
+		"LHS", "QPS", "RAM", "RHS", "RPC", "SLA", "SMTP", "SQL", "SSH", "TCP", "TLS", "TTL", "UDP", "UI", "UID",
+		"UUID", "URI", "URL", "UTF8", "VM", "XML", "XMPP", "XSRF", "XSS",
+	}
 }
 
 // goTypeOwner records what produces a Go type name, for collision messages.
@@ -85,6 +132,11 @@ func (p *parser) claimGoType(name, what string, pos Pos) {
 	if slices.Contains(ReservedGoNames(), name) {
 		p.addAt(pos, "Go type name "+name+" of "+what+" is reserved: the generated package declares "+name,
 			"rename it; reserved: "+strings.Join(ReservedGoNames(), ", "))
+		return
+	}
+	if slices.Contains(ReservedJSNames(), name) {
+		p.addAt(pos, "type name "+name+" of "+what+" is reserved: the generated JS client declares "+name,
+			"rename it; reserved: "+strings.Join(ReservedJSNames(), ", "))
 		return
 	}
 	if prev, taken := p.goTypes[name]; taken {

@@ -90,7 +90,7 @@ func (p *parser) rules(es []entry, s *Schema) {
 		case "max":
 			r.Max = p.bound(e.v, e.key, s.Kind)
 		case "pattern":
-			r.Pattern = p.pattern(e.v)
+			r.Pattern, r.JSPattern = p.pattern(e.v)
 		case "format":
 			r.Format = p.format(e.v)
 		}
@@ -105,6 +105,10 @@ func (p *parser) rules(es []entry, s *Schema) {
 	}
 }
 
+// jsSafeBound is 2^53: JavaScript numbers hold every integer up to it
+// exactly, but not beyond (2^53+1 reads as 2^53).
+const jsSafeBound = 1 << 53
+
 // bound reads min or max; an integer's bounds must be whole numbers so the
 // generated Go (int64) and JS checks agree on them.
 func (p *parser) bound(n *yaml.Node, key string, k Kind) *float64 {
@@ -113,7 +117,7 @@ func (p *parser) bound(n *yaml.Node, key string, k Kind) *float64 {
 		p.add(n, key+" "+formatNum(*v)+" must be a whole number for type integer", "")
 		return nil
 	}
-	if v != nil && k == KindInteger && math.Abs(*v) > 1<<53 {
+	if v != nil && k == KindInteger && math.Abs(*v) > jsSafeBound {
 		p.add(n, key+" "+formatNum(*v)+" is beyond ±2^53, where JavaScript loses integer precision", "")
 		return nil
 	}

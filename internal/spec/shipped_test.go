@@ -112,7 +112,7 @@ func TestJSONSchemaInSync(t *testing.T) {
 		t.Errorf("typeName = %+v; want the built-in kinds %v", got, builtinKinds())
 	}
 	text := string(readFile(t, shippedSchema))
-	for _, name := range ReservedGoNames() {
+	for _, name := range append(ReservedGoNames(), ReservedJSNames()...) {
 		if !strings.Contains(text, quote(name)) {
 			t.Errorf("JSON schema does not reserve the type name %s", name)
 		}
@@ -157,6 +157,7 @@ func TestDocsCoverEveryKey(t *testing.T) {
 	words = append(words, directions()...)
 	words = append(words, formats()...)
 	words = append(words, ReservedGoNames()...)
+	words = append(words, ReservedJSNames()...)
 	words = append(words, "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener", "eventwire:error")
 	for _, w := range words {
 		if !strings.Contains(doc, "`"+w+"`") {

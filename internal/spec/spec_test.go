@@ -159,42 +159,6 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
-func TestJSIncompatible(t *testing.T) {
-	tests := []struct {
-		re   string
-		want string // "" when JS reads it the same way
-	}{
-		{`^[a-z]+$`, ""},
-		{`^\d{3}-\d{4}$`, ""},
-		{`[\w.+-]+@\S+`, ""},
-		{`\p{L}+`, ""},
-		{`(?:ab)+(?<word>\w+)`, ""},
-		{`[]a]`, ""},
-		{`[^]a]`, ""},
-		{`a\.b\/c\$`, ""},
-		{`[a\-z]`, ""},
-		{`(?i)abc`, "the inline flags (?i)"},
-		{`(?s:.)`, "the inline flags (?s)"},
-		{`(?P<n>a)`, "(?P<name>…)"},
-		{`\Aabc`, `\A`},
-		{`abc\z`, `\z`},
-		{`\pL`, `\pL`},
-		{`\PN`, `\PN`},
-		{`\x{263a}`, `\x{…}`},
-		{`[[:digit:]]`, "a POSIX class such as [[:alpha:]]"},
-		{`a\-b`, `\-`},
-		{`a\#b`, `\#`},
-		{`[(?i)]`, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.re, func(t *testing.T) {
-			if got, _ := jsIncompatible(tt.re); got != tt.want {
-				t.Errorf("jsIncompatible(%q) = %q, want %q", tt.re, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestEnumProblem(t *testing.T) {
 	tests := []struct {
 		v  string

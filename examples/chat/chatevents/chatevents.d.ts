@@ -80,7 +80,17 @@ export interface Client {
   onConnect(fn: () => void): () => void;
   /** Calls fn when a confirmed connection ends; returns the unsubscribe function. */
   onDisconnect(fn: (reason: string) => void): () => void;
-  /** Calls fn with errors the server reports outside an ack, and when the connection cannot be made. */
+  /**
+   * Calls fn when the connection cannot be made: the server refused it (CONNECT_ERROR; err.code is its
+   * data.code, e.g. "invalid_payload" with err.details, or the code of the app's refusal), the auth option
+   * is invalid (code "invalid_payload"; nothing is sent), or the transport failed (code "connect_error").
+   * Returns the unsubscribe function.
+   */
+  onConnectError(fn: (err: EventwireError) => void): () => void;
+  /**
+   * Calls fn with errors the server reports outside an ack (event "eventwire:error"), and with
+   * connection failures while no onConnectError function is set. Returns the unsubscribe function.
+   */
   onError(fn: (err: EventwireError) => void): () => void;
   /** Disconnects; pending emits reject with code "disconnected". */
   close(): void;

@@ -67,6 +67,15 @@ const maxDetails = 100;
 // Integers must fit the server's int64: -2^63 <= n < 2^63.
 const int64Limit = 2 ** 63;
 
+/**
+ * The patterns of ../../events.yaml, each compiled once, by their text there (the
+ * param of a pattern detail). A value matches exactly what the server's RE2
+ * pattern matches: a few constructs are written the JavaScript way, e.g. RE2's
+ * "." is [^\n] (JavaScript's . also refuses \r, U+2028 and U+2029).
+ * @type {Map<string, RegExp>}
+ */
+const patterns = new Map();
+
 /** @type {Record<string, (field: string, param: string) => string>} */
 const messages = {
   required: (f) => `${f} is required`,
@@ -233,7 +242,9 @@ function firstFailure(node, value) {
     if (node.minLength !== undefined && length < Number(node.minLength)) return ["minLength", node.minLength];
     if (node.maxLength !== undefined && length > Number(node.maxLength)) return ["maxLength", node.maxLength];
     if (node.enum !== undefined && !node.enum.includes(value)) return ["enum", node.enum.join(" ")];
-    if (node.pattern !== undefined && !new RegExp(node.pattern, "u").test(value)) return ["pattern", node.pattern];
+    if (node.pattern !== undefined && !(/** @type {RegExp} */ (patterns.get(node.pattern))).test(value)) {
+      return ["pattern", node.pattern];
+    }
     if (node.format !== undefined && !formats[node.format](value)) return ["format", node.format];
   } else if (typeof value === "number") {
     if (node.min !== undefined && value < Number(node.min)) return ["min", node.min];
@@ -246,23 +257,87 @@ function firstFailure(node, value) {
   return undefined;
 }
 
-// The format checks follow validator/v10, which the server runs: its email
-// regular expression (and net/mail's refusal of a dot at either end of the
-// domain), Go's url.Parse for url, and a hex 8-4-4-4-12 uuid.
-// U is the non-ASCII ranges validator/v10's email expression allows.
-const U = String.raw`\u{00A0}-\u{D7FF}\u{F900}-\u{FDCF}\u{FDF0}-\u{FFEF}`;
-// The email expression is validator/v10's emailRegexString with \x{..} written \u{..} and ` as \x60.
-const emailLocal = String.raw`(?:(?:(?:(?:[a-zA-Z]|\d|[!#\$%&'\*\+\-\/=\?\^_\x60{\|}~]|[${U}])+(?:\.([a-zA-Z]|\d|[!#\$%&'\*\+\-\/=\?\^_\x60{\|}~]|[${U}])+)*)|(?:(?:\x22)(?:(?:(?:(?:\x20|\x09)*(?:\x0d\x0a))?(?:\x20|\x09)+)?(?:(?:[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]|\x21|[\x23-\x5b]|[\x5d-\x7e]|[${U}])|(?:(?:[\x01-\x09\x0b\x0c\x0d-\x7f]|[${U}]))))*(?:(?:(?:\x20|\x09)*(?:\x0d\x0a))?(\x20|\x09)+)?(?:\x22))))`;
-const emailDomain = String.raw`(?:(?:(?:[a-zA-Z]|\d|[${U}])|(?:(?:[a-zA-Z]|\d|[${U}])(?:[a-zA-Z]|\d|-|\.|~|[${U}])*(?:[a-zA-Z]|\d|[${U}])))\.)+(?:(?:[a-zA-Z]|[${U}])|(?:(?:[a-zA-Z]|[${U}])(?:[a-zA-Z]|\d|-|\.|~|[${U}])*(?:[a-zA-Z]|[${U}])))\.?`;
-const emailRe = new RegExp(`^${emailLocal}@${emailDomain}$`, "u");
+// The format checks follow validator/v10, which the server runs: for email
+// net/mail.ParseAddress and validator's e-mail expression, for url Go's
+// url.Parse, for uuid a hex 8-4-4-4-12. They scan each string once, so a
+// hostile value costs time in proportion to its length.
 const uuidRe = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** @type {Record<string, (s: string) => boolean>} */
 const formats = {
-  email: (s) => emailRe.test(s) && !s.endsWith("."),
+  email: isEmail,
   url: isURL,
   uuid: (s) => uuidRe.test(s),
 };
+
+/**
+ * isEmail is what validator/v10's email accepts: a string that both
+ * net/mail.ParseAddress and validator's e-mail expression accept, which is
+ * local@domain with the last @ as the separator.
+ * @param {string} s
+ */
+function isEmail(s) {
+  const at = s.lastIndexOf("@");
+  return at > 0 && isEmailLocal(s.slice(0, at)) && isEmailDomain(s.slice(at + 1));
+}
+
+/**
+ * inU reports whether code point c is one of the non-ASCII characters
+ * validator's e-mail expression allows.
+ * @param {number} c
+ */
+function inU(c) {
+  return (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xf900 && c <= 0xfdcf) || (c >= 0xfdf0 && c <= 0xffef);
+}
+
+/** @param {number} c */
+function isAlnum(c) {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * isEmailLocal checks the part before the @: dot-separated atoms of letters,
+ * digits, !#$%&'*+-/=?^_`{|}~ and U, or a quoted string. In a quoted string
+ * net/mail allows only tab, printable ASCII and (with the expression) U, a
+ * backslash escapes the next character, and an unescaped " ends it; it must
+ * not be empty.
+ * @param {string} local
+ */
+function isEmailLocal(local) {
+  if (!local.startsWith('"')) {
+    return local.split(".").every((atom) => atom !== "" && [...atom].every((ch) => {
+      const c = /** @type {number} */ (ch.codePointAt(0));
+      return isAlnum(c) || "!#$%&'*+-/=?^_`{|}~".includes(ch) || inU(c);
+    }));
+  }
+  if (local.length < 3 || !local.endsWith('"')) return false;
+  let escaped = false;
+  for (const ch of local.slice(1, -1)) {
+    const c = /** @type {number} */ (ch.codePointAt(0));
+    if (c !== 0x09 && (c < 0x20 || c > 0x7e) && !inU(c)) return false;
+    if (escaped) escaped = false;
+    else if (ch === "\\") escaped = true;
+    else if (ch === '"') return false;
+  }
+  return !escaped;
+}
+
+/**
+ * isEmailDomain checks the part after the @: letters, digits, - . ~ and U,
+ * with no empty label (net/mail), starting with a letter, digit or U and
+ * ending with a letter or U, and with a dot that follows a letter, digit or U
+ * and precedes a letter or U (the expression's label "." tld).
+ * @param {string} domain
+ */
+function isEmailDomain(domain) {
+  if (domain.split(".").some((label) => label === "")) return false;
+  const cs = [...domain].map((ch) => /** @type {number} */ (ch.codePointAt(0)));
+  const isAlpha = (/** @type {number} */ c) => (isAlnum(c) && c > 0x39) || inU(c);
+  const isAlnumU = (/** @type {number} */ c) => isAlnum(c) || inU(c);
+  if (!cs.every((c) => isAlnumU(c) || c === 0x2d || c === 0x2e || c === 0x7e)) return false;
+  if (!isAlnumU(cs[0]) || !isAlpha(cs[cs.length - 1])) return false;
+  return cs.some((c, i) => c === 0x2e && isAlnumU(cs[i - 1]) && isAlpha(cs[i + 1]));
+}
 
 /**
  * isURL follows validator/v10's url: the lower-cased text parses as a URL
@@ -271,12 +346,15 @@ const formats = {
  * @param {string} text
  */
 function isURL(text) {
-  const s = text.toLowerCase();
-  // Go rejects ASCII control characters anywhere in a URL.
-  if (s === "" || /[\x00-\x1f\x7f]/.test(s)) return false;
+  // Go's strings.ToLower maps each code point alone, so İ becomes i, where
+  // JavaScript's toLowerCase writes i and a combining dot.
+  const s = text.replaceAll("\u0130", "i").toLowerCase();
   const hash = s.indexOf("#");
+  const beforeHash = hash < 0 ? s : s.slice(0, hash);
   const fragment = hash < 0 ? "" : s.slice(hash + 1);
-  const m = /^([a-z][a-z0-9+.-]*):(.*)$/s.exec(hash < 0 ? s : s.slice(0, hash));
+  // Go rejects ASCII control characters before the fragment, not in it.
+  if (s === "" || /[\x00-\x1f\x7f]/.test(beforeHash)) return false;
+  const m = /^([a-z][a-z0-9+.-]*):(.*)$/s.exec(beforeHash);
   if (!m || !validEscapes(fragment)) return false;
   const scheme = m[1];
   let rest = m[2];
@@ -316,12 +394,44 @@ function validHost(scheme, host) {
     if (close < 0 || !/^(?::\d*)?$/.test(host.slice(close + 1))) return false;
     const name = host.slice(1, close);
     const zone = name.indexOf("%25");
-    if (zone >= 0 && (zone + 3 === name.length || !validEscapes(name.slice(zone + 3)))) return false;
+    if (zone >= 0 && !validZone(name.slice(zone + 3))) return false;
     return isIPv6(zone < 0 ? name : name.slice(0, zone));
   }
   const colon = scheme === "http" || scheme === "https" ? host.indexOf(":") : host.lastIndexOf(":");
   if (colon >= 0 && !/^:\d*$/.test(host.slice(colon))) return false;
   return !/%(?![89a-f][0-9a-f]|25)/.test(host) && /^[a-z0-9\-._~!$&'()*+,;=:\]<>"%\u0080-\u{10FFFF}]*$/u.test(host);
+}
+
+/**
+ * isHostByte reports whether Go lets the ASCII character c appear in a host
+ * unescaped (url.shouldEscape in host mode).
+ * @param {number} c
+ */
+function isHostByte(c) {
+  return isAlnum(c) || "-_.~!$&'()*+,;=:[]<>\"".includes(String.fromCharCode(c));
+}
+
+/**
+ * validZone follows Go's unescape in zone mode for the zone of a bracketed
+ * IPv6 host, the text after %25: not empty, ASCII characters only those of a
+ * host, and %-escapes only of those, of a space or of % itself (%25).
+ * @param {string} zone
+ */
+function validZone(zone) {
+  if (zone === "") return false;
+  for (let i = 0; i < zone.length; i++) {
+    const c = zone.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = zone.slice(i + 1, i + 3);
+      if (!/^[0-9a-f]{2}$/.test(hex)) return false;
+      const v = parseInt(hex, 16);
+      if (hex !== "25" && v !== 0x20 && !isHostByte(v)) return false;
+      i += 2;
+    } else if (c < 0x80 && !isHostByte(c)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -375,11 +485,24 @@ function validEscapes(s) {
  */
 
 /**
+ * What the connection needs to know of the events of ../../events.yaml.
+ * @typedef {object} ConnectionSchema
+ * @property {SchemaNode | undefined} auth the auth payload's schema; undefined when there is none
+ * @property {Map<string, SchemaNode>} replies the ack reply schema of each event the server sends
+ *   expecting an ack
+ */
+
+/**
  * @typedef {object} PendingAck
  * @property {string} event
- * @property {() => void} resolve
+ * @property {boolean} withReply whether the emit resolves with the ack's data (the event has an ack)
+ * @property {(data: unknown) => void} resolve
  * @property {(err: EventwireError) => void} reject
  * @property {ReturnType<typeof setTimeout> | undefined} timer
+ */
+
+/**
+ * @typedef {(...args: any[]) => unknown} Answerer a handler whose result is an ack reply
  */
 
 /**
@@ -433,15 +556,79 @@ function subscribe(set, fn) {
 }
 
 /**
+ * wireError is err as the error object of an ack reply.
+ * @param {EventwireError} err
+ */
+function wireError(err) {
+  const e = { code: String(err.code), message: String(err.message) };
+  return Array.isArray(err.details) && err.details.length > 0 ? { ...e, details: err.details } : e;
+}
+
+/**
+ * ackReply runs fn, the handler of an event the server sent expecting an ack,
+ * and returns the reply to send: {data} when fn's result passes the checks of
+ * schema, else {error}. Only an EventwireError's text reaches the server;
+ * anything else thrown is logged here and sent as code "internal", as the
+ * server does with its own handlers' errors.
+ * @param {string} event
+ * @param {SchemaNode} schema
+ * @param {Answerer | undefined} fn
+ * @param {unknown[]} args
+ * @returns {Promise<{ data: unknown } | { error: object }>}
+ */
+async function ackReply(event, schema, fn, args) {
+  if (!fn) {
+    return { error: { code: "no_handler", message: `no handler for ${event}` } };
+  }
+  let data;
+  try {
+    data = await fn(...args);
+  } catch (err) {
+    if (err instanceof EventwireError) {
+      return { error: wireError(err) };
+    }
+    console.error(`eventwire: the ${event} handler failed:`, err);
+    return { error: { code: "internal", message: "internal error" } };
+  }
+  const details = checkPayload(schema, data);
+  if (details.length > 0) {
+    return { error: { code: "invalid_payload", message: "invalid payload", details } };
+  }
+  return { data };
+}
+
+/**
+ * connectError reads a CONNECT_ERROR packet's data, {message, data: {code, details}}.
+ * @param {any} data
+ */
+function connectError(data) {
+  const code = data?.data?.code;
+  const details = data?.data?.details;
+  return new EventwireError(
+    typeof code === "string" && code !== "" ? code : "connect_error",
+    String(data?.message ?? "connection refused"),
+    Array.isArray(details) ? details : [],
+  );
+}
+
+/**
  * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on one WebSocket,
- * in namespace "/": it answers pings, connects, sends events with ack ids,
- * queues them until the server has confirmed the connection, and settles each
- * emit's promise from the ack, a timeout, or the end of the connection.
+ * in namespace "/": it answers pings, connects (with the auth payload when
+ * there is one), sends events with ack ids, queues them until the server has
+ * confirmed the connection, settles each emit's promise from the ack, a
+ * timeout, or the end of the connection, and answers the events the server
+ * sends expecting an ack.
  */
 class EventwireConnection {
-  /** @type {WebSocketLike} */
+  /** @type {WebSocketLike | undefined} undefined when the auth payload was refused before connecting */
   #ws;
   #ackTimeout;
+  /** the CONNECT packet */
+  #connectFrame = "40";
+  /** @type {Map<string, SchemaNode>} */
+  #replies;
+  /** @type {Map<string, Answerer>} */
+  #answerers = new Map();
   #connected = false;
   #closed = false;
   #id = "";
@@ -462,20 +649,40 @@ class EventwireConnection {
   #disconnectFns = new Set();
   /** @type {Set<(err: EventwireError) => void>} */
   #errorFns = new Set();
+  /** @type {Set<(err: EventwireError) => void>} */
+  #connectErrorFns = new Set();
 
   /**
    * @param {string | URL} url
-   * @param {ConnectOptions} options
+   * @param {ConnectOptions & { auth?: unknown }} options
+   * @param {ConnectionSchema} schema
    */
-  constructor(url, options) {
+  constructor(url, options, schema) {
     const WS = options.WebSocket ?? globalThis.WebSocket;
     if (typeof WS !== "function") {
       throw new TypeError(
         "eventwire: connect: no WebSocket implementation; pass options.WebSocket (e.g. the ws package's WebSocket)",
       );
     }
+    const target = wsURL(url, options.path ?? "/socket.io/");
     this.#ackTimeout = options.ackTimeout ?? 10000;
-    this.#ws = /** @type {WebSocketLike} */ (new WS(wsURL(url, options.path ?? "/socket.io/")));
+    this.#replies = schema.replies;
+    if (schema.auth) {
+      // The server checks an absent auth payload as {}; so does the client.
+      const details = checkPayload(schema.auth, options.auth ?? {});
+      if (details.length > 0) {
+        this.#closed = true;
+        const err = new EventwireError("invalid_payload", "invalid auth", details);
+        // Reported later, as a transport failure would be, so that the caller
+        // can subscribe to the client connect() returns first.
+        setTimeout(() => this.#connectFailed(err), 0);
+        return;
+      }
+      if (options.auth !== undefined && options.auth !== null) {
+        this.#connectFrame = `40${JSON.stringify(options.auth)}`;
+      }
+    }
+    this.#ws = /** @type {WebSocketLike} */ (new WS(target));
     this.#ws.onmessage = (ev) => this.#onFrame(ev.data);
     this.#ws.onclose = () => this.#teardown("transport close");
     this.#ws.onerror = () => this.#teardown("transport error");
@@ -504,6 +711,27 @@ class EventwireConnection {
     return subscribe(this.#errorFns, fn);
   }
 
+  /** @param {(err: EventwireError) => void} fn */
+  onConnectError(fn) {
+    return subscribe(this.#connectErrorFns, fn);
+  }
+
+  /**
+   * answer sets fn as the handler of event, which the server sends expecting
+   * an ack; one handler per event, so one reply: a later call replaces fn.
+   * @param {string} event
+   * @param {Answerer} fn
+   * @returns {() => void} removes fn, unless another handler replaced it
+   */
+  answer(event, fn) {
+    this.#answerers.set(event, fn);
+    return () => {
+      if (this.#answerers.get(event) === fn) {
+        this.#answerers.delete(event);
+      }
+    };
+  }
+
   /**
    * @param {string} event
    * @param {(...args: any[]) => void} fn
@@ -519,13 +747,15 @@ class EventwireConnection {
 
   /**
    * emit sends event with args and an ack id unless details (the payload's
-   * problems) is not empty; it settles when the server acknowledges.
+   * problems) is not empty; it settles when the server acknowledges, with
+   * the ack's data when withReply is set (the event has an ack reply).
    * @param {string} event
    * @param {unknown[]} args
    * @param {Detail[]} details
-   * @returns {Promise<void>}
+   * @param {boolean} [withReply]
+   * @returns {Promise<any>}
    */
-  emit(event, args, details) {
+  emit(event, args, details, withReply = false) {
     if (details.length > 0) {
       return Promise.reject(new EventwireError("invalid_payload", "invalid payload", details, event));
     }
@@ -541,7 +771,7 @@ class EventwireConnection {
     }
     return new Promise((resolve, reject) => {
       /** @type {PendingAck} */
-      const pending = { event, resolve, reject, timer: undefined };
+      const pending = { event, withReply, resolve, reject, timer: undefined };
       if (this.#ackTimeout > 0) {
         pending.timer = setTimeout(() => {
           this.#acks.delete(id);
@@ -564,7 +794,7 @@ class EventwireConnection {
   /** @param {string} frame */
   #send(frame) {
     if (!this.#closed) {
-      this.#ws.send(frame);
+      this.#ws?.send(frame);
     }
   }
 
@@ -605,7 +835,7 @@ class EventwireConnection {
     }
     this.#pingDeadline = (Number(open.pingInterval) || 25000) + (Number(open.pingTimeout) || 20000);
     this.#watchPing();
-    this.#send("40");
+    this.#send(this.#connectFrame);
   }
 
   /** watchPing closes the connection when the server's next ping is late. */
@@ -632,11 +862,11 @@ class EventwireConnection {
       case "1":
         return this.#teardown("io server disconnect");
       case "2":
-        return this.#onEvent(data);
+        return this.#onEvent(data, m[3] === "" ? undefined : Number(m[3]));
       case "3":
         return this.#onAck(Number(m[3]), data);
       case "4":
-        return this.#teardown("io server disconnect", new EventwireError("connect_error", String(data?.message ?? "connection refused")));
+        return this.#teardown("io server disconnect", connectError(data));
     }
   }
 
@@ -653,8 +883,11 @@ class EventwireConnection {
     fire(this.#connectFns);
   }
 
-  /** @param {unknown} data */
-  #onEvent(data) {
+  /**
+   * @param {unknown} data
+   * @param {number | undefined} id the ack id the server asks a reply under
+   */
+  #onEvent(data, id) {
     if (!Array.isArray(data) || typeof data[0] !== "string") {
       return this.#teardown("parse error");
     }
@@ -664,7 +897,38 @@ class EventwireConnection {
       fire(this.#errorFns, new EventwireError(String(e.code), String(e.message), e.details ?? [], String(e.event ?? "")));
       return;
     }
+    const schema = this.#replies.get(event);
+    if (schema) {
+      this.#answerEvent(event, schema, args, id);
+      return;
+    }
     fire(this.#events.get(event) ?? new Set(), ...args);
+    if (id !== undefined) {
+      this.#send(`43${id}[{"data":null}]`); // an event without an ack type, as the server answers one
+    }
+  }
+
+  /**
+   * answerEvent runs the handler of an event the server sent expecting an
+   * ack and sends its reply, once it is ready, under id.
+   * @param {string} event
+   * @param {SchemaNode} schema
+   * @param {unknown[]} args
+   * @param {number | undefined} id
+   */
+  async #answerEvent(event, schema, args, id) {
+    const reply = await ackReply(event, schema, this.#answerers.get(event), args);
+    if (id === undefined) {
+      return; // sent without an ack id: nobody waits for the reply
+    }
+    let frame;
+    try {
+      frame = `43${id}${JSON.stringify([reply])}`;
+    } catch (err) {
+      console.error(`eventwire: the ${event} reply cannot be encoded:`, err);
+      frame = `43${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
+    }
+    this.#send(frame);
   }
 
   /**
@@ -683,7 +947,7 @@ class EventwireConnection {
     if (err) {
       pending.reject(new EventwireError(String(err.code), String(err.message), err.details ?? [], pending.event));
     } else {
-      pending.resolve();
+      pending.resolve(pending.withReply ? reply?.data : undefined);
     }
   }
 
@@ -709,15 +973,24 @@ class EventwireConnection {
     }
     this.#acks.clear();
     try {
-      this.#ws.close();
+      this.#ws?.close();
     } catch {
       // Already closing; nothing more to release.
     }
     if (wasConnected) {
       fire(this.#disconnectFns, reason);
     } else if (reason !== "io client disconnect") {
-      fire(this.#errorFns, err ?? new EventwireError("connect_error", `eventwire: could not connect (${reason})`));
+      this.#connectFailed(err ?? new EventwireError("connect_error", `eventwire: could not connect (${reason})`));
     }
+  }
+
+  /**
+   * connectFailed reports that the connection could not be made: to the
+   * onConnectError functions, or to the onError ones while there are none.
+   * @param {EventwireError} err
+   */
+  #connectFailed(err) {
+    fire(this.#connectErrorFns.size > 0 ? this.#connectErrorFns : this.#errorFns, err);
   }
 }
 
@@ -744,8 +1017,12 @@ class EventwireConnection {
  * @property {string} id the Socket.IO socket id the server gave; "" until connected
  * @property {(fn: () => void) => () => void} onConnect calls fn once the server confirms the connection
  * @property {(fn: (reason: string) => void) => () => void} onDisconnect calls fn when a confirmed connection ends
+ * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when the connection
+ *   cannot be made: refused by the server (err.code is the refusal's data.code), an invalid auth option
+ *   (code "invalid_payload", nothing sent) or a failed transport (code "connect_error")
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
- *   reports outside an ack (event "eventwire:error") and when the connection cannot be made
+ *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
+ *   function is set
  * @property {() => void} close disconnects; pending emits reject with code "disconnected"
  * @property {(fn: (payload: string) => void) => () => void} onLink calls fn for each link; returns the unsubscribe function
  * @property {(fn: (payload: ServerBackMessage) => void) => () => void} onServerBackMessage calls fn for each server_back_message; returns the unsubscribe function
@@ -826,7 +1103,10 @@ export function validateServerBackMessage(value) {
  * @returns {Client}
  */
 export function connect(url, options = {}) {
-  const conn = new EventwireConnection(url, options);
+  const conn = new EventwireConnection(url, options, {
+    auth: undefined,
+    replies: new Map(),
+  });
   return {
     get connected() {
       return conn.connected;
@@ -836,6 +1116,7 @@ export function connect(url, options = {}) {
     },
     onConnect: (fn) => conn.onConnect(fn),
     onDisconnect: (fn) => conn.onDisconnect(fn),
+    onConnectError: (fn) => conn.onConnectError(fn),
     onError: (fn) => conn.onError(fn),
     close: () => conn.close(),
     onLink: (fn) => conn.on("link", fn),

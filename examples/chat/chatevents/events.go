@@ -38,7 +38,7 @@ type Handler interface {
 }
 
 // Conn is one client connection, with a typed emitter for each event the
-// server sends.
+// server sends. Join, Leave and Rooms come from the embedded runtime Conn.
 type Conn struct{ *middleware.Conn }
 
 // EmitLink sends link to this client.
@@ -56,9 +56,27 @@ func (c *Conn) EmitServerBackMessage(v ServerBackMessage) error {
 // Broadcast returns the emitters to every connected client but c.
 func (c *Conn) Broadcast() Broadcaster { return Broadcaster{op: c.Conn.Broadcast()} }
 
+// To returns the emitters to the clients in any of rooms, but c (socket.io's
+// socket.to).
+func (c *Conn) To(rooms ...string) Broadcaster { return Broadcaster{op: c.Conn.To(rooms...)} }
+
 // Broadcaster sends typed events to a set of clients; each event is encoded
-// once and the same bytes go to every recipient.
+// once and the same bytes go to every recipient. It is a value: To, In and
+// Except return a new Broadcaster and leave the receiver as it was. Events
+// with an ack have no emitter here, since each ack comes from one client.
 type Broadcaster struct{ op middleware.Operator }
+
+// To narrows the recipients to the clients in any of rooms (added to the
+// rooms of an earlier To).
+func (b Broadcaster) To(rooms ...string) Broadcaster { return Broadcaster{op: b.op.To(rooms...)} }
+
+// In is To.
+func (b Broadcaster) In(rooms ...string) Broadcaster { return Broadcaster{op: b.op.In(rooms...)} }
+
+// Except leaves out the clients in any of rooms.
+func (b Broadcaster) Except(rooms ...string) Broadcaster {
+	return Broadcaster{op: b.op.Except(rooms...)}
+}
 
 // EmitLink sends link to the broadcaster's clients.
 // Welcome text sent to a browser when it connects.
@@ -97,19 +115,62 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.rt.ServeH
 // Middleware serves the Socket.IO endpoint and hands every other request to next.
 func (s *Server) Middleware(next http.Handler) http.Handler { return s.rt.Middleware(next) }
 
+// BeforeUpgrade sets the check run on each Socket.IO request before the
+// WebSocket upgrade, with the request's cookies and headers: a non-nil error
+// refuses it with the status of a *middleware.HTTPError (default 403), so a
+// refused client never gets a socket.
+func (s *Server) BeforeUpgrade(fn func(r *http.Request) error) { s.rt.BeforeUpgrade(fn) }
+
 // OnConnect sets the function run once a client has connected; its error
 // disconnects the client.
 func (s *Server) OnConnect(fn func(ctx context.Context, c *Conn) error) {
 	s.rt.OnConnect(func(ctx context.Context, c *middleware.Conn) error { return fn(ctx, &Conn{c}) })
 }
 
-// OnDisconnect sets the function run when a client's connection ends.
+// OnDisconnect sets the function run when a client's connection ends, after
+// it has left its rooms.
 func (s *Server) OnDisconnect(fn func(c *Conn, reason string)) {
 	s.rt.OnDisconnect(func(c *middleware.Conn, reason string) { fn(&Conn{c}, reason) })
 }
 
+// Use adds middleware around every inbound event, outermost first; it runs
+// before the event is looked up and validated, and an error it returns
+// refuses the event with that error.
+func (s *Server) Use(mw ...func(next middleware.EventHandler) middleware.EventHandler) {
+	s.rt.Use(mw...)
+}
+
+// OnAny sets the function that observes every inbound event that passed
+// validation and reached its handler.
+func (s *Server) OnAny(fn func(ctx context.Context, c *Conn, ev middleware.InboundEvent)) {
+	s.rt.OnAny(func(ctx context.Context, c *middleware.Conn, ev middleware.InboundEvent) { fn(ctx, &Conn{c}, ev) })
+}
+
 // Broadcast returns the emitters to every connected client.
 func (s *Server) Broadcast() Broadcaster { return Broadcaster{op: s.rt.Broadcast()} }
+
+// To returns the emitters to the clients in any of rooms.
+func (s *Server) To(rooms ...string) Broadcaster { return Broadcaster{op: s.rt.To(rooms...)} }
+
+// In is To.
+func (s *Server) In(rooms ...string) Broadcaster { return Broadcaster{op: s.rt.In(rooms...)} }
+
+// Except returns the emitters to every connected client but those in any of rooms.
+func (s *Server) Except(rooms ...string) Broadcaster { return Broadcaster{op: s.rt.Except(rooms...)} }
+
+// Rooms returns the rooms that have members, sorted.
+func (s *Server) Rooms() []string { return s.rt.Rooms() }
+
+// RoomMembers returns the clients in room, in join order. Each call wraps
+// them anew: compare clients by ID, not by pointer.
+func (s *Server) RoomMembers(room string) []*Conn {
+	members := s.rt.RoomMembers(room)
+	out := make([]*Conn, len(members))
+	for i, c := range members {
+		out[i] = &Conn{c}
+	}
+	return out
+}
 
 // Close closes every connection and stops the runtime's timers.
 func (s *Server) Close() error { return s.rt.Close() }
@@ -118,9 +179,9 @@ func (s *Server) Close() error { return s.rt.Close() }
 func (s *Server) Runtime() *middleware.Server { return s.rt }
 
 // schema describes the events of ../../events.yaml to the runtime: who may send
-// each one, the JSON shape it checks before decoding a payload, the validator
-// tag of a payload that is not a struct, and the patterns behind the
-// ew_pattern_N tags.
+// each one, the JSON shape it checks before decoding a payload or an ack
+// reply, the validator tag of a value that is not a struct, and the patterns
+// behind the ew_pattern_N tags.
 func schema() middleware.Schema {
 	return middleware.Schema{
 		Source: "../../events.yaml",

@@ -1,12 +1,14 @@
-// This file is copied into a temporary module by internal/codegen's
-// TestGeneratedGoCompiles, next to the generated package richevents: it uses
-// the typed API from outside and checks that the Go runtime reports for each
-// payload of validation.json the details the JS client reports.
+// The files of this directory are copied into a temporary module by
+// internal/codegen's TestGeneratedGoCompiles, next to the generated package
+// richevents: they use the typed API from outside. This one checks that the
+// Go runtime reports for each payload of validation.json the details the JS
+// client reports; acks_test.go covers acks, auth, rooms and event middleware.
 package check
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"reflect"
@@ -21,35 +23,91 @@ import (
 	"github.com/eventwire/eventwire/middleware"
 )
 
-// handler accepts every valid payload; ping and chat answer through the typed emitters.
-type handler struct{}
+// handler accepts every valid payload; ping and chat answer through the
+// typed emitters, the ack events reply. name holds each client's name, which
+// Authorize sets from the auth payload; srv is the server h is registered on.
+type handler struct {
+	name *middleware.Key[richevents.Username]
+	srv  *richevents.Server
+}
 
-var _ richevents.Handler = handler{}
+var _ richevents.Handler = (*handler)(nil)
 
-func (handler) Chat(ctx context.Context, c *richevents.Conn, m richevents.Chat) error {
+func (*handler) Chat(ctx context.Context, c *richevents.Conn, m richevents.Chat) error {
 	return c.EmitChat(m)
 }
 
-func (handler) Contact(context.Context, *richevents.Conn, richevents.Contact) error { return nil }
+func (*handler) Contact(context.Context, *richevents.Conn, richevents.Contact) error { return nil }
 
-func (handler) Invite(context.Context, *richevents.Conn, []richevents.InviteItem) error { return nil }
+func (*handler) Invite(context.Context, *richevents.Conn, []richevents.InviteItem) error { return nil }
 
-func (handler) Ping(ctx context.Context, c *richevents.Conn) error { return c.EmitTick() }
+func (*handler) Ping(ctx context.Context, c *richevents.Conn) error { return c.EmitTick() }
 
-func (handler) PostCreate(context.Context, *richevents.Conn, richevents.PostCreate) error { return nil }
+func (*handler) PostCreate(context.Context, *richevents.Conn, richevents.PostCreate) error {
+	return nil
+}
 
-func (handler) Rate(ctx context.Context, c *richevents.Conn, v richevents.Score) error {
+func (*handler) Rate(ctx context.Context, c *richevents.Conn, v richevents.Score) error {
 	return c.Broadcast().EmitRate(v)
 }
 
-func (handler) Rename(ctx context.Context, c *richevents.Conn, v richevents.Username) error {
+func (*handler) Rename(ctx context.Context, c *richevents.Conn, v richevents.Username) error {
 	if v == "admin" {
 		return middleware.NewError("taken", "the name is taken")
 	}
 	return nil
 }
 
-func (handler) Scores(context.Context, *richevents.Conn, []int64) error { return nil }
+func (*handler) Scores(context.Context, *richevents.Conn, []int64) error { return nil }
+
+// Join puts c in the room and replies with the members' names in join order;
+// the room "secret" refuses everyone.
+func (h *handler) Join(ctx context.Context, c *richevents.Conn, m richevents.Join) (richevents.JoinAck, error) {
+	if m.Room == "secret" {
+		return richevents.JoinAck{}, middleware.NewError("not_member", "invite only")
+	}
+	c.Join(m.Room)
+	ack := richevents.JoinAck{Room: m.Room, Members: []richevents.Username{}}
+	for _, member := range h.srv.RoomMembers(m.Room) {
+		name, _ := h.name.Get(member.Conn)
+		ack.Members = append(ack.Members, name)
+	}
+	return ack, nil
+}
+
+func (h *handler) Whoami(ctx context.Context, c *richevents.Conn) (richevents.Profile, error) {
+	name, _ := h.name.Get(c.Conn)
+	return richevents.Profile{Name: name}, nil
+}
+
+func (*handler) Sum(ctx context.Context, c *richevents.Conn, v []int64) (int64, error) {
+	var sum int64
+	for _, n := range v {
+		sum += n
+	}
+	return sum, nil
+}
+
+func (*handler) Echo(ctx context.Context, c *richevents.Conn, v string) (string, error) {
+	return "echo:" + v, nil
+}
+
+// authorize refuses two tokens, one with the app's code and one with a
+// plain error, and names the client after its auth payload (default "anon").
+func (h *handler) authorize(ctx context.Context, c *richevents.Conn, a richevents.Auth) error {
+	switch a.Token {
+	case "expired-token":
+		return middleware.NewError("unauthorized", "the token has expired")
+	case "exploding-token":
+		return errors.New("the session store is down")
+	}
+	name := richevents.Username("anon")
+	if a.Name != nil {
+		name = *a.Name
+	}
+	h.name.Set(c.Conn, name)
+	return nil
+}
 
 type validationCase struct {
 	Name    string              `json:"name"`
@@ -72,7 +130,7 @@ func TestRuntimeReportsTheClientsDetails(t *testing.T) {
 	if err := json.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
 	}
-	cl := connect(t)
+	cl := connect(t, serve(t).url, goodAuth)
 	for i, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			reply := cl.emitWithAck(t, i, c.Event, c.Payload)
@@ -93,7 +151,7 @@ func TestRuntimeReportsTheClientsDetails(t *testing.T) {
 }
 
 func TestTypedEmittersAndErrors(t *testing.T) {
-	cl := connect(t)
+	cl := connect(t, serve(t).url, goodAuth)
 	if reply := cl.emitWithAck(t, 1, "rename", json.RawMessage(`"admin"`)); reply.Error == nil || reply.Error.Code != "taken" {
 		t.Errorf("rename admin: reply %+v, want error code taken", reply)
 	}
@@ -118,20 +176,38 @@ type client struct {
 	seen []string
 }
 
-// connect serves a new richevents server and completes the Engine.IO and
-// Socket.IO handshakes of one client.
-func connect(t *testing.T) *client {
+// goodAuth is a CONNECT auth payload authorize accepts.
+const goodAuth = `{"token":"secret-token"}`
+
+// served is a running richevents server: its typed Server, its handler and
+// the WebSocket URL of its Socket.IO endpoint.
+type served struct {
+	srv *richevents.Server
+	h   *handler
+	url string
+}
+
+// serve starts a richevents server with authorize as its auth check.
+func serve(t *testing.T) served {
 	t.Helper()
-	srv, err := richevents.NewServer(handler{})
+	h := &handler{name: middleware.NewKey[richevents.Username]("name")}
+	srv, err := richevents.NewServer(h)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.srv = srv
+	srv.Authorize(h.authorize)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		_ = srv.Close()
 		ts.Close()
 	})
-	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	return served{srv: srv, h: h, url: "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"}
+}
+
+// dial opens a WebSocket to url and reads the Engine.IO open packet.
+func dial(t *testing.T, url string) *client {
+	t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +215,15 @@ func connect(t *testing.T) *client {
 	t.Cleanup(func() { _ = ws.Close() })
 	c := &client{ws: ws}
 	c.readUntil(t, "0{")
-	c.write(t, "40")
+	return c
+}
+
+// connect dials url and completes the Socket.IO handshake with the auth
+// payload auth (JSON).
+func connect(t *testing.T, url, auth string) *client {
+	t.Helper()
+	c := dial(t, url)
+	c.write(t, "40"+auth)
 	c.readUntil(t, "40{")
 	return c
 }

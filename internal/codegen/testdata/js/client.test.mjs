@@ -1,5 +1,6 @@
 // client.test.mjs checks the generated client of testdata/richevents against
-// a fake WebSocket: the frames it sends, acks, listeners and teardown.
+// a fake WebSocket: the frames it sends, the auth payload, acks both ways,
+// listeners, connect errors and teardown.
 //
 //   EVENTWIRE_CLIENT=/tmp/x/richevents.js node --test client.test.mjs
 import { test } from "node:test";
@@ -11,10 +12,16 @@ const { connect, EventwireError } = client;
 
 const OPEN = '0{"sid":"eio","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
 
+// AUTH passes the auth schema of richevents; CONNECT is the packet carrying it.
+const AUTH = { token: "secret-token" };
+const CONNECT = '40{"token":"secret-token"}';
+
 /** FakeWebSocket records what the client sends; receive() plays the server. */
 class FakeWebSocket {
   static last;
+  static created = 0;
   constructor(url) {
+    FakeWebSocket.created++;
     this.url = url;
     this.sent = [];
     this.closed = false;
@@ -35,7 +42,7 @@ class FakeWebSocket {
 
 /** open connects with the fake and closes the client when the test ends. */
 function open(t, options = {}) {
-  const socket = connect("http://localhost:5050/ignored?x=1", { WebSocket: FakeWebSocket, ...options });
+  const socket = connect("http://localhost:5050/ignored?x=1", { WebSocket: FakeWebSocket, auth: AUTH, ...options });
   t.after(() => socket.close());
   return { socket, ws: FakeWebSocket.last };
 }
@@ -50,19 +57,19 @@ const chat = { from: "alice", text: "hi" };
 test("builds the Engine.IO URL from the server's URL and options.path", (t) => {
   assert.equal(open(t).ws.url, "ws://localhost:5050/socket.io/?EIO=4&transport=websocket");
   assert.equal(open(t, { path: "/rt" }).ws.url, "ws://localhost:5050/rt/?EIO=4&transport=websocket");
-  const s = connect("https://example.com", { WebSocket: FakeWebSocket });
+  const s = connect("https://example.com", { WebSocket: FakeWebSocket, auth: AUTH });
   t.after(() => s.close());
   assert.equal(FakeWebSocket.last.url, "wss://example.com/socket.io/?EIO=4&transport=websocket");
-  assert.throws(() => connect("ftp://example.com", { WebSocket: FakeWebSocket }), /unsupported URL scheme/);
+  assert.throws(() => connect("ftp://example.com", { WebSocket: FakeWebSocket, auth: AUTH }), /unsupported URL scheme/);
 });
 
-test("sends 40 after the open packet, connects on 40{sid}", (t) => {
+test("sends 40 with the auth payload after the open packet, connects on 40{sid}", (t) => {
   const { socket, ws } = open(t);
   let connects = 0;
   socket.onConnect(() => connects++);
   assert.deepEqual(ws.sent, []);
   ws.receive(OPEN);
-  assert.deepEqual(ws.sent, ["40"]);
+  assert.deepEqual(ws.sent, [CONNECT]);
   assert.equal(socket.connected, false);
   assert.equal(socket.id, "");
   ws.receive('40{"sid":"abc"}');
@@ -83,9 +90,9 @@ test("queues emits until connected, then sends them with ack ids", async (t) => 
   const first = socket.emitChat(chat);
   const second = socket.emitPing();
   ws.receive(OPEN);
-  assert.deepEqual(ws.sent, ["40"]);
+  assert.deepEqual(ws.sent, [CONNECT]);
   ws.receive('40{"sid":"abc"}');
-  assert.deepEqual(ws.sent, ["40", '420["chat",{"from":"alice","text":"hi"}]', '421["ping"]']);
+  assert.deepEqual(ws.sent, [CONNECT, '420["chat",{"from":"alice","text":"hi"}]', '421["ping"]']);
   ws.receive('430[{"data":null}]');
   ws.receive('431[{"data":null}]');
   assert.equal(await first, undefined);
@@ -214,7 +221,7 @@ test("throws a clear error without a WebSocket implementation", () => {
   const saved = globalThis.WebSocket;
   globalThis.WebSocket = undefined;
   try {
-    assert.throws(() => connect("http://localhost:5050"), /no WebSocket implementation; pass options.WebSocket/);
+    assert.throws(() => connect("http://localhost:5050", { auth: AUTH }), /no WebSocket implementation; pass options.WebSocket/);
   } finally {
     globalThis.WebSocket = saved;
   }
@@ -226,4 +233,218 @@ test("validators report at most 100 details, like the server", () => {
   const details = client.validateChat(payload);
   assert.equal(details.length, 100);
   assert.deepEqual(details[0], { field: "k0", rule: "unknown", message: "k0 is not a known field" });
+});
+
+// flush lets the client's pending promises (ack handlers, replies) settle.
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test("refuses an invalid auth option through onConnectError, opening no socket", async (t) => {
+  const before = FakeWebSocket.created;
+  const socket = connect("http://localhost:5050", { WebSocket: FakeWebSocket, auth: { token: "short", extra: 1 } });
+  t.after(() => socket.close());
+  const connectErrors = [];
+  const errors = [];
+  socket.onConnectError((err) => connectErrors.push(err));
+  socket.onError((err) => errors.push(err));
+  await flush();
+  assert.equal(FakeWebSocket.created, before, "a WebSocket was opened");
+  assert.equal(connectErrors.length, 1);
+  assert.ok(connectErrors[0] instanceof EventwireError);
+  assert.deepEqual([connectErrors[0].code, connectErrors[0].message], ["invalid_payload", "invalid auth"]);
+  assert.deepEqual(connectErrors[0].details, [
+    { field: "extra", rule: "unknown", message: "extra is not a known field" },
+  ]);
+  assert.deepEqual(errors, [], "onError heard a failure onConnectError handled");
+  assert.equal(socket.connected, false);
+  await assert.rejects(socket.emitChat(chat), { code: "disconnected" });
+});
+
+test("checks a missing auth option as {}", async (t) => {
+  const socket = connect("http://localhost:5050", { WebSocket: FakeWebSocket });
+  t.after(() => socket.close());
+  const errors = [];
+  socket.onError((err) => errors.push(err)); // without onConnectError, onError hears it
+  await flush();
+  assert.equal(errors.length, 1);
+  assert.deepEqual(errors[0].details, [
+    { field: "token", rule: "required", message: "token is required" },
+  ]);
+  const rules = await new Promise((resolve) => {
+    const s = connect("http://localhost:5050", { WebSocket: FakeWebSocket, auth: { token: "12345678", device: { id: "nope" } } });
+    t.after(() => s.close());
+    s.onConnectError((err) => resolve(err.details));
+  });
+  assert.deepEqual(rules, [{ field: "device.id", rule: "format", param: "uuid", message: "device.id must be a valid uuid" }]);
+});
+
+test("reports a CONNECT_ERROR's data.code and details to onConnectError", (t) => {
+  const { socket, ws } = open(t);
+  const connectErrors = [];
+  const errors = [];
+  socket.onConnectError((err) => connectErrors.push(err));
+  socket.onError((err) => errors.push(err));
+  ws.receive(OPEN);
+  ws.receive('44{"message":"the token has expired","data":{"code":"unauthorized"}}');
+  assert.equal(connectErrors.length, 1);
+  assert.deepEqual([connectErrors[0].code, connectErrors[0].message, connectErrors[0].details], ["unauthorized", "the token has expired", []]);
+  assert.deepEqual(errors, []);
+  assert.equal(ws.closed, true);
+  const b = open(t);
+  const details = [{ field: "token", rule: "minLength", param: "8", message: "token must be at least 8 characters" }];
+  b.socket.onConnectError((err) => connectErrors.push(err));
+  b.ws.receive(OPEN);
+  b.ws.receive(`44${JSON.stringify({ message: "invalid auth", data: { code: "invalid_payload", details } })}`);
+  assert.deepEqual([connectErrors[1].code, connectErrors[1].details], ["invalid_payload", details]);
+});
+
+test("resolves an emit of an event with an ack with the typed reply", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const join = socket.emitJoin({ room: "lobby" });
+  assert.equal(ws.sent.at(-1), '420["join",{"room":"lobby"}]');
+  const who = socket.emitWhoami();
+  assert.equal(ws.sent.at(-1), '421["whoami"]');
+  const sum = socket.emitSum([1, 2]);
+  ws.receive('432[{"data":3}]');
+  ws.receive('431[{"data":{"name":"alice"}}]');
+  ws.receive('430[{"data":{"room":"lobby","members":["alice","bob"]}}]');
+  assert.deepEqual(await join, { room: "lobby", members: ["alice", "bob"] });
+  assert.deepEqual(await who, { name: "alice" });
+  assert.equal(await sum, 3);
+  const chatted = socket.emitChat(chat); // no ack type: resolves with nothing
+  ws.receive('433[{"data":null}]');
+  assert.equal(await chatted, undefined);
+  const refused = socket.emitJoin({ room: "Lobby!" });
+  await assert.rejects(refused, { code: "invalid_payload" });
+  const failed = socket.emitJoin({ room: "secret" });
+  ws.receive('434[{"error":{"code":"not_member","message":"invite only"}}]');
+  await assert.rejects(failed, { code: "not_member", message: "invite only", event: "join" });
+});
+
+test("answers an event the server sends with an ack: 43<id>[{data}]", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const questions = [];
+  socket.onConfirm(async (q) => {
+    questions.push(q);
+    await flush();
+    return { answer: true, note: "sure" };
+  });
+  socket.onPoll(() => ["alice", "bob"]);
+  ws.receive('427["confirm",{"question":"ok?"}]');
+  ws.receive('428["poll"]');
+  await flush();
+  await flush();
+  assert.deepEqual(questions, [{ question: "ok?" }]);
+  assert.deepEqual(ws.sent.slice(-2).sort(), ['437[{"data":{"answer":true,"note":"sure"}}]', '438[{"data":["alice","bob"]}]']);
+});
+
+test("answers {error} for a thrown EventwireError, a failed handler, an invalid reply, no handler", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const logged = [];
+  const saved = console.error;
+  console.error = (...args) => logged.push(args.map(String).join(" "));
+  t.after(() => {
+    console.error = saved;
+  });
+  const reply = async (frame) => {
+    const before = ws.sent.length;
+    ws.receive(frame);
+    await flush();
+    assert.equal(ws.sent.length, before + 1, `no reply to ${frame}`);
+    return ws.sent.at(-1);
+  };
+  let answer = () => {
+    throw new EventwireError("busy", "try later");
+  };
+  socket.onConfirm((q) => answer(q));
+  assert.equal(await reply('421["confirm",{"question":"?"}]'), '431[{"error":{"code":"busy","message":"try later"}}]');
+  const details = [{ field: "question", rule: "enum", message: "no" }];
+  answer = async () => {
+    throw new EventwireError("unclear", "rephrase", details);
+  };
+  assert.equal(await reply('422["confirm",{"question":"?"}]'), `432${JSON.stringify([{ error: { code: "unclear", message: "rephrase", details } }])}`);
+  answer = () => {
+    throw new Error("database on fire");
+  };
+  assert.equal(await reply('423["confirm",{"question":"?"}]'), '433[{"error":{"code":"internal","message":"internal error"}}]');
+  assert.equal(logged.length, 1);
+  assert.match(logged[0], /confirm handler failed.*database on fire/);
+  answer = () => ({ answer: "yes", note: "far too long a note for twenty" });
+  assert.equal(
+    await reply('424["confirm",{"question":"?"}]'),
+    `434${JSON.stringify([
+      {
+        error: {
+          code: "invalid_payload",
+          message: "invalid payload",
+          details: [{ field: "answer", rule: "type", param: "boolean", message: "answer must be of type boolean" }],
+        },
+      },
+    ])}`,
+  );
+  socket.onPoll(() => ["al"]);
+  assert.equal(
+    await reply('425["poll"]'),
+    `435${JSON.stringify([
+      {
+        error: {
+          code: "invalid_payload",
+          message: "invalid payload",
+          details: [{ field: "[0]", rule: "minLength", param: "3", message: "[0] must be at least 3 characters" }],
+        },
+      },
+    ])}`,
+  );
+  assert.equal(await reply('426["echo","hi"]'), '436[{"error":{"code":"no_handler","message":"no handler for echo"}}]');
+});
+
+test("one ack handler per event: a later one replaces it, removing works once", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const offFirst = socket.onEcho((w) => `first ${w}`);
+  const offSecond = socket.onEcho((w) => `second ${w}`);
+  ws.receive('420["echo","a"]');
+  await flush();
+  assert.equal(ws.sent.at(-1), '430[{"data":"second a"}]');
+  offFirst(); // replaced already: removes nothing
+  ws.receive('421["echo","b"]');
+  await flush();
+  assert.equal(ws.sent.at(-1), '431[{"data":"second b"}]');
+  offSecond();
+  ws.receive('422["echo","c"]');
+  await flush();
+  assert.equal(ws.sent.at(-1), '432[{"error":{"code":"no_handler","message":"no handler for echo"}}]');
+});
+
+test("acknowledges an event without an ack type that came with an ack id", (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const got = [];
+  socket.onChat((m) => got.push(m));
+  ws.receive('429["chat",{"from":"bob","text":"yo"}]');
+  assert.deepEqual(got, [{ from: "bob", text: "yo" }]);
+  assert.equal(ws.sent.at(-1), '439[{"data":null}]');
+});
+
+test("compiles each pattern once, when the module loads, not per check", () => {
+  const Original = globalThis.RegExp;
+  let built = 0;
+  globalThis.RegExp = new Proxy(Original, {
+    construct(target, args) {
+      built++;
+      return Reflect.construct(target, args);
+    },
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(client.validateRename("alice"), []);
+      assert.equal(client.validateRename("Alice")[0].rule, "pattern");
+      assert.deepEqual(client.validateContact({ line: "a\rb", words: "a b", greek: "αβ" }), []);
+    }
+  } finally {
+    globalThis.RegExp = Original;
+  }
+  assert.equal(built, 0, "RegExp objects built while checking payloads");
 });
