@@ -2,26 +2,14 @@
 // Debian's chromium (a test tool's own browser download does not work here).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chromium } from "playwright-core";
-import { startChat, requireServices } from "./harness.mjs";
-
-const executablePath = process.env.EVENTWIRE_CHROMIUM || "/usr/bin/chromium";
-const haveChromium = existsSync(executablePath);
-const skip = !haveChromium && !requireServices
-  ? `${executablePath} is missing (apt-get install chromium, or set EVENTWIRE_CHROMIUM)`
-  : false;
+import { startChat, launchChromium, chromiumSkip as skip } from "./harness.mjs";
 
 let chat, browser;
 
 before(async () => {
   if (skip) return;
   chat = await startChat();
-  browser = await chromium.launch({
-    executablePath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

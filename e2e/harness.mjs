@@ -1,44 +1,46 @@
 // Shared helpers for the end-to-end tests: start the example chat as a real
 // process on a free loopback port and wait for things without sleeping blindly.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-let builtBinary;
+const built = new Map();
 
-// chatBinary returns the example's binary: EVENTWIRE_CHAT_BIN when the test
-// script built it already, otherwise it is built once here.
-function chatBinary() {
-  if (process.env.EVENTWIRE_CHAT_BIN) return process.env.EVENTWIRE_CHAT_BIN;
-  if (!builtBinary) {
-    builtBinary = path.join(mkdtempSync(path.join(tmpdir(), "eventwire-e2e-")), "chat");
-    execFileSync("go", ["build", "-o", builtBinary, "./examples/chat"], { cwd: repoRoot, stdio: "inherit" });
+// exampleBinary returns the binary of examples/<name>: the one in
+// EVENTWIRE_BIN_DIR when the test script built them already, otherwise it is
+// built once here.
+function exampleBinary(name) {
+  if (process.env.EVENTWIRE_BIN_DIR) return path.join(process.env.EVENTWIRE_BIN_DIR, name);
+  if (!built.has(name)) {
+    const bin = path.join(mkdtempSync(path.join(tmpdir(), "eventwire-e2e-")), name);
+    execFileSync("go", ["build", "-o", bin, "./examples/" + name], { cwd: repoRoot, stdio: "inherit" });
+    built.set(name, bin);
   }
-  return builtBinary;
+  return built.get(name);
 }
 
-// startChat runs the example chat on 127.0.0.1 with a kernel-chosen port and
-// resolves once it listens. The returned stop() ends the process.
-export async function startChat(env = {}) {
-  const child = spawn(chatBinary(), ["-addr", "127.0.0.1:0"], {
+// startExample runs examples/<name> on 127.0.0.1 with a kernel-chosen port
+// and resolves once it listens. The returned stop() ends the process.
+export async function startExample(name, env = {}) {
+  const child = spawn(exampleBinary(name), ["-addr", "127.0.0.1:0"], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let log = "";
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("chat did not start in 20s:\n" + log)), 20000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 20s:\n` + log)), 20000);
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk) => {
       log += chunk;
       const m = /url=(http:\/\/127\.0\.0\.1:\d+)\//.exec(log);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`chat exited with ${code}:\n${log}`)); });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log}`)); });
   });
   return {
     url,
@@ -50,6 +52,9 @@ export async function startChat(env = {}) {
     }),
   };
 }
+
+// startChat runs the seed chat example.
+export const startChat = (env) => startExample("chat", env);
 
 // nextEvent resolves with the arguments of the next `event` on an emitter
 // that has on/off (socket.io-client), or rejects after ms.
@@ -73,3 +78,22 @@ export function nextCall(subscribe, what = "event", ms = 5000) {
 
 // requireServices is true when a missing dependency must fail a test instead of skipping it.
 export const requireServices = process.env.EVENTWIRE_REQUIRE_SERVICES === "1";
+
+const chromiumPath = process.env.EVENTWIRE_CHROMIUM || "/usr/bin/chromium";
+
+// chromiumSkip is the reason browser tests skip (Chromium missing and
+// services not required), or false when they run.
+export const chromiumSkip = !existsSync(chromiumPath) && !requireServices
+  ? `${chromiumPath} is missing (apt-get install chromium, or set EVENTWIRE_CHROMIUM)`
+  : false;
+
+// launchChromium starts Debian's chromium through playwright-core with the
+// flags this machine needs (no sandbox as root, no background networking).
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run"],
+  });
+}

@@ -11,7 +11,9 @@ echo "== go test -race ./..."
 go test -race -count=1 ./...
 
 echo "== end-to-end tests (e2e/)"
-bin="$(mktemp -d)/chat"
-trap 'rm -rf "$(dirname "$bin")"' EXIT
-go build -o "$bin" ./examples/chat
-(cd e2e && EVENTWIRE_CHAT_BIN="$bin" npm test)
+bindir="$(mktemp -d)"
+trap 'rm -rf "$bindir"' EXIT
+for example in chat teamchat; do
+  go build -o "$bindir/$example" "./examples/$example"
+done
+(cd e2e && EVENTWIRE_BIN_DIR="$bindir" npm test)

@@ -11,58 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/eventwire/eventwire/internal/sioclient"
 	"github.com/eventwire/eventwire/middleware"
 )
-
-// client is a raw Socket.IO client on gorilla/websocket: the test sees every frame.
-type client struct {
-	t  *testing.T
-	ws *websocket.Conn
-}
-
-func dial(t *testing.T, srv *httptest.Server) *client {
-	t.Helper()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	c := &client{t: t, ws: ws}
-	if open := c.read(); !strings.HasPrefix(open, `0{"sid":`) {
-		t.Fatalf("first frame = %q, want the open packet", open)
-	}
-	c.write("40")
-	if ack := c.read(); !strings.HasPrefix(ack, `40{"sid":`) {
-		t.Fatalf("connect reply = %q", ack)
-	}
-	return c
-}
-
-func (c *client) write(frame string) {
-	c.t.Helper()
-	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
-		c.t.Fatalf("write %q: %v", frame, err)
-	}
-}
-
-// read returns the next frame that is not an Engine.IO ping.
-func (c *client) read() string {
-	c.t.Helper()
-	for {
-		c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, msg, err := c.ws.ReadMessage()
-		if err != nil {
-			c.t.Fatalf("read: %v", err)
-		}
-		if string(msg) != "2" {
-			return string(msg)
-		}
-		c.write("3")
-	}
-}
 
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
@@ -82,32 +33,57 @@ func newTestServer(t *testing.T) *httptest.Server {
 func TestChat(t *testing.T) {
 	ts := newTestServer(t)
 	a, b := dial(t, ts), dial(t, ts)
-	wantWelcome := `42["link","Welcome to the eventwire chat!"]`
-	for name, c := range map[string]*client{"a": a, "b": b} {
-		if got := c.read(); got != wantWelcome {
-			t.Fatalf("%s: welcome = %q, want %q", name, got, wantWelcome)
+	for name, c := range map[string]*sioclient.Client{"a": a, "b": b} {
+		if got, want := readFrame(t, c), `42["link","Welcome to the eventwire chat!"]`; got != want {
+			t.Fatalf("%s: welcome = %q, want %q", name, got, want)
 		}
 	}
 
-	a.write(`421["browser_to_message",{"messageText":"<b>hi</b> 👋"}]`)
-	if got, want := b.read(), `42["server_back_message",{"messageText":"<b>hi</b> 👋"}]`; got != want {
+	must(t, a.Send(`421["browser_to_message",{"messageText":"<b>hi</b> 👋"}]`))
+	if got, want := readFrame(t, b), `42["server_back_message",{"messageText":"<b>hi</b> 👋"}]`; got != want {
 		t.Errorf("b got %q, want %q", got, want)
 	}
 	// The ack is a's next frame: a never receives its own line.
-	if got, want := a.read(), `431[{"data":null}]`; got != want {
+	if got, want := readFrame(t, a), `431[{"data":null}]`; got != want {
 		t.Errorf("a got %q, want %q", got, want)
 	}
 
-	a.write(`422["browser_to_message",{"messageText":""}]`)
+	must(t, a.Send(`422["browser_to_message",{"messageText":""}]`))
 	var reply []struct {
 		Error middleware.Error `json:"error"`
 	}
-	got := a.read()
+	got := readFrame(t, a)
 	if !strings.HasPrefix(got, "432") || json.Unmarshal([]byte(got[3:]), &reply) != nil || len(reply) != 1 {
 		t.Fatalf("invalid payload reply = %q", got)
 	}
 	if reply[0].Error.Code != "invalid_payload" || len(reply[0].Error.Details) != 1 || reply[0].Error.Details[0].Rule != "minLength" {
 		t.Errorf("invalid payload error = %+v", reply[0].Error)
+	}
+}
+
+func dial(t *testing.T, ts *httptest.Server) *sioclient.Client {
+	t.Helper()
+	c, err := sioclient.Dial(ts.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func readFrame(t *testing.T, c *sioclient.Client) string {
+	t.Helper()
+	f, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,67 @@
+// The teamchat page in real Chromium pages: connect with a name, join a room,
+// talk, and see a refused name with its code.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startExample, launchChromium, chromiumSkip as skip } from "./harness.mjs";
+
+let team, browser;
+
+before(async () => {
+  if (skip) return;
+  team = await startExample("teamchat");
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await team?.stop();
+});
+
+// login opens the page in a fresh context and connects with name.
+async function login(name) {
+  const page = await (await browser.newContext()).newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(team.url + "/");
+  await page.fill("#name", name);
+  await page.click("#connect");
+  return { page, errors };
+}
+
+async function join(page, room) {
+  await page.fill("#room", room);
+  await page.click("#join");
+  await page.locator("#rooms button.current", { hasText: "#" + room }).waitFor();
+}
+
+test("two users join a room and talk", { skip }, async () => {
+  const ann = await login("ann");
+  await ann.page.locator("#status", { hasText: "connected as ann" }).waitFor();
+  const bob = await login("bob");
+  await bob.page.locator("#status", { hasText: "connected as bob" }).waitFor();
+  await join(ann.page, "ops");
+  await join(bob.page, "ops");
+  await ann.page.locator("#log p", { hasText: "bob joined" }).waitFor();
+  assert.equal(await bob.page.locator("#members").textContent(), "members: ann, bob");
+  await bob.page.fill("#text", "<i>hello</i> ann");
+  await bob.page.click("#say");
+  const line = ann.page.locator("#log p", { hasText: "bob: <i>hello</i> ann" });
+  await line.waitFor();
+  assert.equal(await ann.page.locator("#log i").count(), 0, "user text is shown as text");
+  await bob.page.locator("#log p.mine", { hasText: "me: <i>hello</i> ann" }).waitFor();
+  assert.deepEqual([...ann.errors, ...bob.errors], []);
+});
+
+test("an empty name is refused with its code", { skip }, async () => {
+  const { page } = await login("");
+  await page.locator("#status.error", { hasText: "invalid_payload" }).waitFor();
+  assert.match(await page.locator("#status").textContent(), /name/);
+});
+
+test("an invalid room name is refused on the page, before sending", { skip }, async () => {
+  const { page } = await login("cid");
+  await page.locator("#status", { hasText: "connected as cid" }).waitFor();
+  await page.fill("#room", "Not A Room");
+  await page.click("#join");
+  await page.locator("#log p.error", { hasText: "cannot join" }).waitFor();
+  assert.equal(await page.locator("#rooms button").count(), 0);
+});

@@ -1,0 +1,111 @@
+// examples/teamchat with the official socket.io-client: auth on connect,
+// rooms with acks, member notices, not_member and invalid payloads, order.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { io } from "socket.io-client";
+import { startExample, nextEvent } from "./harness.mjs";
+
+let team;
+const sockets = [];
+
+before(async () => { team = await startExample("teamchat"); });
+after(async () => {
+  for (const s of sockets) s.close();
+  await team.stop();
+});
+
+function open(auth) {
+  const s = io(team.url, { transports: ["websocket"], reconnection: false, forceNew: true, auth });
+  sockets.push(s);
+  return s;
+}
+
+// user connects with a name and resolves once connected.
+async function user(name) {
+  const s = open({ name });
+  await nextEvent(s, "connect");
+  return s;
+}
+
+const ack = (s, event, payload) => s.emitWithAck(event, payload);
+
+test("a missing or invalid name is refused with CONNECT_ERROR and a code", async () => {
+  for (const [label, auth, field] of [
+    ["missing auth", undefined, "name"],
+    ["empty name", { name: "" }, "name"],
+    ["name too long", { name: "x".repeat(21) }, "name"],
+    ["wrong type", { name: 7 }, "name"],
+  ]) {
+    const [err] = await nextEvent(open(auth), "connect_error");
+    assert.equal(err.data?.code, "invalid_payload", label);
+    assert.equal(err.data.details?.[0]?.field, field, label);
+    assert.equal(typeof err.message, "string", label);
+  }
+});
+
+test("join acks the members in join order and tells the others", async () => {
+  const ann = await user("ann"), bob = await user("bob"), cid = await user("cid");
+  assert.deepEqual(await ack(ann, "join", { room: "ops" }), { data: { room: "ops", members: ["ann"] } });
+  const annSees = nextEvent(ann, "member_joined");
+  assert.deepEqual(await ack(bob, "join", { room: "ops" }), { data: { room: "ops", members: ["ann", "bob"] } });
+  assert.deepEqual((await annSees)[0], { room: "ops", name: "bob" });
+  const seen = [];
+  cid.on("member_joined", (m) => seen.push(m));
+  await ack(cid, "join", { room: "dev" });
+  assert.deepEqual(seen, [], "cid is in another room and hears nothing of ops");
+});
+
+test("say reaches the other members with the ack's id and ts, in order", async () => {
+  const ann = await user("ann"), bob = await user("bob"), eve = await user("eve");
+  await ack(ann, "join", { room: "blue" });
+  await ack(bob, "join", { room: "blue" });
+  await ack(eve, "join", { room: "red" });
+  const eveGot = [];
+  eve.on("said", (m) => eveGot.push(m));
+  const annGot = [];
+  ann.on("said", (m) => annGot.push(m));
+  const bobGot = [];
+  const bobAll = new Promise((resolve) => bob.on("said", (m) => { bobGot.push(m); if (bobGot.length === 20) resolve(); }));
+  const acks = await Promise.all(Array.from({ length: 20 }, (_, i) => ack(ann, "say", { room: "blue", text: `line ${i}` })));
+  await bobAll;
+  assert.deepEqual(bobGot.map((m) => m.text), Array.from({ length: 20 }, (_, i) => `line ${i}`));
+  for (const [i, m] of bobGot.entries()) {
+    assert.deepEqual(m, { id: acks[i].data.id, room: "blue", from: "ann", text: `line ${i}`, ts: acks[i].data.ts });
+    assert.ok(Number.isInteger(m.ts) && Math.abs(Date.now() - m.ts) < 60000);
+  }
+  assert.equal(new Set(acks.map((a) => a.data.id)).size, 20, "ids are unique");
+  await ack(eve, "say", { room: "red", text: "flush" }); // eve's own line; ordering makes any leak visible by now
+  assert.deepEqual(eveGot, []);
+  assert.deepEqual(annGot, [], "the sender does not get its own line");
+});
+
+test("say and leave outside a room get not_member; invalid payloads get invalid_payload", async () => {
+  const ann = await user("ann");
+  const r = await ack(ann, "say", { room: "nowhere", text: "hi" });
+  assert.equal(r.error?.code, "not_member");
+  assert.equal((await ack(ann, "leave", { room: "nowhere" })).error?.code, "not_member");
+  for (const payload of [{ room: "UPPER" }, { room: "" }, { room: "a".repeat(33) }, {}]) {
+    const bad = await ack(ann, "join", payload);
+    assert.equal(bad.error?.code, "invalid_payload", JSON.stringify(payload));
+    assert.equal(bad.error.details[0].field, "room");
+  }
+  await ack(ann, "join", { room: "ok-room" });
+  const empty = await ack(ann, "say", { room: "ok-room", text: "" });
+  assert.deepEqual(empty.error.details.map((d) => [d.field, d.rule]), [["text", "minLength"]]);
+  assert.ok(ann.connected);
+});
+
+test("leave and disconnect tell the remaining members", async () => {
+  const ann = await user("ann"), bob = await user("bob");
+  await ack(ann, "join", { room: "x" });
+  await ack(ann, "join", { room: "y" });
+  await ack(bob, "join", { room: "x" });
+  await ack(bob, "join", { room: "y" });
+  let left = nextEvent(ann, "member_left");
+  assert.deepEqual(await ack(bob, "leave", { room: "x" }), { data: { room: "x" } });
+  assert.deepEqual((await left)[0], { room: "x", name: "bob" });
+  left = nextEvent(ann, "member_left");
+  bob.close();
+  assert.deepEqual((await left)[0], { room: "y", name: "bob" });
+  assert.deepEqual(await ack(ann, "join", { room: "y" }), { data: { room: "y", members: ["ann"] } });
+});

@@ -1,0 +1,192 @@
+// Command teamchat is a small team chat on eventwire: users connect with a
+// name (auth), join and leave rooms (acks with the member list), and say
+// lines to the other members of a room.
+//
+//	go run ./examples/teamchat            # http://127.0.0.1:5060
+//	EVENTWIRE_ADDR=127.0.0.1:8080 go run ./examples/teamchat
+package main
+
+//go:generate go run github.com/eventwire/eventwire/gen -spec events.yaml -out ./teamevents
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/eventwire/eventwire/examples/teamchat/teamevents"
+	"github.com/eventwire/eventwire/middleware"
+)
+
+//go:embed static teamevents/teamevents.js
+var assets embed.FS
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "teamchat:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	addr, cfg, err := settings(args)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	handler, srv, err := newApp(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
+	logger.Info("teamchat listening", "url", "http://"+ln.Addr().String()+"/")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Close() // hijacked WebSocket connections are not waited for by http.Server.Shutdown
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// settings reads the listen address and the runtime's Config: defaults, then
+// the config file, then EVENTWIRE_* variables, then the -addr flag.
+func settings(args []string) (addr string, cfg middleware.Config, err error) {
+	fset := flag.NewFlagSet("teamchat", flag.ContinueOnError)
+	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5060, or EVENTWIRE_ADDR)")
+	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
+	if err := fset.Parse(args); err != nil {
+		return "", cfg, err
+	}
+	v, err := middleware.NewViper(*configFile)
+	if err != nil {
+		return "", cfg, err
+	}
+	v.SetDefault("addr", "127.0.0.1:5060")
+	if cfg, err = middleware.LoadConfig(v); err != nil {
+		return "", cfg, err
+	}
+	addr = v.GetString("addr")
+	if *addrFlag != "" {
+		addr = *addrFlag
+	}
+	return addr, cfg, nil
+}
+
+// newApp builds the team chat: the eventwire server wrapped around the page.
+func newApp(cfg middleware.Config, logger *slog.Logger) (http.Handler, *teamevents.Server, error) {
+	app := &teamchat{name: middleware.NewKey[teamevents.UserName]("name")}
+	srv, err := teamevents.NewServer(app, middleware.WithConfig(cfg), middleware.WithLogger(logger))
+	if err != nil {
+		return nil, nil, err
+	}
+	app.srv = srv
+	srv.Authorize(func(ctx context.Context, c *teamevents.Conn, a teamevents.Auth) error {
+		app.name.Set(c.Conn, a.Name) // the name is valid: the runtime checked it against events.yaml
+		return nil
+	})
+	srv.OnDisconnect(app.disconnected)
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /", http.FileServerFS(static))
+	mux.HandleFunc("GET /teamevents.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, assets, "teamevents/teamevents.js")
+	})
+	return srv.Middleware(mux), srv, nil
+}
+
+// teamchat handles the events clients send.
+type teamchat struct {
+	srv  *teamevents.Server
+	name *middleware.Key[teamevents.UserName]
+}
+
+// errNotMember refuses a line or a leave for a room the sender is not in.
+func errNotMember(room teamevents.RoomName) error {
+	return middleware.NewError("not_member", fmt.Sprintf("you are not a member of %q; join it first", room))
+}
+
+func (t *teamchat) nameOf(c *teamevents.Conn) teamevents.UserName {
+	name, _ := t.name.Get(c.Conn)
+	return name
+}
+
+// Join adds the sender to the room, tells the other members, and replies
+// with every member's name in join order. Joining a room twice changes nothing.
+func (t *teamchat) Join(ctx context.Context, c *teamevents.Conn, m teamevents.Join) (teamevents.JoinAck, error) {
+	room := string(m.Room)
+	if slices.Contains(c.Rooms(), room) {
+		return teamevents.JoinAck{Room: m.Room, Members: t.members(room)}, nil
+	}
+	c.Join(room)
+	err := c.To(room).EmitMemberJoined(teamevents.MemberJoined{Room: m.Room, Name: t.nameOf(c)})
+	return teamevents.JoinAck{Room: m.Room, Members: t.members(room)}, err
+}
+
+// members returns the names of a room's members in join order.
+func (t *teamchat) members(room string) []teamevents.UserName {
+	names := []teamevents.UserName{}
+	for _, member := range t.srv.RoomMembers(room) {
+		names = append(names, t.nameOf(member))
+	}
+	return names
+}
+
+// Leave removes the sender from the room and tells the other members.
+func (t *teamchat) Leave(ctx context.Context, c *teamevents.Conn, m teamevents.Leave) (teamevents.LeaveAck, error) {
+	room := string(m.Room)
+	if !slices.Contains(c.Rooms(), room) {
+		return teamevents.LeaveAck{}, errNotMember(m.Room)
+	}
+	c.Leave(room)
+	err := t.srv.To(room).EmitMemberLeft(teamevents.MemberLeft{Room: m.Room, Name: t.nameOf(c)})
+	return teamevents.LeaveAck{Room: m.Room}, err
+}
+
+// Say sends a line to the room's other members; the ack carries the id and
+// time every member sees.
+func (t *teamchat) Say(ctx context.Context, c *teamevents.Conn, m teamevents.Say) (teamevents.SayAck, error) {
+	if !slices.Contains(c.Rooms(), string(m.Room)) {
+		return teamevents.SayAck{}, errNotMember(m.Room)
+	}
+	said := teamevents.Said{ID: rand.Text(), Room: m.Room, From: t.nameOf(c), Text: m.Text, Ts: time.Now().UnixMilli()}
+	if err := c.To(string(m.Room)).EmitSaid(said); err != nil {
+		return teamevents.SayAck{}, err
+	}
+	return teamevents.SayAck{ID: said.ID, Ts: said.Ts}, nil
+}
+
+// disconnected tells the members of every room the user was in that they left.
+func (t *teamchat) disconnected(c *teamevents.Conn, reason string) {
+	for _, room := range c.Rooms() {
+		_ = t.srv.To(room).EmitMemberLeft(teamevents.MemberLeft{Room: teamevents.RoomName(room), Name: t.nameOf(c)})
+	}
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/eventwire/eventwire/internal/sioclient"
+	"github.com/eventwire/eventwire/middleware"
+)
+
+func newTestServer(t *testing.T) string {
+	t.Helper()
+	handler, srv, err := newApp(middleware.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(handler)
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	return ts.URL
+}
+
+func login(t *testing.T, url, name string) *sioclient.Client {
+	t.Helper()
+	c, err := sioclient.Dial(url, map[string]string{"name": name})
+	if err != nil {
+		t.Fatalf("login %q: %v", name, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// ack emits with an ack and returns the reply's data or error as JSON text.
+func ack(t *testing.T, c *sioclient.Client, event string, payload any) string {
+	t.Helper()
+	reply, skipped, err := c.EmitAck(event, payload)
+	if err != nil || len(reply) != 1 {
+		t.Fatalf("%s: reply %q, err %v", event, reply, err)
+	}
+	if len(skipped) > 0 {
+		t.Fatalf("%s: unexpected frames before the ack: %q", event, skipped)
+	}
+	return string(reply[0])
+}
+
+func readEvent(t *testing.T, c *sioclient.Client, want string) string {
+	t.Helper()
+	name, args, err := c.ReadEvent()
+	if err != nil || name != want || len(args) != 1 {
+		t.Fatalf("want %s, got %s %q (%v)", want, name, args, err)
+	}
+	return string(args[0])
+}
+
+func TestAuthRefused(t *testing.T) {
+	url := newTestServer(t)
+	tests := []struct {
+		name string
+		auth any
+		code string
+	}{
+		{"no auth", nil, "invalid_payload"},
+		{"empty name", map[string]any{"name": ""}, "invalid_payload"},
+		{"name too long", map[string]any{"name": strings.Repeat("x", 21)}, "invalid_payload"},
+		{"unknown key", map[string]any{"name": "ann", "admin": true}, "invalid_payload"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := sioclient.Dial(url, tc.auth)
+			var ce *sioclient.ConnectError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a CONNECT_ERROR", err)
+			}
+			var data struct{ Code string }
+			if json.Unmarshal(ce.Data, &data) != nil || data.Code != tc.code || ce.Message == "" {
+				t.Errorf("CONNECT_ERROR %s, want data.code %q and a message", ce.Raw, tc.code)
+			}
+		})
+	}
+}
+
+func TestRooms(t *testing.T) {
+	url := newTestServer(t)
+	ann, bob, cid := login(t, url, "ann"), login(t, url, "bob"), login(t, url, "cid")
+
+	if got, want := ack(t, ann, "join", map[string]string{"room": "ops"}), `{"data":{"room":"ops","members":["ann"]}}`; got != want {
+		t.Errorf("ann joins: %s, want %s", got, want)
+	}
+	if got, want := ack(t, bob, "join", map[string]string{"room": "ops"}), `{"data":{"room":"ops","members":["ann","bob"]}}`; got != want {
+		t.Errorf("bob joins: %s, want %s", got, want)
+	}
+	if got, want := readEvent(t, ann, "member_joined"), `{"room":"ops","name":"bob"}`; got != want {
+		t.Errorf("ann sees %s, want %s", got, want)
+	}
+
+	sayAck := ack(t, bob, "say", map[string]string{"room": "ops", "text": "hi <ann>"})
+	var reply struct {
+		Data struct {
+			ID string
+			Ts int64
+		}
+	}
+	if err := json.Unmarshal([]byte(sayAck), &reply); err != nil || reply.Data.ID == "" || reply.Data.Ts == 0 {
+		t.Fatalf("say ack %s", sayAck)
+	}
+	var said struct {
+		ID, Room, From, Text string
+		Ts                   int64
+	}
+	if err := json.Unmarshal([]byte(readEvent(t, ann, "said")), &said); err != nil {
+		t.Fatal(err)
+	}
+	if said.ID != reply.Data.ID || said.Ts != reply.Data.Ts || said.Room != "ops" || said.From != "bob" || said.Text != "hi <ann>" {
+		t.Errorf("said %+v does not match the ack %+v", said, reply.Data)
+	}
+
+	for _, tc := range []struct{ event, payload, code string }{
+		{"say", `{"room":"ops","text":"not in ops"}`, "not_member"},
+		{"leave", `{"room":"ops"}`, "not_member"},
+		{"join", `{"room":"Ops!"}`, "invalid_payload"},
+		{"say", `{"room":"ops"}`, "invalid_payload"},
+	} {
+		got := ack(t, cid, tc.event, json.RawMessage(tc.payload))
+		if !strings.Contains(got, `"code":"`+tc.code+`"`) {
+			t.Errorf("cid %s %s: %s, want code %s", tc.event, tc.payload, got, tc.code)
+		}
+	}
+
+	if got, want := ack(t, bob, "leave", map[string]string{"room": "ops"}), `{"data":{"room":"ops"}}`; got != want {
+		t.Errorf("bob leaves: %s, want %s", got, want)
+	}
+	if got, want := readEvent(t, ann, "member_left"), `{"room":"ops","name":"bob"}`; got != want {
+		t.Errorf("ann sees %s, want %s", got, want)
+	}
+	ack(t, bob, "join", map[string]string{"room": "ops"})
+	readEvent(t, ann, "member_joined")
+	bob.Close()
+	if got, want := readEvent(t, ann, "member_left"), `{"room":"ops","name":"bob"}`; got != want {
+		t.Errorf("after bob's disconnect ann sees %s, want %s", got, want)
+	}
+}
