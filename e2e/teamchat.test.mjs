@@ -109,3 +109,28 @@ test("leave and disconnect tell the remaining members", async () => {
   assert.deepEqual((await left)[0], { room: "y", name: "bob" });
   assert.deepEqual(await ack(ann, "join", { room: "y" }), { data: { room: "y", members: ["ann"] } });
 });
+
+test("typing carries several positional arguments both ways, checked per argument", async () => {
+  const ann = await user("ann"), bob = await user("bob");
+  await ack(ann, "join", { room: "green" });
+  await ack(bob, "join", { room: "green" });
+  const bobSees = nextEvent(bob, "typing_status");
+  ann.emit("typing", "green");
+  assert.deepEqual(await bobSees, ["green", "ann", true]);
+  const bobSeesStop = nextEvent(bob, "typing_status");
+  assert.deepEqual(await ann.emitWithAck("typing", "green", false), { data: null });
+  assert.deepEqual(await bobSeesStop, ["green", "ann", false]);
+  const refused = [
+    [[], [{ field: "room", rule: "required", message: "room is required" }]],
+    [["green", "yes"], [{ field: "active", rule: "type", param: "boolean", message: "active must be of type boolean" }]],
+    [["Green!"], [{ field: "room", rule: "pattern", param: "^[a-z0-9-]+$", message: "room must match ^[a-z0-9-]+$" }]],
+    [["green", true, 3], [{ field: "", rule: "type", param: "2 arguments", message: "payload must be of type 2 arguments" }]],
+  ];
+  for (const [args, details] of refused) {
+    const reply = await ann.emitWithAck("typing", ...args);
+    assert.deepEqual(reply, { error: { code: "invalid_payload", message: "invalid payload", details } }, JSON.stringify(args));
+  }
+  const err = nextEvent(ann, "eventwire:error");
+  ann.emit("typing", "red");
+  assert.equal((await err)[0].code, "not_member");
+});

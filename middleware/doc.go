@@ -21,6 +21,12 @@
 // its handler with HandleAck or HandleEmptyAck. The server asks a client
 // with EmitWithAck, which checks the client's reply like a payload.
 //
+// Several arguments: an event may carry several positional arguments
+// (Event.Args, 42["move",3,4,"rook"]). The runtime checks their number and
+// shapes; the handler registered with HandleArgs or HandleArgsAck decodes
+// each with DecodeArg, whose details name the argument. Emit checks the
+// number of arguments against the schema.
+//
 // Rooms: Conn.Join and Conn.Leave keep an index of room members, so
 // Server.To(room).Emit costs the room's size. Operators (Server.To, In,
 // Except, Broadcast; Conn.To, Broadcast) are immutable values that chain as

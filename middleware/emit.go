@@ -107,6 +107,13 @@ func (s *Server) encodeEmit(event string, args []any) ([]byte, error) {
 // encodeArgs checks the number of arguments against the event and encodes
 // them.
 func encodeArgs(e *eventEntry, args []any) ([][]byte, error) {
+	if e.Args != nil {
+		low, high := argArity(e.Args)
+		if len(args) < low || len(args) > high {
+			return nil, fmt.Errorf("eventwire: emit %q: takes %d to %d argument(s), got %d", e.Name, low, high, len(args))
+		}
+		return marshalArgs(e.Name, args)
+	}
 	want := 0
 	if e.Payload != nil {
 		want = 1

@@ -134,7 +134,7 @@ func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) erro
 	case !e.ClientSends:
 		return errNotAllowed()
 	}
-	if ds := checkArgs(e.Payload, ev.Args); len(ds) > 0 {
+	if ds := checkInbound(&e.Event, ev.Args); len(ds) > 0 {
 		return errInvalidPayload(ds)
 	}
 	h := e.getHandler()

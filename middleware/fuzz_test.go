@@ -10,7 +10,10 @@ import (
 )
 
 // FuzzPayload drives the typed payload decoding of an inbound event: the
-// Shape check, json decoding into the handler's type and validator/v10. It
+// Shape check, json decoding into the handler's type and validator/v10. For
+// the events with several arguments (move, draw of argsSchema) the fuzzed
+// payload is the JSON array of the arguments, checked for arity and shape
+// and decoded with DecodeArg one by one. It
 // must never panic, every detail must name a rule of the error model, and a
 // payload that passes the Shape check must decode: a decode failure there
 // would reach the client as "internal" instead of "invalid_payload".
@@ -26,6 +29,7 @@ func FuzzPayload(f *testing.F) {
 	mustRegister(f, Handle(srv, "profile", func(context.Context, *Conn, profile) error { count(); return nil }))
 	mustRegister(f, Handle(srv, "echo", func(context.Context, *Conn, string) error { count(); return nil }))
 	mustRegister(f, Handle(srv, "numbers", func(context.Context, *Conn, []int64) error { count(); return nil }))
+	multi := fuzzArgsServer(f, count)
 
 	for _, seed := range []struct{ event, payload string }{
 		{"browser_to_message", `{"messageText":"hi"}`},
@@ -37,20 +41,31 @@ func FuzzPayload(f *testing.F) {
 		{"echo", `"\ud800"`},
 		{"numbers", `[1,-1,2.0]`},
 		{"numbers", `[[[[[]]]]]`},
+		{"move", `[1,2,"ab"]`},
+		{"move", `[1]`},
+		{"move", `[1,2,null,4]`},
+		{"draw", `[{"color":"red"},["ab"]]`},
+		{"draw", `[{"color":"RED","x":1},[1,null]]`},
 	} {
 		f.Add(seed.event, []byte(seed.payload))
 	}
 	f.Fuzz(func(t *testing.T, event string, payload []byte) {
-		e := srv.events[event]
-		if e == nil || !e.ClientSends || e.Payload == nil || !json.Valid(payload) {
+		e, args := srv.events[event], []json.RawMessage{payload}
+		if e == nil {
+			e = multi.events[event]
+			if e == nil || json.Unmarshal(payload, &args) != nil {
+				return // the protocol layer splits a frame's arguments into an array
+			}
+		}
+		if e == nil || !e.ClientSends || (e.Payload == nil && e.Args == nil) || !json.Valid(payload) {
 			return // the protocol layer and dispatch refuse these before decoding
 		}
-		if ds := checkArgs(e.Payload, []json.RawMessage{payload}); len(ds) > 0 {
+		if ds := checkInbound(&e.Event, args); len(ds) > 0 {
 			checkDetails(t, ds)
 			return
 		}
 		before := called
-		ev := InboundEvent{Name: event, Args: []json.RawMessage{payload}}
+		ev := InboundEvent{Name: event, Args: args}
 		_, err := e.getHandler()(context.Background(), nil, ev)
 		var we *Error
 		switch {
@@ -67,6 +82,39 @@ func FuzzPayload(f *testing.F) {
 			t.Fatalf("%s %s: passed the shape check, then failed with %v", event, payload, err)
 		}
 	})
+}
+
+// fuzzArgsServer serves argsSchema with handlers that decode every
+// argument as generated code does and call count when all are valid.
+func fuzzArgsServer(f *testing.F, count func()) *Server {
+	f.Helper()
+	srv, err := New(argsSchema(), WithConfig(testConfig()), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	mustRegister(f, HandleArgs(srv, "move", func(ctx context.Context, _ *Conn, args []json.RawMessage) (func() error, error) {
+		if _, err := DecodeArg[int64](ctx, srv, "move", 0, args[0]); err != nil {
+			return nil, err
+		}
+		if _, err := DecodeArg[int64](ctx, srv, "move", 1, args[1]); err != nil {
+			return nil, err
+		}
+		if _, err := DecodeArg[*string](ctx, srv, "move", 2, args[2]); err != nil {
+			return nil, err
+		}
+		return func() error { count(); return nil }, nil
+	}))
+	mustRegister(f, HandleArgsAck(srv, "draw", func(ctx context.Context, _ *Conn, args []json.RawMessage) (func() (int64, error), error) {
+		if _, err := DecodeArg[argsStyle](ctx, srv, "draw", 0, args[0]); err != nil {
+			return nil, err
+		}
+		if _, err := DecodeArg[[]string](ctx, srv, "draw", 1, args[1]); err != nil {
+			return nil, err
+		}
+		return func() (int64, error) { count(); return 0, nil }, nil
+	}))
+	return srv
 }
 
 func mustRegister(f *testing.F, err error) {

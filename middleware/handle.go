@@ -161,6 +161,8 @@ func (s *Server) handlerSlot(event string, hasFn, withPayload, withAck bool) (*e
 		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
 	case !e.ClientSends:
 		return nil, fmt.Errorf("%w: clients may not send %q", ErrNotAllowed, event)
+	case e.Args != nil:
+		return nil, fmt.Errorf("eventwire: handle %q: the event has several arguments; use HandleArgs or HandleArgsAck", event)
 	case withPayload && e.Payload == nil:
 		return nil, fmt.Errorf("eventwire: handle %q: the event has no payload; use %s", event, handleName(false, withAck))
 	case !withPayload && e.Payload != nil:

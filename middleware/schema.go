@@ -61,7 +61,7 @@ type Event struct {
 	Name        string
 	ClientSends bool   // clients may send it (to_server, both)
 	ServerSends bool   // server may send it (to_client, both)
-	Payload     *Shape // nil: the event carries no argument
+	Payload     *Shape // nil: the event carries no argument, or Args
 	// Tag is the validator/v10 tag applied with Validate.Var to a non-struct
 	// payload (scalar or array), e.g. "min=1,max=500"; empty for struct
 	// payloads (their struct tags do it) and for no rules.
@@ -71,6 +71,14 @@ type Event struct {
 	Ack *Shape
 	// AckTag is Tag for a reply that is not a struct.
 	AckTag string
+	// Args are the positional arguments of an event that carries several,
+	// in order (Payload is nil then): Name names the argument in details,
+	// Required ones come first, optional ones may be left out at the end or
+	// sent as null. Register the handler with HandleArgs or HandleArgsAck.
+	Args []FieldShape
+	// ArgTags are the validator tags of the arguments that are not structs,
+	// index by index ("" for structs and for no rules); nil or len(Args).
+	ArgTags []string
 }
 
 // Schema is what generated code hands to New.
@@ -153,6 +161,9 @@ func checkEvent(ev Event, seen map[string]*eventEntry) error {
 		if err := checkShape(ev.Payload, "payload", make(map[*Shape]bool)); err != nil {
 			return err
 		}
+	}
+	if err := checkEventArgs(ev); err != nil {
+		return err
 	}
 	if ev.Ack != nil {
 		return checkShape(ev.Ack, "ack", make(map[*Shape]bool))

@@ -184,6 +184,16 @@ func (t *teamchat) Say(ctx context.Context, c *teamevents.Conn, m teamevents.Say
 	return teamevents.SayAck{ID: said.ID, Ts: said.Ts}, nil
 }
 
+// Typing tells the room's other members that the sender started or stopped
+// typing; an absent active means it started. It has no ack: a sender outside
+// the room gets not_member as eventwire:error.
+func (t *teamchat) Typing(ctx context.Context, c *teamevents.Conn, room teamevents.RoomName, active *bool) error {
+	if !slices.Contains(c.Rooms(), string(room)) {
+		return errNotMember(room)
+	}
+	return c.To(string(room)).EmitTypingStatus(room, t.nameOf(c), active == nil || *active)
+}
+
 // disconnected tells the members of every room the user was in that they left.
 func (t *teamchat) disconnected(c *teamevents.Conn, reason string) {
 	for _, room := range c.Rooms() {

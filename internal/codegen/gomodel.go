@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,8 +47,17 @@ type goEvent struct {
 	HasPayload               bool
 	Type, Shape, Tag         string // Tag is quoted, or "" when the payload has none
 	// Ack is the typed reply; nil when the event has none.
-	Ack        *goValue
-	HandlerDoc string
+	Ack *goValue
+	// Args are the positional arguments of an event declared with args.
+	Args []goArg
+	// ArgTags is the quoted middleware.Event.ArgTags list, "" when no
+	// argument has a tag.
+	ArgTags string
+	// EmitParams are the typed emitter's parameters after ctx ("v Post",
+	// "x int64, y int64, label *string" or ""), EmitArgs what it passes on
+	// after the event name (", v", ", x, y, label" or "").
+	EmitParams, EmitArgs string
+	HandlerDoc           string
 	// Handler is the signature of the Handler method after its name, e.g.
 	// "(ctx context.Context, c *Conn, m Join) (JoinAck, error)".
 	Handler string
@@ -78,6 +88,14 @@ func (e goEvent) EmitDoc(recv string) string {
 	return goComment(append(first, e.doc...)...)
 }
 
+// goArg is one positional argument: its wire name, Go parameter name, Go
+// type (a pointer when optional, but for arrays), middleware.Shape
+// expression, and the DecodeArg call that decodes it in NewServer.
+type goArg struct {
+	Name, Param, Type, Shape, Decode string
+	Required                         bool
+}
+
 type goShapeFunc struct{ Func, Name, Shape string }
 
 type goPattern struct{ QuotedTag, QuotedRegex string }
@@ -99,7 +117,11 @@ func (m *model) goFile() goFile {
 		f.Events = append(f.Events, m.goEvent(e))
 	}
 	for _, e := range m.inbound() {
-		f.Inbound = append(f.Inbound, m.goEvent(e))
+		g := m.goEvent(e)
+		f.Inbound = append(f.Inbound, g)
+		if len(g.Args) > 0 && !slices.Contains(f.StdImports, `"encoding/json"`) {
+			f.StdImports = []string{`"context"`, `"encoding/json"`, `"net/http"`}
+		}
 	}
 	for _, e := range m.outbound() {
 		g := m.goEvent(e)
@@ -169,6 +191,10 @@ func (m *model) goEvent(e *spec.Event) goEvent {
 		g.Shape = shapeExpr(e.Payload)
 		g.Tag = m.nonStructTag(e.Payload)
 	}
+	if e.Payload != nil {
+		g.EmitParams, g.EmitArgs = "v "+g.Type, ", v"
+	}
+	m.goArgs(&g, e)
 	if e.Ack != nil {
 		g.Ack = &goValue{Type: goTypeOf(e.Ack), Shape: shapeExpr(e.Ack), Tag: m.nonStructTag(e.Ack)}
 		g.HandlerDoc += goComment("", "It returns the ack reply, which the client receives as {\"data\": reply}.")
@@ -177,10 +203,63 @@ func (m *model) goEvent(e *spec.Event) goEvent {
 	return g
 }
 
+// goArgs fills in the arguments of an event declared with args.
+func (m *model) goArgs(g *goEvent, e *spec.Event) {
+	var params, names, tags []string
+	hasTag := false
+	for i, f := range e.Args {
+		a := goArg{Name: f.Name, Param: goParam(f.GoName), Type: goTypeOf(f.Schema), Shape: shapeExpr(f.Schema), Required: f.Required}
+		if !f.Required && f.Schema.Resolve().Kind != spec.KindArray {
+			a.Type = "*" + a.Type
+		}
+		idx := strconv.Itoa(i)
+		a.Decode = "middleware.DecodeArg[" + a.Type + "](ctx, rt, " + g.Quoted + ", " + idx + ", args[" + idx + "])"
+		tag := m.nonStructTag(f.Schema)
+		hasTag = hasTag || tag != ""
+		tags = append(tags, cmpOr(tag, `""`))
+		params = append(params, a.Param+" "+a.Type)
+		names = append(names, a.Param)
+		g.Args = append(g.Args, a)
+	}
+	if len(g.Args) == 0 {
+		return
+	}
+	if hasTag {
+		g.ArgTags = "[]string{" + strings.Join(tags, ", ") + "}"
+	}
+	g.EmitParams, g.EmitArgs = strings.Join(params, ", "), ", "+strings.Join(names, ", ")
+}
+
+// goParam is the Go parameter name of an argument: its Go name with the
+// first word lower-cased (UserID -> userID, URLPath -> urlPath), with Arg
+// appended when that is a keyword or a name the generated methods use
+// themselves (their receivers c and b, ctx, the middleware package).
+func goParam(goName string) string {
+	n := 0
+	for n < len(goName) && goName[n] >= 'A' && goName[n] <= 'Z' {
+		n++
+	}
+	if n > 1 && n < len(goName) {
+		n-- // URLPath: the P starts the next word
+	}
+	p := strings.ToLower(goName[:n]) + goName[n:]
+	switch p {
+	case "c", "b", "ctx", "middleware", "break", "case", "chan", "const", "continue", "default", "defer", "else",
+		"fallthrough", "for", "func", "go", "goto", "if", "import", "interface", "map", "package", "range",
+		"return", "select", "struct", "switch", "type", "var":
+		return p + "Arg"
+	}
+	return p
+}
+
 // setRegistration fills in the Handler method's signature and how NewServer
 // registers it: Handle, HandleEmpty, HandleAck or HandleEmptyAck.
 func (g *goEvent) setRegistration() {
 	params, rtParams, call := "ctx context.Context, c *Conn", "ctx context.Context, c *middleware.Conn", "ctx, &Conn{c}"
+	if len(g.Args) > 0 {
+		g.setArgsRegistration()
+		return
+	}
 	var types []string
 	if g.HasPayload {
 		params += ", m " + g.Type
@@ -201,6 +280,24 @@ func (g *goEvent) setRegistration() {
 	}
 	g.Handler = "(" + params + ") " + result
 	g.Register, g.RegisterFunc, g.Call = fn, "("+rtParams+") "+result, call
+}
+
+// setArgsRegistration is setRegistration for an event with args: NewServer
+// registers a decode function with HandleArgs or HandleArgsAck[R].
+func (g *goEvent) setArgsRegistration() {
+	result, fn, call := "error", "middleware.HandleArgs", "func() error"
+	if g.Ack != nil {
+		result = "(" + g.Ack.Type + ", error)"
+		fn, call = "middleware.HandleArgsAck["+g.Ack.Type+"]", "func() "+result
+	}
+	names := make([]string, len(g.Args))
+	for i := range g.Args {
+		names[i] = "a" + strconv.Itoa(i)
+	}
+	g.Handler = "(ctx context.Context, c *Conn, " + g.EmitParams + ") " + result
+	g.Register = fn
+	g.RegisterFunc = "(ctx context.Context, c *middleware.Conn, args []json.RawMessage) (" + call + ", error)"
+	g.Call = "ctx, &Conn{c}, " + strings.Join(names, ", ")
 }
 
 // nonStructTag is the quoted validator tag the runtime applies with

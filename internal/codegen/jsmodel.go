@@ -27,6 +27,8 @@ type jsFile struct {
 	AckNodes []jsValidator
 	Answers  []jsEvent
 	HasAcks  bool
+	// HasArgs: some event has several arguments, so the client needs checkArgs.
+	HasArgs bool
 	// AuthNode is the auth schema as a SchemaNode literal; "" without auth.
 	AuthNode string
 }
@@ -36,11 +38,11 @@ type jsFile struct {
 type jsType struct{ JSDoc, TSDecl string }
 
 type jsEvent struct {
-	Name, Quoted, GoName string
-	Key                  string // property key in the events interfaces
-	HasPayload, HasAck   bool
-	Param                string // "payload: T", or "" without payload
-	AckVar               string // the constant holding the ack reply's SchemaNode
+	Name, Quoted, GoName        string
+	Key                         string // property key in the events interfaces
+	HasPayload, HasAck, HasArgs bool
+	Param                       string // "payload: T", or "" without payload
+	AckVar                      string // the constant holding the ack reply's SchemaNode
 	// OnFn is the type of on<GoName>'s function, EmitResult what
 	// emit<GoName> returns, WireSig the event's signature in the socket.io
 	// style events interfaces (an ack is a callback receiving AckReply).
@@ -48,7 +50,13 @@ type jsEvent struct {
 	OnDoc, EmitDoc            string // .d.ts comments of on<GoName> and emit<GoName>
 }
 
-type jsValidator struct{ Name, GoName, Var, Node string }
+// jsValidator is the SchemaNode constant of a payload or an ack reply, or,
+// with Args, the list of an event's argument nodes (ArgParam, the arguments
+// as a JSDoc/TS parameter list).
+type jsValidator struct {
+	Name, GoName, Var, Node string
+	Args                    bool
+}
 
 // jsPattern is a pattern as the client's patterns map holds it: Key is the
 // pattern as events.yaml writes it (the param of its details) and Source its
@@ -79,6 +87,12 @@ func (m *model) jsFile() jsFile {
 		f.Sends = append(f.Sends, jsSent(e))
 	}
 	for _, e := range m.spec.Events {
+		if len(e.Args) > 0 {
+			f.HasArgs = true
+			f.Validators = append(f.Validators, jsValidator{
+				Name: e.Name, GoName: e.GoName, Var: "args" + e.GoName, Node: jsArgsText(e.Args), Args: true,
+			})
+		}
 		if e.Payload != nil {
 			f.Validators = append(f.Validators, jsValidator{
 				Name: e.Name, GoName: e.GoName, Var: "payload" + e.GoName, Node: jsNodeText(e.Payload),
@@ -106,10 +120,19 @@ func jsEventOf(e *spec.Event) jsEvent {
 		j.Param = "payload: " + tsType(e.Payload)
 	}
 	j.WireSig = "(" + j.Param + ") => void"
+	if len(e.Args) > 0 {
+		j.HasArgs = true
+		j.Param = tsArgs(e.Args, false)
+		j.WireSig = "(" + j.Param + ") => void"
+	}
 	if e.Ack != nil {
 		j.HasAck = true
 		j.AckVar = ackVar(e)
-		j.WireSig = "(" + joinParams(j.Param, "ack: (reply: AckReply<"+tsType(e.Ack)+">) => void") + ") => void"
+		params := j.Param
+		if j.HasArgs {
+			params = tsArgs(e.Args, true) // no optional parameter may precede ack
+		}
+		j.WireSig = "(" + joinParams(params, "ack: (reply: AckReply<"+tsType(e.Ack)+">) => void") + ") => void"
 	}
 	return j
 }
@@ -143,7 +166,7 @@ func jsSent(e *spec.Event) jsEvent {
 		settle = "replies, with its ack reply"
 	}
 	emit := []string{"Sends " + e.Name + "; resolves when the server " + settle + ", rejects with an EventwireError."}
-	if j.HasPayload {
+	if j.HasPayload || j.HasArgs {
 		emit = []string{
 			"Sends " + e.Name + " once the payload passes the checks the server makes; resolves when the server",
 			settle + ", rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).",
@@ -151,6 +174,53 @@ func jsSent(e *spec.Event) jsEvent {
 	}
 	j.EmitDoc = tsComment("  ", append(emit, docLines(eventDoc(e))...))
 	return j
+}
+
+// tsArgs is an event's arguments as a TypeScript parameter list; optional
+// ones are optional parameters (x?: T | null), or, when a parameter follows
+// (the ack callback of a wire signature), x: T | null | undefined.
+func tsArgs(args []*spec.Field, followed bool) string {
+	params := make([]string, len(args))
+	for i, a := range args {
+		t := tsType(a.Schema)
+		switch {
+		case a.Required:
+			params[i] = jsParam(a.Name) + ": " + t
+		case followed:
+			params[i] = jsParam(a.Name) + ": " + t + " | null | undefined"
+		default:
+			params[i] = jsParam(a.Name) + "?: " + t + " | null"
+		}
+	}
+	return strings.Join(params, ", ")
+}
+
+// jsParam is an argument's name as a JS parameter: as written, with Arg
+// appended to a reserved word.
+func jsParam(name string) string {
+	switch name {
+	case "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
+		"delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally", "for", "function", "if",
+		"implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private",
+		"protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof",
+		"var", "void", "while", "with", "yield":
+		return name + "Arg"
+	}
+	return name
+}
+
+// jsArgsText is an event's arguments as the list of fields checkArgs reads.
+func jsArgsText(args []*spec.Field) string {
+	fields := make([]jsField, len(args))
+	for i, a := range args {
+		fields[i] = jsField{Name: a.Name, Required: a.Required, Schema: jsNodeOf(a.Schema)}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(fields) // strings and slices only: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // joinParams joins the parameters that are not "".

@@ -49,6 +49,10 @@ func newModel(s *spec.Spec, opts Options) (*model, error) {
 			m.add(e.Payload, "the payload of "+e.Name, cmpOr(e.Payload.Doc, e.Doc))
 			m.patterns.collect(e.Payload)
 		}
+		for _, a := range e.Args {
+			m.add(a.Schema, "the argument "+a.Name+" of "+e.Name, a.Schema.Doc)
+			m.patterns.collect(a.Schema)
+		}
 		if e.Ack != nil {
 			m.add(e.Ack, "the ack reply of "+e.Name, e.Ack.Doc)
 			m.patterns.collect(e.Ack)

@@ -23,8 +23,10 @@ type detail struct {
 // same file drives the compile test, which sends each payload to the Go
 // runtime: details are what both sides must report.
 type validationCase struct {
-	Name    string          `json:"name"`
-	Event   string          `json:"event"`
+	Name  string `json:"name"`
+	Event string `json:"event"`
+	// Args: the event has several arguments and Payload is their array.
+	Args    bool            `json:"args,omitempty"`
 	Payload json.RawMessage `json:"payload"`
 	Details []detail        `json:"details"`
 }
@@ -35,6 +37,7 @@ const validationFile = "testdata/richevents/validation.json"
 // function named Fn applied to Payload.
 type jsCase struct {
 	Fn      string          `json:"fn"`
+	Args    bool            `json:"args,omitempty"` // Payload is the array of the arguments
 	Payload json.RawMessage `json:"payload"`
 }
 
@@ -49,7 +52,7 @@ func TestNodeValidators(t *testing.T) {
 	}
 	var in []jsCase
 	for _, c := range cases {
-		in = append(in, jsCase{Fn: fns[c.Event], Payload: c.Payload})
+		in = append(in, jsCase{Fn: fns[c.Event], Args: c.Args, Payload: c.Payload})
 	}
 	var got [][]detail
 	runNodeJSON(t, node, dir, in, &got)

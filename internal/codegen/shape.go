@@ -68,6 +68,9 @@ func usedTypes(s *spec.Spec) []*spec.NamedType {
 	visit(s.Auth)
 	for _, e := range s.Events {
 		visit(e.Payload)
+		for _, a := range e.Args {
+			visit(a.Schema)
+		}
 		visit(e.Ack)
 	}
 	var out []*spec.NamedType

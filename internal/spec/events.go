@@ -55,15 +55,22 @@ func (p *parser) event(e entry) *Event {
 	}
 	where := "event " + quote(e.key)
 	if e.v.Kind != yaml.MappingNode {
-		p.add(e.v, where+" must be a mapping with direction, doc, payload and ack, not a "+nodeKind(e.v), "")
+		p.add(e.v, where+" must be a mapping with direction, doc, payload or args, and ack, not a "+nodeKind(e.v), "")
 		return ev
 	}
 	es := p.entries(e.v, "key")
 	p.checkKeys(es, eventKeys(), where)
 	ev.Direction = p.direction(e.v, value(es, "direction"), where)
 	ev.Doc = p.docText(value(es, "doc"))
-	if n := value(es, "payload"); n != nil {
-		ev.Payload = p.schema(n, schemaCtx{root: "the payload of " + where, goType: ev.GoName})
+	payload, args := value(es, "payload"), value(es, "args")
+	switch {
+	case payload != nil && args != nil:
+		p.add(keyNode(es, "args"), where+" has both payload and args",
+			"use payload for one argument, args for several positional arguments")
+	case payload != nil:
+		ev.Payload = p.schema(payload, schemaCtx{root: "the payload of " + where, goType: ev.GoName})
+	case args != nil:
+		ev.Args = p.args(args, ev, where)
 	}
 	if n := value(es, "ack"); n != nil {
 		ev.Ack = p.schema(n, schemaCtx{root: "the ack of " + where, goType: ev.GoName + "Ack"})

@@ -123,6 +123,7 @@ type eventDump struct {
 	Doc       string      `json:"doc,omitempty"`
 	Pos       string      `json:"pos"`
 	Payload   *schemaDump `json:"payload,omitempty"`
+	Args      []fieldDump `json:"args,omitempty"`
 	Ack       *schemaDump `json:"ack,omitempty"`
 }
 
@@ -167,8 +168,11 @@ func dumpSpec(s *Spec) specDump {
 		d.Types = append(d.Types, typeDump{t.Name, t.GoName, t.Doc, dumpPos(t.Pos), dumpSchema(t.Schema)})
 	}
 	for _, e := range s.Events {
-		d.Events = append(d.Events, eventDump{e.Name, e.GoName, e.Direction, e.Doc, dumpPos(e.Pos),
-			dumpSchema(e.Payload), dumpSchema(e.Ack)})
+		ed := eventDump{e.Name, e.GoName, e.Direction, e.Doc, dumpPos(e.Pos), dumpSchema(e.Payload), nil, dumpSchema(e.Ack)}
+		for _, f := range e.Args {
+			ed.Args = append(ed.Args, fieldDump{f.Name, f.GoName, f.Required, dumpPos(f.Pos), dumpSchema(f.Schema)})
+		}
+		d.Events = append(d.Events, ed)
 	}
 	return d
 }

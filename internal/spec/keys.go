@@ -13,7 +13,7 @@ import (
 
 func topKeys() []string { return []string{"version", "types", "auth", "events"} }
 
-func eventKeys() []string { return []string{"direction", "doc", "payload", "ack"} }
+func eventKeys() []string { return []string{"direction", "doc", "payload", "args", "ack"} }
 
 func ruleKeys() []string {
 	return []string{"minLength", "maxLength", "min", "max", "pattern", "enum", "format", "minItems", "maxItems"}
@@ -36,7 +36,7 @@ func keySynonyms() map[string]string {
 		"item": "items", "elements": "items", "of": "items",
 		"optional": "required", "require": "required",
 		"dir": "direction", "from": "direction", "to": "direction", "sender": "direction",
-		"data": "payload", "args": "payload", "arg": "payload", "argument": "payload",
+		"data": "payload", "arg": "args", "arguments": "args", "params": "args", "parameters": "args",
 		"body": "payload", "message": "payload", "schema": "payload",
 		"reply": "ack", "response": "ack", "result": "ack",
 		"oneof": "enum", "values": "enum", "choices": "enum", "allowed": "enum",

@@ -81,8 +81,13 @@ type Event struct {
 	GoName    string // exported Go identifier, e.g. BrowserToMessage; JS uses it too (emitBrowserToMessage)
 	Direction Direction
 	Doc       string
-	// Payload is nil when the event carries no argument.
+	// Payload is nil when the event carries no argument or carries Args.
 	Payload *Schema
+	// Args are the event's positional arguments, in order, when it declares
+	// args: instead of payload (at most one of the two is set). Each is a
+	// Field: Name is the argument's name (detail paths start with it),
+	// Required arguments come before optional ones.
+	Args []*Field
 	// Ack is the typed acknowledgement reply; nil when the event has none.
 	Ack *Schema
 	Pos Pos

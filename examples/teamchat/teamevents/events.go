@@ -4,6 +4,7 @@ package teamevents
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/eventwire/eventwire/middleware"
@@ -110,6 +111,9 @@ type Handler interface {
 	//
 	// It returns the ack reply, which the client receives as {"data": reply}.
 	Say(ctx context.Context, c *Conn, m Say) (SayAck, error)
+	// Typing handles typing.
+	// The sender starts or stops typing in a room it has joined (socket.emit("typing", room, active)); the other members get typing_status.
+	Typing(ctx context.Context, c *Conn, room RoomName, active *bool) error
 }
 
 // Conn is one client connection, with a typed emitter for each event the
@@ -132,6 +136,12 @@ func (c *Conn) EmitMemberLeft(v MemberLeft) error {
 // A line said in a room you are in, by another member.
 func (c *Conn) EmitSaid(v Said) error {
 	return c.Conn.Emit("said", v)
+}
+
+// EmitTypingStatus sends typing_status to this client.
+// A member of a room you are in started or stopped typing.
+func (c *Conn) EmitTypingStatus(room RoomName, name UserName, active bool) error {
+	return c.Conn.Emit("typing_status", room, name, active)
 }
 
 // Broadcast returns the emitters to every connected client but c.
@@ -177,6 +187,12 @@ func (b Broadcaster) EmitSaid(v Said) error {
 	return b.op.Emit("said", v)
 }
 
+// EmitTypingStatus sends typing_status to the broadcaster's clients.
+// A member of a room you are in started or stopped typing.
+func (b Broadcaster) EmitTypingStatus(room RoomName, name UserName, active bool) error {
+	return b.op.Emit("typing_status", room, name, active)
+}
+
 // Server serves the events of events.yaml: mount it as an http.Handler on
 // the runtime's Config.Path, or wrap a router with Middleware.
 type Server struct{ rt *middleware.Server }
@@ -200,6 +216,19 @@ func NewServer(h Handler, opts ...middleware.Option) (*Server, error) {
 	}
 	if err := middleware.HandleAck[Say, SayAck](rt, "say", func(ctx context.Context, c *middleware.Conn, v Say) (SayAck, error) {
 		return h.Say(ctx, &Conn{c}, v)
+	}); err != nil {
+		return nil, err
+	}
+	if err := middleware.HandleArgs(rt, "typing", func(ctx context.Context, c *middleware.Conn, args []json.RawMessage) (func() error, error) {
+		a0, err := middleware.DecodeArg[RoomName](ctx, rt, "typing", 0, args[0])
+		if err != nil {
+			return nil, err
+		}
+		a1, err := middleware.DecodeArg[*bool](ctx, rt, "typing", 1, args[1])
+		if err != nil {
+			return nil, err
+		}
+		return func() error { return h.Typing(ctx, &Conn{c}, a0, a1) }, nil
 	}); err != nil {
 		return nil, err
 	}
@@ -408,6 +437,25 @@ func schema() middleware.Schema {
 						{Name: "ts", Required: true, Shape: &middleware.Shape{Kind: middleware.KindInteger}},
 					},
 				},
+			},
+			{
+				Name:        "typing",
+				ClientSends: true,
+				Args: []middleware.FieldShape{
+					{Name: "room", Required: true, Shape: shapeRoomName()},
+					{Name: "active", Shape: &middleware.Shape{Kind: middleware.KindBoolean}},
+				},
+				ArgTags: []string{"min=1,max=32,ew_pattern_1", ""},
+			},
+			{
+				Name:        "typing_status",
+				ServerSends: true,
+				Args: []middleware.FieldShape{
+					{Name: "room", Required: true, Shape: shapeRoomName()},
+					{Name: "name", Required: true, Shape: shapeUserName()},
+					{Name: "active", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBoolean}},
+				},
+				ArgTags: []string{"min=1,max=32,ew_pattern_1", "min=1,max=20", ""},
 			},
 		},
 		Patterns: map[string]string{

@@ -146,6 +146,7 @@ export interface ServerToClientEvents {
   member_joined: (payload: MemberJoined) => void;
   member_left: (payload: MemberLeft) => void;
   said: (payload: Said) => void;
+  typing_status: (room: RoomName, name: UserName, active: boolean) => void;
 }
 
 /** The events clients send, by wire name (socket.io's naming). */
@@ -153,6 +154,7 @@ export interface ClientToServerEvents {
   join: (payload: Join, ack: (reply: AckReply<JoinAck>) => void) => void;
   leave: (payload: Leave, ack: (reply: AckReply<LeaveAck>) => void) => void;
   say: (payload: Say, ack: (reply: AckReply<SayAck>) => void) => void;
+  typing: (room: RoomName, active?: boolean | null) => void;
 }
 
 /** A connection to the server, typed by the events of events.yaml. */
@@ -195,6 +197,11 @@ export interface Client {
    */
   onSaid(fn: (payload: Said) => void): () => void;
   /**
+   * Calls fn for each typing_status; returns the unsubscribe function.
+   * A member of a room you are in started or stopped typing.
+   */
+  onTypingStatus(fn: (room: RoomName, name: UserName, active: boolean) => void): () => void;
+  /**
    * Sends join once the payload passes the checks the server makes; resolves when the server
    * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
    * Join a room; the other members get member_joined.
@@ -212,6 +219,12 @@ export interface Client {
    * Say something in a room you have joined; the other members get said.
    */
   emitSay(payload: Say): Promise<SayAck>;
+  /**
+   * Sends typing once the payload passes the checks the server makes; resolves when the server
+   * acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * The sender starts or stops typing in a room it has joined (socket.emit("typing", room, active)); the other members get typing_status.
+   */
+  emitTyping(room: RoomName, active?: boolean | null): Promise<void>;
 }
 
 /** Opens a connection to the eventwire server at url; the Socket.IO path is options.path. */
@@ -234,3 +247,9 @@ export declare function validateSaid(value: unknown): Detail[];
 
 /** Checks a say payload the way the server does; returns one Detail per problem. */
 export declare function validateSay(value: unknown): Detail[];
+
+/** Checks the arguments of typing the way the server does; returns one Detail per problem. */
+export declare function validateTyping(...args: unknown[]): Detail[];
+
+/** Checks the arguments of typing_status the way the server does; returns one Detail per problem. */
+export declare function validateTypingStatus(...args: unknown[]): Detail[];

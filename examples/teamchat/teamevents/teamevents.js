@@ -136,6 +136,57 @@ function checkPayload(node, value) {
 }
 
 /**
+ * checkArgs checks an event's positional arguments as the server does: too
+ * many is one type detail; then the shape of each (a missing or null
+ * required one is required, named by the argument); only when every shape
+ * holds, the rules of each argument in turn, stopping at the first argument
+ * that breaks one, as the server decodes them one by one.
+ * @param {SchemaField[]} params
+ * @param {unknown[]} args
+ * @returns {Detail[]}
+ */
+function checkArgs(params, args) {
+  /** @type {Detail[]} */
+  const out = [];
+  const given = trimArgs(args);
+  if (given.length > params.length) {
+    out.push(detail("", "type", `${params.length} arguments`));
+    return out;
+  }
+  params.forEach((p, i) => {
+    const v = given[i];
+    if (v === undefined || v === null) {
+      if (p.required) {
+        out.push(detail(p.name, "required"));
+      }
+      return;
+    }
+    checkShape(p.schema, v, p.name, out);
+  });
+  for (let i = 0; i < params.length && out.length === 0; i++) {
+    const v = given[i];
+    if (v !== undefined && v !== null) {
+      checkRules(params[i].schema, v, params[i].name, out);
+    }
+  }
+  return out.slice(0, maxDetails);
+}
+
+/**
+ * trimArgs drops the arguments left out at the end (undefined), so they are
+ * not sent as null.
+ * @param {unknown[]} args
+ * @returns {unknown[]}
+ */
+function trimArgs(args) {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) {
+    n--;
+  }
+  return args.slice(0, n);
+}
+
+/**
  * @param {SchemaNode} node
  * @param {unknown} value
  */
@@ -1105,12 +1156,15 @@ class EventwireConnection {
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
+ * @property {(fn: (room: RoomName, name: UserName, active: boolean) => void) => () => void} onTypingStatus calls fn for each typing_status; returns the unsubscribe function
  * @property {(payload: Join) => Promise<JoinAck>} emitJoin sends join; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Leave) => Promise<LeaveAck>} emitLeave sends leave; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Say) => Promise<SayAck>} emitSay sends say; resolves with the server's ack
  *   reply, rejects with an EventwireError
+ * @property {(room: RoomName, active?: boolean | null) => Promise<void>} emitTyping sends typing; resolves when the server
+ *   acknowledges it, rejects with an EventwireError
  */
 
 /** @type {SchemaNode} */
@@ -1328,6 +1382,79 @@ export function validateSay(value) {
   return checkPayload(payloadSay, value);
 }
 
+/** @type {SchemaField[]} the positional arguments of typing */
+const argsTyping = [
+  {
+    "name": "room",
+    "required": true,
+    "schema": {
+      "type": "string",
+      "minLength": "1",
+      "maxLength": "32",
+      "pattern": "^[a-z0-9-]+$"
+    }
+  },
+  {
+    "name": "active",
+    "required": false,
+    "schema": {
+      "type": "boolean"
+    }
+  }
+];
+
+/**
+ * validateTyping checks the arguments of typing the way the server
+ * does: their number, then each one; detail fields start with the
+ * argument's name.
+ * @param {...unknown} args
+ * @returns {Detail[]} one entry per problem; empty when the arguments are valid
+ */
+export function validateTyping(...args) {
+  return checkArgs(argsTyping, args);
+}
+
+/** @type {SchemaField[]} the positional arguments of typing_status */
+const argsTypingStatus = [
+  {
+    "name": "room",
+    "required": true,
+    "schema": {
+      "type": "string",
+      "minLength": "1",
+      "maxLength": "32",
+      "pattern": "^[a-z0-9-]+$"
+    }
+  },
+  {
+    "name": "name",
+    "required": true,
+    "schema": {
+      "type": "string",
+      "minLength": "1",
+      "maxLength": "20"
+    }
+  },
+  {
+    "name": "active",
+    "required": true,
+    "schema": {
+      "type": "boolean"
+    }
+  }
+];
+
+/**
+ * validateTypingStatus checks the arguments of typing_status the way the server
+ * does: their number, then each one; detail fields start with the
+ * argument's name.
+ * @param {...unknown} args
+ * @returns {Detail[]} one entry per problem; empty when the arguments are valid
+ */
+export function validateTypingStatus(...args) {
+  return checkArgs(argsTypingStatus, args);
+}
+
 /** @type {SchemaNode} the auth payload of the CONNECT packet */
 const authSchema = {
   "type": "object",
@@ -1372,8 +1499,10 @@ export function connect(url, options = {}) {
     onMemberJoined: (fn) => conn.on("member_joined", fn),
     onMemberLeft: (fn) => conn.on("member_left", fn),
     onSaid: (fn) => conn.on("said", fn),
+    onTypingStatus: (fn) => conn.on("typing_status", fn),
     emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), true),
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), true),
+    emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args)),
   };
 }

@@ -112,6 +112,7 @@ func (h *handler) authorize(ctx context.Context, c *richevents.Conn, a richevent
 type validationCase struct {
 	Name    string              `json:"name"`
 	Event   string              `json:"event"`
+	Args    bool                `json:"args"` // Payload is the array of the event's arguments
 	Payload json.RawMessage     `json:"payload"`
 	Details []middleware.Detail `json:"details"`
 }
@@ -133,7 +134,16 @@ func TestRuntimeReportsTheClientsDetails(t *testing.T) {
 	cl := connect(t, serve(t).url, goodAuth)
 	for i, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			reply := cl.emitWithAck(t, i, c.Event, c.Payload)
+			var reply ackReply
+			if c.Args {
+				var args []json.RawMessage
+				if err := json.Unmarshal(c.Payload, &args); err != nil {
+					t.Fatal(err)
+				}
+				reply = cl.emitArgs(t, i, c.Event, args...)
+			} else {
+				reply = cl.emitWithAck(t, i, c.Event, c.Payload)
+			}
 			var got []middleware.Detail
 			if reply.Error != nil {
 				if reply.Error.Code != "invalid_payload" {
@@ -230,11 +240,20 @@ func connect(t *testing.T, url, auth string) *client {
 
 func (c *client) emitWithAck(t *testing.T, id int, event string, payload json.RawMessage) ackReply {
 	t.Helper()
-	args := []any{event}
-	if payload != nil {
-		args = append(args, payload)
+	if payload == nil {
+		return c.emitArgs(t, id, event)
 	}
-	b, err := json.Marshal(args)
+	return c.emitArgs(t, id, event, payload)
+}
+
+// emitArgs sends event with args under ack id and returns the reply.
+func (c *client) emitArgs(t *testing.T, id int, event string, args ...json.RawMessage) ackReply {
+	t.Helper()
+	frameArgs := []any{event}
+	for _, a := range args {
+		frameArgs = append(frameArgs, a)
+	}
+	b, err := json.Marshal(frameArgs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -448,3 +448,64 @@ test("compiles each pattern once, when the module loads, not per check", () => {
   }
   assert.equal(built, 0, "RegExp objects built while checking payloads");
 });
+
+test("emits several positional arguments, leaving out trailing optional ones", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const all = socket.emitMove(1, 2, "rook");
+  assert.equal(ws.sent.at(-1), '420["move",1,2,"rook"]');
+  const short = socket.emitMove(3, 4);
+  assert.equal(ws.sent.at(-1), '421["move",3,4]');
+  const nulled = socket.emitMove(5, 6, null);
+  assert.equal(ws.sent.at(-1), '422["move",5,6,null]');
+  const drawn = socket.emitDraw({ name: "alice" }, { color: "#00ff00" }, ["a", "b"]);
+  assert.equal(ws.sent.at(-1), '423["draw",{"name":"alice"},{"color":"#00ff00"},["a","b"]]');
+  ws.receive('430[{"data":null}]');
+  ws.receive('431[{"data":null}]');
+  ws.receive('432[{"data":null}]');
+  ws.receive('433[{"data":2}]');
+  assert.equal(await all, undefined);
+  assert.equal(await short, undefined);
+  assert.equal(await nulled, undefined);
+  assert.equal(await drawn, 2);
+});
+
+test("rejects invalid arguments with details naming them and sends nothing", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const sent = ws.sent.length;
+  const cases = [
+    [[1], [{ field: "y", rule: "required", message: "y is required" }]],
+    [[1, 2, "a", "b"], [{ field: "", rule: "type", param: "3 arguments", message: "payload must be of type 3 arguments" }]],
+    [[1, 200], [{ field: "y", rule: "max", param: "100", message: "y must be at most 100" }]],
+    [[1, 2, 3], [{ field: "label", rule: "type", param: "string", message: "label must be of type string" }]],
+  ];
+  for (const [args, details] of cases) {
+    await assert.rejects(socket.emitMove(...args), (err) => {
+      assert.equal(err.code, "invalid_payload");
+      assert.deepEqual(err.details, details);
+      return true;
+    });
+  }
+  await assert.rejects(socket.emitDraw({ name: "alice" }, { color: "red" }), {
+    code: "invalid_payload",
+    details: [{ field: "style.color", rule: "pattern", param: "^#[0-9a-f]{6}$", message: "style.color must match ^#[0-9a-f]{6}$" }],
+  });
+  assert.equal(ws.sent.length, sent);
+  assert.deepEqual(client.validateMove(1, 2), []);
+});
+
+test("calls listeners with every argument, and answers an ack event with several", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const moves = [];
+  socket.onMove((x, y, label) => moves.push([x, y, label]));
+  ws.receive('42["move",1,2,"rook"]');
+  ws.receive('42["move",3,4]');
+  assert.deepEqual(moves, [[1, 2, "rook"], [3, 4, undefined]]);
+  socket.onSurvey((question, choices) => choices.indexOf("no") + question.length);
+  ws.receive('429["survey","tea?",["yes","no"]]');
+  await flush();
+  await flush();
+  assert.equal(ws.sent.at(-1), '439[{"data":5}]');
+});

@@ -2,7 +2,8 @@
 // the details, so the Go test can compare them with what the runtime reports.
 //
 //   node validate.mjs ./richevents.js cases.json
-// cases.json: [{"fn": "validateChat", "payload": ...}]; prints [[Detail...]...].
+// cases.json: [{"fn": "validateChat", "payload": ...}], or with "args": true the payload is the
+// array of an event's positional arguments; prints [[Detail...]...].
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
@@ -13,6 +14,6 @@ const results = cases.map((c) => {
   if (typeof mod[c.fn] !== "function") {
     throw new Error(`the module exports no ${c.fn}`);
   }
-  return mod[c.fn](c.payload);
+  return c.args ? mod[c.fn](...c.payload) : mod[c.fn](c.payload);
 });
 process.stdout.write(JSON.stringify(results));
