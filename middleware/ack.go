@@ -60,7 +60,7 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if !ok {
 		return zero, ErrDisconnected
 	}
-	if c.write(eventFrame(event, true, id, raw)) != nil {
+	if c.write(eventFrame(c.s.name, event, true, id, raw)) != nil {
 		c.dropAck(id)
 		return zero, ErrDisconnected
 	}
@@ -145,7 +145,7 @@ func (s *Server) onAck(c *Conn, p protocol.Packet) {
 		return
 	}
 	reply := append([]byte(nil), p.Data...) // p.Data aliases the frame
-	if p.Namespace == "/" && c.deliverAck(p.ID, reply) {
+	if c.deliverAck(p.ID, reply) {
 		return
 	}
 	n := s.strayAcks.Add(1)

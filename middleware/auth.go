@@ -50,6 +50,7 @@ func (e *HTTPError) status() int {
 // Message of an *HTTPError (found with errors.As). Other errors are logged
 // at debug level; a panic is logged and refuses with 500.
 func (s *Server) BeforeUpgrade(fn func(r *http.Request) error) {
+	s = s.root
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
 	s.beforeUpgrade = fn
@@ -182,19 +183,30 @@ func (s *Server) runAuthorize(fn authorizeFunc, c *Conn, raw []byte) (err error)
 	return fn(c.ctx, c, raw)
 }
 
-// refuseConnect sends the CONNECT_ERROR, then closes the WebSocket with
-// 1008: the socket never connected, so no OnDisconnect runs. The close
-// frame follows the 44 in the same write queue, so the client reads the 44
-// first; socket.io-client gives up this connection after connect_error
-// anyway.
+// refuseConnect sends the CONNECT_ERROR; when no other socket shares the
+// WebSocket it then closes it with 1008. The socket never connected, so no
+// OnDisconnect runs. The close frame follows the 44 in the same write
+// queue, so the client reads the 44 first; socket.io-client gives up this
+// connection after connect_error anyway. Other namespaces' sockets on the
+// WebSocket stay connected.
 func (c *Conn) refuseConnect(e *Error) {
-	c.closeWith(websocket.ClosePolicyViolation, "connect refused", reasonConnectRefused, connectErrorFrame(e))
+	frame := connectErrorFrame(c.s.name, e)
+	detached, present := c.eng.detach(c)
+	switch {
+	case !present:
+	case !detached:
+		c.eng.closeWith(websocket.ClosePolicyViolation, "connect refused", reasonConnectRefused, frame)
+	default:
+		c.stop()
+		_ = c.eng.sess.Write(frame)
+		c.finish(reasonConnectRefused)
+	}
 }
 
 // connectErrorFrame builds `44{"message":...,"data":{"code":...,"details":[...]}}`,
 // the shape socket.io-client surfaces as connect_error's err.message and
 // err.data.
-func connectErrorFrame(e *Error) []byte {
+func connectErrorFrame(namespace string, e *Error) []byte {
 	type data struct {
 		Code    string   `json:"code"`
 		Details []Detail `json:"details,omitempty"`
@@ -207,6 +219,6 @@ func connectErrorFrame(e *Error) []byte {
 		Data    data   `json:"data"`
 	}{e.Message, data{e.Code, e.Details}})
 	return protocol.Append(nil, protocol.Packet{
-		Type: protocol.ConnectError, Namespace: "/", Data: bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}),
+		Type: protocol.ConnectError, Namespace: namespace, Data: bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}),
 	})
 }

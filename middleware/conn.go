@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/olahol/melody"
+
+	"github.com/eventwire/eventwire/internal/protocol"
 )
 
 // Disconnect reasons, as socket.io names them.
@@ -38,35 +36,27 @@ const (
 type connState uint8
 
 const (
-	stateOpen      connState = iota // Engine.IO open, waiting for CONNECT
+	stateOpen      connState = iota // CONNECT received, being authorized
 	stateConnected                  // CONNECT answered
-	stateClosing                    // close frame queued
-	stateClosed                     // melody ended the session
+	stateClosing                    // ending: no more emits
+	stateClosed                     // ended
 )
 
-// Conn is one client connection (one Engine.IO session carrying one
-// Socket.IO socket on namespace "/"). It is safe for concurrent use.
+// Conn is one Socket.IO socket: a client connected to one namespace of the
+// Server (namespace "/", or one of Schema.Namespaces). Sockets of one
+// client on several namespaces share one WebSocket (an Engine.IO session)
+// and each has its own ID, rooms, per-connection data and disconnect. It
+// is safe for concurrent use.
 type Conn struct {
-	s      *Server
-	req    *http.Request
+	s      *Server // the namespace's server
+	eng    *engine
 	id     string // Socket.IO socket id, sent in the CONNECT reply
-	sid    string // Engine.IO session id, sent in the open packet
 	ctx    context.Context
 	cancel context.CancelFunc
-	// Set before the Conn is shared (hijack, then melody's connect callback).
-	sess    *melody.Session
-	netConn net.Conn
 
-	mu           sync.Mutex
-	state        connState
-	connected    bool   // CONNECT was answered, so OnDisconnect runs
-	reason       string // first disconnect reason recorded
-	awaitingPong bool
-	heartbeat    *time.Timer // next ping, or the pong deadline
-	connectTimer *time.Timer
-	killTimer    *time.Timer
-
-	dropped atomic.Uint64
+	mu        sync.Mutex
+	state     connState
+	connected bool // CONNECT was answered, so OnDisconnect runs
 
 	// roomSet is the set of rooms c is in (or was in, once it ended);
 	// guarded by s.mu, with the room index. See room_index.go.
@@ -81,11 +71,11 @@ type Conn struct {
 	data   map[any]any // *Key[T] -> T
 }
 
-func newConn(s *Server, r *http.Request) *Conn {
+func newConn(s *Server, e *engine) *Conn {
 	// Request values (say, an authenticated user) stay visible to
-	// handlers; the lifetime is the connection's, not the request's.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	return &Conn{s: s, req: r, id: newID(), sid: newID(), ctx: ctx, cancel: cancel}
+	// handlers; the lifetime is the socket's, not the request's.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(e.req.Context()))
+	return &Conn{s: s, eng: e, id: newID(), ctx: ctx, cancel: cancel}
 }
 
 // newID returns 120 random bits, base64url encoded (20 characters).
@@ -98,20 +88,23 @@ func newID() string {
 // ID returns the Socket.IO socket id the client got in `40{"sid":..}`.
 func (c *Conn) ID() string { return c.id }
 
+// Namespace returns the socket's namespace, "/" or one of Schema.Namespaces.
+func (c *Conn) Namespace() string { return c.s.name }
+
 // Request returns the upgrade request. Treat it as read only.
-func (c *Conn) Request() *http.Request { return c.req }
+func (c *Conn) Request() *http.Request { return c.eng.req }
 
 // RemoteAddr returns the client's network address as the HTTP server saw it.
-func (c *Conn) RemoteAddr() string { return c.req.RemoteAddr }
+func (c *Conn) RemoteAddr() string { return c.eng.req.RemoteAddr }
 
-// Context returns a context cancelled when the connection ends (or starts
-// closing); it carries the upgrade request's values.
+// Context returns a context cancelled when the socket ends (or starts
+// ending); it carries the upgrade request's values.
 func (c *Conn) Context() context.Context { return c.ctx }
 
-// Emit sends one event to this connection. The event must be one the
-// schema lets the server send; args are its payload (one argument, or none
-// for an event without payload), each encoded with encoding/json. It
-// returns ErrClosed once the connection is closing.
+// Emit sends one event to this socket. The event must be one the
+// namespace's schema lets the server send; args are its payload (one
+// argument, or none for an event without payload), each encoded with
+// encoding/json. It returns ErrClosed once the socket is ending.
 func (c *Conn) Emit(event string, args ...any) error {
 	frame, err := c.s.encodeEmit(event, args)
 	if err != nil {
@@ -120,14 +113,38 @@ func (c *Conn) Emit(event string, args ...any) error {
 	return c.write(frame)
 }
 
-// Close disconnects the socket: it sends `41`, then closes the WebSocket.
-// OnDisconnect sees "server namespace disconnect". It returns ErrClosed if
-// the connection is already closing.
+// Close disconnects the socket: it sends `41` (`41/ns,` on a namespace).
+// When it is the only socket on its WebSocket, the WebSocket closes too
+// and OnDisconnect runs when it has; otherwise the other sockets stay and
+// OnDisconnect runs before Close returns. OnDisconnect sees "server
+// namespace disconnect". It returns ErrClosed if the socket is ending.
 func (c *Conn) Close() error {
-	if !c.closeWith(closeNormal, "", reasonServerDisconnect, []byte("41")) {
+	if !c.disconnect(reasonServerDisconnect, true) {
 		return ErrClosed
 	}
 	return nil
+}
+
+// disconnect ends the socket alone, or with its WebSocket when it is the
+// last socket there; notify sends the client its DISCONNECT first.
+func (c *Conn) disconnect(reason string, notify bool) bool {
+	var preface []byte
+	if notify {
+		preface = protocol.Append(nil, protocol.Packet{Type: protocol.Disconnect, Namespace: c.s.name})
+	}
+	detached, present := c.eng.detach(c)
+	switch {
+	case !present:
+		return false
+	case !detached: // the last socket: the WebSocket ends with it
+		return c.eng.closeWith(closeNormal, "", reason, preface)
+	}
+	c.stop()
+	if preface != nil {
+		_ = c.eng.sess.Write(preface)
+	}
+	c.finish(reason)
+	return true
 }
 
 // write queues a frame to a connected socket.
@@ -135,62 +152,14 @@ func (c *Conn) write(frame []byte) error {
 	c.mu.Lock()
 	ok := c.state == stateConnected
 	c.mu.Unlock()
-	if !ok || c.sess.Write(frame) != nil {
+	if !ok || c.eng.sess.Write(frame) != nil {
 		return ErrClosed
 	}
 	return nil
 }
 
-// start sends the open packet and arms the heartbeat and connect timers.
-func (c *Conn) start() {
-	_ = c.sess.Write(openPacket(c.s.cfg, c.sid))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state == stateOpen {
-		c.heartbeat = time.AfterFunc(c.s.cfg.PingInterval, c.onHeartbeat)
-		c.connectTimer = time.AfterFunc(c.s.cfg.ConnectTimeout, c.onConnectTimeout)
-	}
-}
-
-// onHeartbeat alternates: send a ping and wait PingTimeout for its pong;
-// if the deadline passes with no pong, the connection is dead.
-func (c *Conn) onHeartbeat() {
-	c.mu.Lock()
-	if c.state >= stateClosing {
-		c.mu.Unlock()
-		return
-	}
-	if c.awaitingPong {
-		c.mu.Unlock()
-		c.closeWith(closeNormal, reasonPingTimeout, reasonPingTimeout, nil)
-		return
-	}
-	c.awaitingPong = true
-	c.heartbeat.Reset(c.s.cfg.PingTimeout)
-	c.mu.Unlock()
-	_ = c.sess.Write([]byte{'2'})
-}
-
-func (c *Conn) onPong() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.awaitingPong && c.state < stateClosing {
-		c.awaitingPong = false
-		c.heartbeat.Reset(c.s.cfg.PingInterval)
-	}
-}
-
-func (c *Conn) onConnectTimeout() {
-	c.mu.Lock()
-	open := c.state == stateOpen
-	c.mu.Unlock()
-	if open {
-		c.closeWith(closeNormal, reasonConnectTimeout, reasonConnectTimeout, nil)
-	}
-}
-
-// markConnected moves an open connection to connected; it reports the state
-// found, so a second CONNECT can be told from one racing a close.
+// markConnected moves a socket being authorized to connected; it reports
+// the state found, so a socket ended meanwhile is told apart.
 func (c *Conn) markConnected() connState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -198,9 +167,6 @@ func (c *Conn) markConnected() connState {
 	if st == stateOpen {
 		c.state = stateConnected
 		c.connected = true
-		if c.connectTimer != nil {
-			c.connectTimer.Stop()
-		}
 	}
 	return st
 }
@@ -211,72 +177,32 @@ func (c *Conn) currentState() connState {
 	return c.state
 }
 
-// closeWith starts closing: it records the reason, cancels the context,
-// queues preface (if any) and a close frame, and arms a timer that cuts the
-// socket if the close frame is not out within WriteTimeout (melody drops it
-// when the buffer is full, and a peer may stop reading). It reports whether
-// this call started the close.
-func (c *Conn) closeWith(code int, text, reason string, preface []byte) bool {
+// stop starts ending the socket: no more emits reach it, its context is
+// cancelled, waiting acks return.
+func (c *Conn) stop() {
 	c.mu.Lock()
-	if c.state >= stateClosing {
-		c.mu.Unlock()
-		return false
+	if c.state < stateClosing {
+		c.state = stateClosing
 	}
-	c.state = stateClosing
-	if c.reason == "" {
-		c.reason = reason
-	}
-	c.stopTimersLocked()
-	c.killTimer = time.AfterFunc(c.s.cfg.WriteTimeout, c.kill)
 	c.mu.Unlock()
 	c.cancel()
 	c.s.removeSocket(c)
 	c.endAcks()
-	if preface != nil {
-		_ = c.sess.Write(preface)
-	}
-	_ = c.sess.CloseWithMsg(websocket.FormatCloseMessage(code, text))
-	return true
 }
 
-func (c *Conn) kill() {
-	if c.netConn != nil {
-		_ = c.netConn.Close()
-	}
-}
-
-// setReason records why the transport ended unless a reason is known.
-func (c *Conn) setReason(reason string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.reason == "" {
-		c.reason = reason
-	}
-}
-
-// finish marks the session ended and stops everything still armed.
-func (c *Conn) finish() (connected bool, reason string) {
+// finish ends the socket and runs OnDisconnect if it had connected.
+func (c *Conn) finish(reason string) {
 	c.mu.Lock()
 	c.state = stateClosed
-	c.stopTimersLocked()
-	if c.killTimer != nil {
-		c.killTimer.Stop()
-	}
-	connected, reason = c.connected, c.reason
+	connected := c.connected
 	c.mu.Unlock()
 	c.cancel()
+	c.s.removeSocket(c)
 	c.endAcks()
-	if reason == "" {
-		reason = reasonTransportClose
+	if !connected {
+		return
 	}
-	return connected, reason
-}
-
-func (c *Conn) stopTimersLocked() {
-	if c.heartbeat != nil {
-		c.heartbeat.Stop()
-	}
-	if c.connectTimer != nil {
-		c.connectTimer.Stop()
+	if _, fn := c.s.hooks(); fn != nil {
+		c.s.runOnDisconnect(fn, c, reason)
 	}
 }

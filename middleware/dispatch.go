@@ -14,100 +14,110 @@ import (
 // onMessage handles one inbound text frame. melody calls it from the
 // connection's read loop, so frames of one connection are handled in order.
 func (s *Server) onMessage(sess *melody.Session, msg []byte) {
-	c := s.lookup(sess)
-	if c == nil {
+	e := s.lookup(sess)
+	if e == nil {
 		return
 	}
 	if len(msg) == 0 {
-		c.protocolError(errors.New("empty frame"))
+		e.protocolError(errors.New("empty frame"))
 		return
 	}
 	switch msg[0] {
 	case protocol.Message:
-		s.onPacket(c, msg[1:])
+		s.onPacket(e, msg[1:])
 	case protocol.Pong:
-		c.onPong()
+		e.onPong()
 	case protocol.Ping: // only probes; answer in kind
 		_ = sess.Write(append([]byte{protocol.Pong}, msg[1:]...))
 	case protocol.Close:
-		c.closeWith(closeNormal, "", reasonTransportClose, nil)
+		e.closeWith(closeNormal, "", reasonTransportClose, nil)
 	case protocol.Noop:
 	default:
-		c.protocolError(fmt.Errorf("unexpected Engine.IO packet type %q", msg[0]))
+		e.protocolError(fmt.Errorf("unexpected Engine.IO packet type %q", msg[0]))
 	}
 }
 
 // onBinary refuses binary frames: binary attachments are not supported yet.
 func (s *Server) onBinary(sess *melody.Session, _ []byte) {
-	if c := s.lookup(sess); c != nil {
-		c.closeWith(closeUnsupportedData, "binary frames are not supported", reasonParseError, nil)
+	if e := s.lookup(sess); e != nil {
+		e.closeWith(closeUnsupportedData, "binary frames are not supported", reasonParseError, nil)
 	}
 }
 
-// protocolError closes a connection whose frame breaks the protocol (1002).
-func (c *Conn) protocolError(err error) {
-	c.s.log.Debug("eventwire: protocol error", "conn", c.id, "remote", c.RemoteAddr(), "err", err)
-	c.closeWith(closeProtocolError, "protocol error", reasonParseError, nil)
+// protocolError closes a connection whose frame breaks the protocol (1002),
+// with every socket on it.
+func (e *engine) protocolError(err error) {
+	e.s.log.Debug("eventwire: protocol error", "conn", e.sid, "remote", e.req.RemoteAddr, "err", err)
+	e.closeWith(closeProtocolError, "protocol error", reasonParseError, nil)
 }
 
-func (s *Server) onPacket(c *Conn, msg []byte) {
+// onPacket routes one Socket.IO packet to the socket of its namespace.
+func (s *Server) onPacket(e *engine, msg []byte) {
 	p, err := protocol.Decode(msg)
 	if err != nil {
-		c.protocolError(err)
+		e.protocolError(err)
+		return
+	}
+	if e.closing() {
 		return
 	}
 	switch p.Type {
 	case protocol.Connect:
-		s.onConnectPacket(c, p)
+		s.onConnectPacket(e, p)
 	case protocol.Disconnect:
-		if p.Namespace == "/" {
-			c.closeWith(closeNormal, "", reasonClientDisconnect, nil)
+		if c := e.socket(p.Namespace); c != nil {
+			c.disconnect(reasonClientDisconnect, false)
 		}
 	case protocol.Event:
-		s.onEvent(c, p)
+		s.onEvent(e, p)
 	case protocol.Ack:
-		s.onAck(c, p)
+		if c := e.socket(p.Namespace); c != nil {
+			c.s.onAck(c, p)
+		}
 	case protocol.BinaryEvent, protocol.BinaryAck:
-		c.closeWith(closeUnsupportedData, "binary events are not supported", reasonParseError, nil)
+		e.closeWith(closeUnsupportedData, "binary events are not supported", reasonParseError, nil)
 	default:
-		c.protocolError(fmt.Errorf("unexpected %v from a client", p.Type))
+		e.protocolError(fmt.Errorf("unexpected %v from a client", p.Type))
 	}
 }
 
-// onConnectPacket answers CONNECT: only namespace "/" exists. The auth
-// payload is checked (Authorize) before the socket connects.
-func (s *Server) onConnectPacket(c *Conn, p protocol.Packet) {
-	if p.Namespace != "/" {
-		_ = c.sess.Write(protocol.Append(nil, protocol.Packet{
+// onConnectPacket answers CONNECT: an unknown namespace gets
+// CONNECT_ERROR "Invalid namespace" (the WebSocket stays); a known one's
+// auth payload is checked (Authorize) before its socket connects.
+func (s *Server) onConnectPacket(e *engine, p protocol.Packet) {
+	ns := s.Namespace(p.Namespace)
+	if ns == nil {
+		_ = e.sess.Write(protocol.Append(nil, protocol.Packet{
 			Type: protocol.ConnectError, Namespace: p.Namespace,
 			Data: []byte(`{"message":"Invalid namespace"}`),
 		}))
 		return
 	}
-	switch c.currentState() {
-	case stateOpen:
-	case stateConnected:
-		c.protocolError(errors.New("second CONNECT"))
+	c := newConn(ns, e)
+	switch closing, dup := e.addSocket(c); {
+	case closing:
 		return
-	default: // closing
+	case dup:
+		e.protocolError(fmt.Errorf("second CONNECT to %q", p.Namespace))
 		return
 	}
-	if e := s.authorizeConnect(c, p.Data); e != nil {
-		c.refuseConnect(e)
+	if err := ns.authorizeConnect(c, p.Data); err != nil {
+		c.refuseConnect(err)
 		return
 	}
 	if c.markConnected() != stateOpen {
-		return // closing: the connect timeout or a shutdown won the race
+		return // ending: the connect timeout or a shutdown won the race
 	}
+	e.connected()
 	sid, _ := json.Marshal(struct {
 		SID string `json:"sid"`
 	}{c.id})
-	_ = c.sess.Write(protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: "/", Data: sid}))
+	_ = e.sess.Write(protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: ns.name, Data: sid}))
 	// Added after the reply is queued, so no broadcast can overtake it.
-	s.addSocket(c)
-	if err := s.runOnConnect(c); err != nil {
-		s.log.Error("eventwire: OnConnect failed", "conn", c.id, "remote", c.RemoteAddr(), "err", err)
-		c.closeWith(closeNormal, "", reasonServerDisconnect, []byte("41"))
+	ns.addSocket(c)
+	if err := ns.runOnConnect(c); err != nil {
+		s.log.Error("eventwire: OnConnect failed", "conn", c.id, "remote", c.RemoteAddr(), "namespace", ns.name, "err", err)
+		c.disconnect(reasonServerDisconnect, true)
 	}
 }
 
@@ -136,25 +146,29 @@ func (s *Server) runOnConnect(c *Conn) (err error) {
 	return fn(c.ctx, c)
 }
 
-func (s *Server) onEvent(c *Conn, p protocol.Packet) {
+// onEvent hands an EVENT to the socket of its namespace; an EVENT for a
+// namespace the client has not connected breaks the protocol.
+func (s *Server) onEvent(e *engine, p protocol.Packet) {
+	c := e.socket(p.Namespace)
+	if c == nil {
+		e.protocolError(fmt.Errorf("EVENT for namespace %q, which is not connected", p.Namespace))
+		return
+	}
 	switch c.currentState() {
 	case stateOpen:
-		c.protocolError(errors.New("EVENT before CONNECT"))
+		e.protocolError(errors.New("EVENT before CONNECT"))
 		return
 	case stateClosing, stateClosed:
 		return
 	}
-	if p.Namespace != "/" {
-		c.protocolError(fmt.Errorf("EVENT for namespace %q, which is not connected", p.Namespace))
-		return
-	}
 	name, args, err := protocol.SplitEvent(p.Data)
 	if err != nil {
-		c.protocolError(err)
+		e.protocolError(err)
 		return
 	}
-	data, e := s.runEvent(c, InboundEvent{Name: name, Args: args, HasAck: p.HasID})
-	s.reply(c, p, name, data, e)
+	ns := c.s
+	data, werr := ns.runEvent(c, InboundEvent{Name: name, Args: args, HasAck: p.HasID})
+	ns.reply(c, p, name, data, werr)
 }
 
 // wireError picks what the client learns: an *Error as it is, anything else
@@ -179,12 +193,12 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *
 	var frame []byte
 	switch {
 	case p.HasID && e == nil:
-		frame = protocol.AppendAck(nil, "/", p.ID, dataEnvelope(data))
+		frame = protocol.AppendAck(nil, s.name, p.ID, dataEnvelope(data))
 	case p.HasID:
 		body, _ := json.Marshal(struct {
 			Error *Error `json:"error"`
 		}{e})
-		frame = protocol.AppendAck(nil, "/", p.ID, body)
+		frame = protocol.AppendAck(nil, s.name, p.ID, body)
 	case e == nil:
 		return
 	default:
@@ -192,9 +206,9 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *
 			Event string `json:"event"`
 			*Error
 		}{name, e})
-		frame = protocol.AppendEvent(nil, "/", false, 0, ErrorEvent, body)
+		frame = protocol.AppendEvent(nil, s.name, false, 0, ErrorEvent, body)
 	}
-	_ = c.sess.Write(frame)
+	_ = c.eng.sess.Write(frame)
 }
 
 // dataEnvelope wraps an encoded reply as the one ack argument {"data":...}.

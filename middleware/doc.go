@@ -40,6 +40,11 @@
 // connection (who the user is). Use wraps every inbound event in event
 // middleware and OnAny observes the events that reach their handlers.
 //
+// Namespaces: Schema.Namespaces declares namespaces besides "/"; each is a
+// Server of its own (Server.Namespace) with its handlers, hooks, sockets,
+// rooms and operators. One WebSocket (an Engine.IO session) carries a
+// client's sockets on several namespaces; a Conn is one of those sockets.
+//
 // Secure defaults: upgrades are accepted only from the same origin (or from
 // Config.AllowedOrigins), frames are limited to Config.MaxPayload bytes,
 // handler panics are recovered. The WebSocket layer is

@@ -62,7 +62,7 @@ func (o Operator) Emit(event string, args ...any) error {
 		return err
 	}
 	for _, c := range recipients {
-		_ = c.sess.Write(frame) // a closed session's error means it left; skipping it is right
+		_ = c.eng.sess.Write(frame) // a closed session's error means it left; skipping it is right
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func (s *Server) encodeEmit(event string, args []any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eventFrame(event, false, 0, raw), nil
+	return eventFrame(s.name, event, false, 0, raw), nil
 }
 
 // encodeArgs checks the number of arguments against the event and encodes
@@ -130,16 +130,16 @@ func encodeEvent(event string, args []any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eventFrame(event, false, 0, raw), nil
+	return eventFrame("/", event, false, 0, raw), nil
 }
 
-// eventFrame builds `42[<id>]["event",args...]` in one allocation.
-func eventFrame(event string, hasID bool, id uint64, raw [][]byte) []byte {
-	n := len(event) + 32 // header, id, quotes, brackets, commas
+// eventFrame builds `42[<ns>,][<id>]["event",args...]` in one allocation.
+func eventFrame(namespace, event string, hasID bool, id uint64, raw [][]byte) []byte {
+	n := len(namespace) + len(event) + 32 // header, id, quotes, brackets, commas
 	for _, r := range raw {
 		n += len(r) + 1
 	}
-	return protocol.AppendEvent(make([]byte, 0, n), "/", hasID, id, event, raw...)
+	return protocol.AppendEvent(make([]byte, 0, n), namespace, hasID, id, event, raw...)
 }
 
 // marshalArgs encodes each argument into one shared buffer. HTML

@@ -103,19 +103,19 @@ func headerHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-// hijackRecorder keeps the hijacked net.Conn for its Conn: melody offers no
+// hijackRecorder keeps the hijacked net.Conn for its engine: melody offers no
 // way to abort a session whose close frame cannot be delivered (a full
 // buffer drops it), so closing the socket itself is the last resort. It
 // also reaches a Hijacker behind wrappers that implement Unwrap.
 type hijackRecorder struct {
 	http.ResponseWriter
-	c *Conn
+	e *engine
 }
 
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err == nil {
-		h.c.netConn = nc // before melody registers the session, so before c is shared
+		h.e.netConn = nc // before melody registers the session, so before e is shared
 	}
 	return nc, brw, err
 }

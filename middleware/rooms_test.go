@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -193,27 +194,26 @@ func TestLeaveAllOnDisconnect(t *testing.T) {
 func TestJoinBeforeConnect(t *testing.T) {
 	// Rooms named before the socket connects (from Authorize) count once it
 	// has: no emit reaches a socket before its CONNECT reply.
-	h := newHarness(t, testConfig())
-	c := h.dial(nil)
-	var early *Conn
-	h.srv.mu.RLock()
-	for _, conn := range h.srv.conns {
-		early = conn
-	}
-	h.srv.mu.RUnlock()
-	early.Join("red")
-	if got := h.srv.RoomMembers("red"); len(got) != 0 {
-		t.Fatalf("an unconnected socket is a member: %v", ids(got))
-	}
-	if err := h.srv.To("red").Emit("link", "too early"); err != nil {
+	h := newSchemaHarness(t, authSchema(), testConfig())
+	var early atomic.Pointer[Conn]
+	err := Authorize(h.srv, func(ctx context.Context, c *Conn, a authPayload) error {
+		c.Join("red")
+		early.Store(c)
+		if got := h.srv.RoomMembers("red"); len(got) != 0 {
+			t.Errorf("an unconnected socket is a member: %v", ids(got))
+		}
+		return h.srv.To("red").Emit("link", "too early")
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	c.send("40")
+	c := h.dial(nil)
+	c.send(`40{"name":"ann"}`)
 	if f := c.read(); f[:3] != `40{` {
 		t.Fatalf("first frame %s", f)
 	}
 	<-h.conns
-	if got := h.srv.RoomMembers("red"); !slices.Equal(ids(got), []string{early.ID()}) {
+	if got := h.srv.RoomMembers("red"); !slices.Equal(ids(got), []string{early.Load().ID()}) {
 		t.Errorf("members after connect %v", ids(got))
 	}
 }

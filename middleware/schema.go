@@ -86,6 +86,9 @@ type Schema struct {
 	Source   string // the events.yaml path the code was generated from (for messages)
 	Events   []Event
 	Patterns map[string]string // custom validator tag name -> RE2 pattern, e.g. "ew_pattern_1": "^[a-z]+$"
+	// Namespaces are the namespaces besides "/" (whose events are Events);
+	// they share Patterns. See Server.Namespace.
+	Namespaces []NamespaceSchema
 	// Auth is the shape of the CONNECT packet's auth payload, an object; nil:
 	// any payload (or none) is accepted and never decoded.
 	Auth *Shape

@@ -17,15 +17,18 @@ import (
 // hooks (Authorize, BeforeUpgrade, OnConnect, OnDisconnect, Use, OnAny),
 // mount it with ServeHTTP or Middleware, and Close it on shutdown.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	m       *melody.Melody
-	events  map[string]*eventEntry // read-only after New
-	auth    *Shape                 // Schema.Auth; nil: CONNECT payloads are not checked
-	authTag string
-	valid   *payloadValidator
-	replies replyShapes
-	origins originPolicy
+	name       string             // the namespace: "/" for the root
+	root       *Server            // the Server New returned; itself for the root
+	namespaces map[string]*Server // root only: Schema.Namespaces by name; read-only after New
+	cfg        Config
+	log        *slog.Logger
+	m          *melody.Melody
+	events     map[string]*eventEntry // read-only after New
+	auth       *Shape                 // Schema.Auth; nil: CONNECT payloads are not checked
+	authTag    string
+	valid      *payloadValidator
+	replies    replyShapes
+	origins    originPolicy
 
 	hooksMu       sync.RWMutex
 	onConnect     func(ctx context.Context, c *Conn) error
@@ -38,8 +41,8 @@ type Server struct {
 
 	mu        sync.RWMutex
 	closing   bool
-	upgrading map[*http.Request]*Conn     // handed to melody, not yet registered
-	conns     map[*melody.Session]*Conn   // every open session
+	upgrading map[*http.Request]*engine   // root: handed to melody, not yet registered
+	conns     map[*melody.Session]*engine // root: every open session
 	sockets   map[*Conn]struct{}          // connected sockets (CONNECT answered)
 	rooms     map[string]map[*Conn]uint64 // room -> members -> join sequence; see room_index.go
 	joinSeq   uint64                      // last join sequence number handed out
@@ -88,23 +91,20 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	origins, _ := parseOrigins(cfg.AllowedOrigins) // validate checked it
-	events, err := compileSchema(schema)
-	if err != nil {
-		return nil, err
-	}
 	valid, err := newPayloadValidator(schema.Patterns)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		cfg: cfg, log: o.log, events: events, valid: valid, origins: origins,
-		auth: schema.Auth, authTag: schema.AuthTag, replies: newReplyShapes(),
-		upgrading: make(map[*http.Request]*Conn),
-		conns:     make(map[*melody.Session]*Conn),
-		sockets:   make(map[*Conn]struct{}),
-		rooms:     make(map[string]map[*Conn]uint64),
+	s, err := newNamespace(nil, "/", schema, valid)
+	if err != nil {
+		return nil, err
 	}
-	s.chain = s.handleEvent
+	s.cfg, s.log, s.origins = cfg, o.log, origins
+	s.upgrading = make(map[*http.Request]*engine)
+	s.conns = make(map[*melody.Session]*engine)
+	if err := s.addNamespaces(schema); err != nil {
+		return nil, err
+	}
 	s.m = s.newMelody() // last: it starts melody's hub goroutine
 	return s, nil
 }
@@ -136,6 +136,7 @@ func (s *Server) newMelody() *melody.Melody {
 // ServeHTTP answers the Engine.IO WebSocket handshake on Config.Path; other
 // paths get 404. Refused handshakes get Engine.IO's JSON errors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s = s.root
 	if !strings.HasPrefix(r.URL.Path, s.cfg.Path) {
 		http.NotFound(w, r)
 		return
@@ -148,12 +149,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		he.write(w)
 		return
 	}
-	c, ok := s.beginUpgrade(r)
+	e, ok := s.beginUpgrade(r)
 	if !ok {
 		shuttingDown().write(w)
 		return
 	}
-	err := s.m.HandleRequest(&hijackRecorder{ResponseWriter: w, c: c}, r)
+	err := s.m.HandleRequest(&hijackRecorder{ResponseWriter: w, e: e}, r)
 	s.endUpgrade(r)
 	if err != nil {
 		s.log.Debug("eventwire: upgrade failed", "remote", r.RemoteAddr, "err", err)
@@ -162,6 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Middleware routes requests under Config.Path to s and all others to next.
 func (s *Server) Middleware(next http.Handler) http.Handler {
+	s = s.root
 	if next == nil {
 		next = http.NotFoundHandler()
 	}
@@ -216,6 +218,7 @@ func (s *Server) Len() int {
 // or OnDisconnect (which run on a read loop) never returns: call it from
 // another goroutine, as a signal handler does.
 func (s *Server) Close() error {
+	s = s.root
 	s.closeOnce.Do(s.shutdown)
 	return nil
 }
@@ -224,17 +227,22 @@ func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
+	for _, ns := range s.namespaces {
+		ns.mu.Lock()
+		ns.closing = true
+		ns.mu.Unlock()
+	}
 	// Every upgrade in flight registers (or fails) before melody stops:
 	// melody would block forever registering into a stopped hub.
 	s.pending.Wait()
 	s.mu.RLock()
-	all := make([]*Conn, 0, len(s.conns))
-	for _, c := range s.conns {
-		all = append(all, c)
+	all := make([]*engine, 0, len(s.conns))
+	for _, e := range s.conns {
+		all = append(all, e)
 	}
 	s.mu.RUnlock()
-	for _, c := range all {
-		c.closeWith(closeGoingAway, reasonShutdown, reasonShutdown, nil)
+	for _, e := range all {
+		e.closeWith(closeGoingAway, reasonShutdown, reasonShutdown, nil)
 	}
 	// Likewise melody unregisters each session through its hub; only once
 	// every session has ended may the hub stop.
@@ -244,16 +252,16 @@ func (s *Server) shutdown() {
 	}
 }
 
-func (s *Server) beginUpgrade(r *http.Request) (*Conn, bool) {
-	c := newConn(s, r)
+func (s *Server) beginUpgrade(r *http.Request) (*engine, bool) {
+	e := newEngine(s, r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return nil, false
 	}
 	s.pending.Add(1)
-	s.upgrading[r] = c
-	return c, true
+	s.upgrading[r] = e
+	return e, true
 }
 
 // endUpgrade settles an upgrade melody refused before registering it.
@@ -267,7 +275,7 @@ func (s *Server) endUpgrade(r *http.Request) {
 	}
 }
 
-func (s *Server) lookup(sess *melody.Session) *Conn {
+func (s *Server) lookup(sess *melody.Session) *engine {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.conns[sess]

@@ -18,42 +18,33 @@ import (
 // session and before its read loop starts.
 func (s *Server) onSessionOpen(sess *melody.Session) {
 	s.mu.Lock()
-	c := s.upgrading[sess.Request]
+	e := s.upgrading[sess.Request]
 	delete(s.upgrading, sess.Request)
-	if c != nil {
-		c.sess = sess
-		s.conns[sess] = c
+	if e != nil {
+		e.sess = sess
+		s.conns[sess] = e
 		s.live.Add(1)
 	}
 	s.mu.Unlock()
-	if c == nil { // not from ServeHTTP; cannot happen, but never serve it
+	if e == nil { // not from ServeHTTP; cannot happen, but never serve it
 		_ = sess.CloseWithMsg(websocket.FormatCloseMessage(websocket.CloseInternalServerErr, ""))
 		return
 	}
-	c.start()
-	s.pending.Done() // after start, so Close sees a fully started Conn
+	e.start()
+	s.pending.Done() // after start, so Close sees a fully started engine
 }
 
 // onSessionEnd runs once melody's read loop has ended and the socket is closed.
 func (s *Server) onSessionEnd(sess *melody.Session) {
 	s.mu.Lock()
-	c := s.conns[sess]
+	e := s.conns[sess]
 	delete(s.conns, sess)
-	if c != nil {
-		s.dropSocketLocked(c)
-	}
 	s.mu.Unlock()
-	if c == nil {
+	if e == nil {
 		return
 	}
 	defer s.live.Done()
-	connected, reason := c.finish()
-	if !connected {
-		return
-	}
-	if _, fn := s.hooks(); fn != nil {
-		s.runOnDisconnect(fn, c, reason)
-	}
+	e.finish() // every socket of the session ends, OnDisconnect included
 }
 
 func (s *Server) runOnDisconnect(fn func(*Conn, string), c *Conn, reason string) {
@@ -69,29 +60,29 @@ func (s *Server) runOnDisconnect(fn func(*Conn, string), c *Conn, reason string)
 // onSessionError hears every melody error: read and write failures (the
 // transport ends), writes racing a close, and full outbound buffers.
 func (s *Server) onSessionError(sess *melody.Session, err error) {
-	c := s.lookup(sess)
+	e := s.lookup(sess)
 	switch {
 	case errors.Is(err, melody.ErrMessageBufferFull):
-		s.noteDrop(c)
+		s.noteDrop(e)
 	case errors.Is(err, melody.ErrWriteClosed), errors.Is(err, melody.ErrSessionClosed):
 		// A write raced the close; the conn is gone, nothing was promised.
-	case c != nil:
-		c.setReason(transportReason(err))
-		s.log.Debug("eventwire: transport ended", "conn", c.id, "remote", c.RemoteAddr(), "err", err)
+	case e != nil:
+		e.setReason(transportReason(err))
+		s.log.Debug("eventwire: transport ended", "conn", e.sid, "remote", e.req.RemoteAddr, "err", err)
 	}
 }
 
 // noteDrop counts a frame melody dropped because the connection's buffer
 // was full (melody's Write still returns nil). Logging at powers of two
 // keeps a stuck consumer from flooding the log while staying visible.
-func (s *Server) noteDrop(c *Conn) {
+func (s *Server) noteDrop(e *engine) {
 	total := s.dropped.Add(1)
-	if c == nil {
+	if e == nil {
 		return
 	}
-	n := c.dropped.Add(1)
+	n := e.dropped.Add(1)
 	if n&(n-1) == 0 {
-		s.log.Warn("eventwire: outbound buffer full, frame dropped", "conn", c.id, "remote", c.RemoteAddr(),
+		s.log.Warn("eventwire: outbound buffer full, frame dropped", "conn", e.sid, "remote", e.req.RemoteAddr,
 			"dropped", n, "dropped_total", total, "outbound_buffer", s.cfg.OutboundBuffer)
 	}
 }

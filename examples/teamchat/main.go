@@ -1,6 +1,8 @@
 // Command teamchat is a small team chat on eventwire: users connect with a
 // name (auth), join and leave rooms (acks with the member list), and say
-// lines to the other members of a room.
+// lines to the other members of a room. Moderators connect to namespace
+// /admin (on the same WebSocket) with EVENTWIRE_ADMIN_TOKEN to announce and
+// kick (admin.go).
 //
 //	go run ./examples/teamchat            # http://127.0.0.1:5060
 //	EVENTWIRE_ADDR=127.0.0.1:8080 go run ./examples/teamchat
@@ -40,12 +42,12 @@ func main() {
 }
 
 func run(args []string) error {
-	addr, cfg, err := settings(args)
+	addr, cfg, adminToken, err := settings(args)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	handler, srv, err := newApp(cfg, logger)
+	handler, srv, err := newApp(cfg, logger, adminToken)
 	if err != nil {
 		return err
 	}
@@ -74,43 +76,48 @@ func run(args []string) error {
 	return nil
 }
 
-// settings reads the listen address and the runtime's Config: defaults, then
-// the config file, then EVENTWIRE_* variables, then the -addr flag.
-func settings(args []string) (addr string, cfg middleware.Config, err error) {
+// settings reads the listen address, the runtime's Config and the
+// moderators' token (admin_token): defaults, then the config file, then
+// EVENTWIRE_* variables, then the -addr flag.
+func settings(args []string) (addr string, cfg middleware.Config, adminToken string, err error) {
 	fset := flag.NewFlagSet("teamchat", flag.ContinueOnError)
 	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5060, or EVENTWIRE_ADDR)")
 	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
 	if err := fset.Parse(args); err != nil {
-		return "", cfg, err
+		return "", cfg, "", err
 	}
 	v, err := middleware.NewViper(*configFile)
 	if err != nil {
-		return "", cfg, err
+		return "", cfg, "", err
 	}
 	v.SetDefault("addr", "127.0.0.1:5060")
 	if cfg, err = middleware.LoadConfig(v); err != nil {
-		return "", cfg, err
+		return "", cfg, "", err
 	}
 	addr = v.GetString("addr")
 	if *addrFlag != "" {
 		addr = *addrFlag
 	}
-	return addr, cfg, nil
+	return addr, cfg, v.GetString("admin_token"), nil
 }
 
 // newApp builds the team chat: the eventwire server wrapped around the page.
-func newApp(cfg middleware.Config, logger *slog.Logger) (http.Handler, *teamevents.Server, error) {
+// An empty adminToken leaves namespace /admin refusing everyone.
+func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string) (http.Handler, *teamevents.Server, error) {
 	app := &teamchat{name: middleware.NewKey[teamevents.UserName]("name")}
-	srv, err := teamevents.NewServer(app, middleware.WithConfig(cfg), middleware.WithLogger(logger))
+	mods := &moderators{chat: app, token: adminToken}
+	srv, err := teamevents.NewServer(app, mods, middleware.WithConfig(cfg), middleware.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
 	app.srv = srv
 	srv.Authorize(func(ctx context.Context, c *teamevents.Conn, a teamevents.Auth) error {
 		app.name.Set(c.Conn, a.Name) // the name is valid: the runtime checked it against events.yaml
+		c.Join(userRoom(a.Name))     // so a moderator's kick finds every connection of the name
 		return nil
 	})
 	srv.OnDisconnect(app.disconnected)
+	srv.Admin().Authorize(mods.authorize)
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		return nil, nil, err
@@ -197,6 +204,9 @@ func (t *teamchat) Typing(ctx context.Context, c *teamevents.Conn, room teameven
 // disconnected tells the members of every room the user was in that they left.
 func (t *teamchat) disconnected(c *teamevents.Conn, reason string) {
 	for _, room := range c.Rooms() {
+		if isUserRoom(room) {
+			continue
+		}
 		_ = t.srv.To(room).EmitMemberLeft(teamevents.MemberLeft{Room: teamevents.RoomName(room), Name: t.nameOf(c)})
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	handler, srv, err := newApp(middleware.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	handler, srv, err := newApp(middleware.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,25 @@ type goFile struct {
 	Source, QuotedSource, Package string
 	StdImports, ExtImports        []string
 	Types                         []goType
+	// Main is namespace "/"; Namespaces the others, in name order.
+	Main        goNamespace
+	Namespaces  []goNamespace
+	NamedShapes []goShapeFunc
+	Patterns    []goPattern
+}
+
+// goNamespace is the typed API of one namespace: its Handler, Conn and
+// Broadcaster types and, for a namespace other than "/", the type of
+// Server.<GoName>() (Server itself for "/").
+type goNamespace struct {
+	Source, Name, Quoted, GoName       string
+	Handler, Conn, Broadcaster, Server string // type names: AdminHandler, ...
+	Param                              string // its handler's NewServer parameter: h, admin
+	Doc                                string // the namespace's doc as comment lines
 	// Broadcast are the outbound events without an ack: an ack comes from
 	// one client, so an operator has no emitter for the others.
 	Events, Inbound, Outbound, Broadcast []goEvent
-	NamedShapes                          []goShapeFunc
-	Patterns                             []goPattern
-	// Auth is the CONNECT auth payload; nil when the spec declares none.
+	// Auth is the CONNECT auth payload; nil when the namespace declares none.
 	Auth *goValue
 }
 
@@ -113,25 +126,14 @@ func (m *model) goFile() goFile {
 	for _, d := range m.decls {
 		f.Types = append(f.Types, m.goDecl(d))
 	}
-	for _, e := range m.spec.Events {
-		f.Events = append(f.Events, m.goEvent(e))
+	f.Main = m.goNamespace(&spec.Namespace{Name: "/", Auth: m.spec.Auth, Events: m.spec.Events})
+	for _, ns := range m.spec.Namespaces {
+		f.Namespaces = append(f.Namespaces, m.goNamespace(ns))
 	}
-	for _, e := range m.inbound() {
-		g := m.goEvent(e)
-		f.Inbound = append(f.Inbound, g)
-		if len(g.Args) > 0 && !slices.Contains(f.StdImports, `"encoding/json"`) {
+	for _, ns := range append([]goNamespace{f.Main}, f.Namespaces...) {
+		if slices.ContainsFunc(ns.Inbound, func(g goEvent) bool { return len(g.Args) > 0 }) {
 			f.StdImports = []string{`"context"`, `"encoding/json"`, `"net/http"`}
 		}
-	}
-	for _, e := range m.outbound() {
-		g := m.goEvent(e)
-		f.Outbound = append(f.Outbound, g)
-		if g.Ack == nil {
-			f.Broadcast = append(f.Broadcast, g)
-		}
-	}
-	if a := m.spec.Auth; a != nil {
-		f.Auth = &goValue{Type: spec.AuthGoName, Shape: shapeExpr(a), Tag: m.nonStructTag(a)}
 	}
 	for _, t := range usedTypes(m.spec) {
 		f.NamedShapes = append(f.NamedShapes, goShapeFunc{Func: shapeFunc(t), Name: t.GoName, Shape: shapeExpr(t.Schema)})
@@ -143,6 +145,39 @@ func (m *model) goFile() goFile {
 		})
 	}
 	return f
+}
+
+// goNamespace builds the typed API of ns; "/" (GoName "") gets the plain
+// names Handler, Conn, Broadcaster and Server.
+func (m *model) goNamespace(ns *spec.Namespace) goNamespace {
+	g := goNamespace{
+		Source: m.opts.Source, Name: ns.Name, Quoted: strconv.Quote(ns.Name), GoName: ns.GoName,
+		Handler: ns.GoName + "Handler", Conn: ns.GoName + "Conn", Broadcaster: ns.GoName + "Broadcaster",
+		Server: "Server", Param: "h",
+	}
+	if ns.Doc != "" {
+		g.Doc = goComment(append([]string{""}, docLines(ns.Doc)...)...)
+	}
+	if ns.GoName != "" {
+		g.Server, g.Param = ns.GoName+"Namespace", goParam(ns.GoName)+"Handler"
+	}
+	for _, e := range ns.Events {
+		g.Events = append(g.Events, m.goEvent(e, g.Conn))
+	}
+	for _, e := range inbound(ns.Events) {
+		g.Inbound = append(g.Inbound, m.goEvent(e, g.Conn))
+	}
+	for _, e := range outbound(ns.Events) {
+		ev := m.goEvent(e, g.Conn)
+		g.Outbound = append(g.Outbound, ev)
+		if ev.Ack == nil {
+			g.Broadcast = append(g.Broadcast, ev)
+		}
+	}
+	if a := ns.Auth; a != nil {
+		g.Auth = &goValue{Type: ns.GoName + spec.AuthGoName, Shape: shapeExpr(a), Tag: m.nonStructTag(a)}
+	}
+	return g
 }
 
 func (m *model) goDecl(d decl) goType {
@@ -178,7 +213,8 @@ func (m *model) goField(f *spec.Field) goField {
 	return goField{Doc: goComment(docLines(f.Schema.Doc)...), Name: f.GoName, Type: typ, Tag: structTag(json, validate)}
 }
 
-func (m *model) goEvent(e *spec.Event) goEvent {
+// goEvent maps an event whose handlers take conn (Conn, AdminConn).
+func (m *model) goEvent(e *spec.Event, conn string) goEvent {
 	g := goEvent{
 		Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName,
 		ClientSends: e.Direction.ClientSends(), ServerSends: e.Direction.ServerSends(),
@@ -199,7 +235,7 @@ func (m *model) goEvent(e *spec.Event) goEvent {
 		g.Ack = &goValue{Type: goTypeOf(e.Ack), Shape: shapeExpr(e.Ack), Tag: m.nonStructTag(e.Ack)}
 		g.HandlerDoc += goComment("", "It returns the ack reply, which the client receives as {\"data\": reply}.")
 	}
-	g.setRegistration()
+	g.setRegistration(conn)
 	return g
 }
 
@@ -254,10 +290,10 @@ func goParam(goName string) string {
 
 // setRegistration fills in the Handler method's signature and how NewServer
 // registers it: Handle, HandleEmpty, HandleAck or HandleEmptyAck.
-func (g *goEvent) setRegistration() {
-	params, rtParams, call := "ctx context.Context, c *Conn", "ctx context.Context, c *middleware.Conn", "ctx, &Conn{c}"
+func (g *goEvent) setRegistration(conn string) {
+	params, rtParams, call := "ctx context.Context, c *"+conn, "ctx context.Context, c *middleware.Conn", "ctx, &"+conn+"{c}"
 	if len(g.Args) > 0 {
-		g.setArgsRegistration()
+		g.setArgsRegistration(conn)
 		return
 	}
 	var types []string
@@ -284,7 +320,7 @@ func (g *goEvent) setRegistration() {
 
 // setArgsRegistration is setRegistration for an event with args: NewServer
 // registers a decode function with HandleArgs or HandleArgsAck[R].
-func (g *goEvent) setArgsRegistration() {
+func (g *goEvent) setArgsRegistration(conn string) {
 	result, fn, call := "error", "middleware.HandleArgs", "func() error"
 	if g.Ack != nil {
 		result = "(" + g.Ack.Type + ", error)"
@@ -294,10 +330,10 @@ func (g *goEvent) setArgsRegistration() {
 	for i := range g.Args {
 		names[i] = "a" + strconv.Itoa(i)
 	}
-	g.Handler = "(ctx context.Context, c *Conn, " + g.EmitParams + ") " + result
+	g.Handler = "(ctx context.Context, c *" + conn + ", " + g.EmitParams + ") " + result
 	g.Register = fn
 	g.RegisterFunc = "(ctx context.Context, c *middleware.Conn, args []json.RawMessage) (" + call + ", error)"
-	g.Call = "ctx, &Conn{c}, " + strings.Join(names, ", ")
+	g.Call = "ctx, &" + conn + "{c}, " + strings.Join(names, ", ")
 }
 
 // nonStructTag is the quoted validator tag the runtime applies with

@@ -31,6 +31,20 @@ type jsFile struct {
 	HasArgs bool
 	// AuthNode is the auth schema as a SchemaNode literal; "" without auth.
 	AuthNode string
+	// Main is namespace "/" (its Receives, Sends, Answers and AuthNode are
+	// the fields above); Namespaces the others, in name order.
+	Main       jsNamespace
+	Namespaces []jsNamespace
+}
+
+// jsNamespace is the client of one namespace: connect (Client) for "/",
+// connect<GoName> (<GoName>Client) for the others.
+type jsNamespace struct {
+	Source, Name, Quoted, GoName string
+	Client, Connect              string // the client's type and the function that connects it
+	Options                      string // the type of the connect function's options
+	Receives, Sends, Answers     []jsEvent
+	AuthNode, AuthVar            string // the auth SchemaNode and the constant holding it; "" without auth
 }
 
 // jsType is a declared type as a JSDoc typedef (comment lines, without the
@@ -43,6 +57,7 @@ type jsEvent struct {
 	HasPayload, HasAck, HasArgs bool
 	Param                       string // "payload: T", or "" without payload
 	AckVar                      string // the constant holding the ack reply's SchemaNode
+	Validate                    string // the name of its validate function
 	// OnFn is the type of on<GoName>'s function, EmitResult what
 	// emit<GoName> returns, WireSig the event's signature in the socket.io
 	// style events interfaces (an ack is a callback receiving AckReply).
@@ -70,51 +85,84 @@ const maxDetails = 100
 
 func (m *model) jsFile() jsFile {
 	f := jsFile{Source: m.opts.Source, Package: m.opts.Package, HasAcks: m.hasAcks(), MaxDetails: maxDetails}
+	f.Main = m.jsNamespace(&spec.Namespace{Name: "/", Auth: m.spec.Auth, Events: m.spec.Events})
+	f.Receives, f.Sends, f.Answers, f.AuthNode = f.Main.Receives, f.Main.Sends, f.Main.Answers, f.Main.AuthNode
+	for _, ns := range m.spec.Namespaces {
+		f.Namespaces = append(f.Namespaces, m.jsNamespace(ns))
+	}
 	for i, re := range m.patterns.regexes {
 		f.Patterns = append(f.Patterns, jsPattern{Key: jsString(re), Source: jsString(m.patterns.js[i])})
 	}
 	for _, d := range m.decls {
 		f.Types = append(f.Types, jsType{JSDoc: jsDoc(d), TSDecl: tsDecl(d)})
 	}
-	for _, e := range m.outbound() {
-		j := jsReceived(e)
-		f.Receives = append(f.Receives, j)
-		if j.HasAck {
-			f.Answers = append(f.Answers, j)
-		}
-	}
-	for _, e := range m.inbound() {
-		f.Sends = append(f.Sends, jsSent(e))
-	}
-	for _, e := range m.spec.Events {
-		if len(e.Args) > 0 {
-			f.HasArgs = true
-			f.Validators = append(f.Validators, jsValidator{
-				Name: e.Name, GoName: e.GoName, Var: "args" + e.GoName, Node: jsArgsText(e.Args), Args: true,
-			})
-		}
-		if e.Payload != nil {
-			f.Validators = append(f.Validators, jsValidator{
-				Name: e.Name, GoName: e.GoName, Var: "payload" + e.GoName, Node: jsNodeText(e.Payload),
-			})
-		}
-		if e.Ack != nil && e.Direction.ServerSends() {
-			f.AckNodes = append(f.AckNodes, jsValidator{
-				Name: e.Name, GoName: e.GoName, Var: ackVar(e), Node: jsNodeText(e.Ack),
-			})
-		}
-	}
-	if m.spec.Auth != nil {
-		f.AuthNode = jsNodeText(m.spec.Auth)
+	f.addValidators(m.spec.Events, "")
+	for _, ns := range m.spec.Namespaces {
+		f.addValidators(ns.Events, ns.GoName)
 	}
 	return f
 }
 
-func ackVar(e *spec.Event) string { return "ack" + e.GoName }
+// jsNamespace builds the client of ns; "/" (GoName "") is connect's Client.
+func (m *model) jsNamespace(ns *spec.Namespace) jsNamespace {
+	j := jsNamespace{
+		Source: m.opts.Source, Name: ns.Name, Quoted: strconv.Quote(ns.Name), GoName: ns.GoName,
+		Client: ns.GoName + "Client", Connect: "connect" + ns.GoName, Options: "ConnectOptions",
+	}
+	if ns.GoName != "" {
+		j.Options = `Omit<ConnectOptions, "auth">`
+		if ns.Auth != nil {
+			j.Options += " & { auth?: " + ns.GoName + spec.AuthGoName + " }"
+		}
+	}
+	for _, e := range outbound(ns.Events) {
+		ev := jsReceived(e, ns.GoName)
+		j.Receives = append(j.Receives, ev)
+		if ev.HasAck {
+			j.Answers = append(j.Answers, ev)
+		}
+	}
+	for _, e := range inbound(ns.Events) {
+		j.Sends = append(j.Sends, jsSent(e, ns.GoName))
+	}
+	if ns.Auth != nil {
+		j.AuthNode, j.AuthVar = jsNodeText(ns.Auth), "authSchema"+ns.GoName
+	}
+	return j
+}
 
-// jsEventOf fills in what the client's receiving and sending sides share.
-func jsEventOf(e *spec.Event) jsEvent {
-	j := jsEvent{Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName, Key: tsKey(e.Name)}
+// addValidators adds the SchemaNode constants and validate functions of
+// events; prefix (a namespace's GoName) starts their names.
+func (f *jsFile) addValidators(events []*spec.Event, prefix string) {
+	for _, e := range events {
+		name := prefix + e.GoName
+		if len(e.Args) > 0 {
+			f.HasArgs = true
+			f.Validators = append(f.Validators, jsValidator{
+				Name: e.Name, GoName: name, Var: "args" + name, Node: jsArgsText(e.Args), Args: true,
+			})
+		}
+		if e.Payload != nil {
+			f.Validators = append(f.Validators, jsValidator{
+				Name: e.Name, GoName: name, Var: "payload" + name, Node: jsNodeText(e.Payload),
+			})
+		}
+		if e.Ack != nil && e.Direction.ServerSends() {
+			f.AckNodes = append(f.AckNodes, jsValidator{
+				Name: e.Name, GoName: name, Var: ackVar(e, prefix), Node: jsNodeText(e.Ack),
+			})
+		}
+	}
+}
+
+func ackVar(e *spec.Event, prefix string) string { return "ack" + prefix + e.GoName }
+
+// jsEventOf fills in what the client's receiving and sending sides share;
+// prefix (a namespace's GoName) starts the names of its validator and ack
+// schema constant.
+func jsEventOf(e *spec.Event, prefix string) jsEvent {
+	j := jsEvent{Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName, Key: tsKey(e.Name),
+		Validate: "validate" + prefix + e.GoName}
 	if e.Payload != nil {
 		j.HasPayload = true
 		j.Param = "payload: " + tsType(e.Payload)
@@ -127,7 +175,7 @@ func jsEventOf(e *spec.Event) jsEvent {
 	}
 	if e.Ack != nil {
 		j.HasAck = true
-		j.AckVar = ackVar(e)
+		j.AckVar = ackVar(e, prefix)
 		params := j.Param
 		if j.HasArgs {
 			params = tsArgs(e.Args, true) // no optional parameter may precede ack
@@ -138,8 +186,8 @@ func jsEventOf(e *spec.Event) jsEvent {
 }
 
 // jsReceived is an event the server sends, as the client's on<GoName> sees it.
-func jsReceived(e *spec.Event) jsEvent {
-	j := jsEventOf(e)
+func jsReceived(e *spec.Event, prefix string) jsEvent {
+	j := jsEventOf(e, prefix)
 	j.OnFn = "(" + j.Param + ") => void"
 	first := []string{"Calls fn for each " + e.Name + "; returns the unsubscribe function."}
 	if e.Ack != nil {
@@ -157,8 +205,8 @@ func jsReceived(e *spec.Event) jsEvent {
 }
 
 // jsSent is an event clients send, as the client's emit<GoName> sends it.
-func jsSent(e *spec.Event) jsEvent {
-	j := jsEventOf(e)
+func jsSent(e *spec.Event, prefix string) jsEvent {
+	j := jsEventOf(e, prefix)
 	j.EmitResult = "Promise<void>"
 	settle := "acknowledges it"
 	if e.Ack != nil {

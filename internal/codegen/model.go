@@ -43,8 +43,18 @@ func newModel(s *spec.Spec, opts Options) (*model, error) {
 		m.children(t.Schema, t.GoName)
 		m.patterns.collect(t.Schema)
 	}
-	m.addAuth(s.Auth)
-	for _, e := range s.Events {
+	m.addAuth(s.Auth, spec.AuthGoName, "")
+	m.addEvents(s.Events)
+	for _, ns := range s.Namespaces {
+		m.addAuth(ns.Auth, ns.GoName+spec.AuthGoName, " of namespace "+ns.Name)
+		m.addEvents(ns.Events)
+	}
+	return m, m.patterns.check()
+}
+
+// addEvents declares the types of events' payloads, arguments and acks.
+func (m *model) addEvents(events []*spec.Event) {
+	for _, e := range events {
 		if e.Payload != nil {
 			m.add(e.Payload, "the payload of "+e.Name, cmpOr(e.Payload.Doc, e.Doc))
 			m.patterns.collect(e.Payload)
@@ -58,17 +68,17 @@ func newModel(s *spec.Spec, opts Options) (*model, error) {
 			m.patterns.collect(e.Ack)
 		}
 	}
-	return m, m.patterns.check()
 }
 
-// addAuth declares the auth payload's type: a struct named Auth, or the
-// alias Auth of the named type it refers to (none when that type is Auth).
-func (m *model) addAuth(a *spec.Schema) {
-	const what = "the auth payload clients send in the Socket.IO CONNECT packet"
+// addAuth declares the auth payload's type: a struct named name (Auth, or
+// a namespace's AdminAuth), or the alias name of the named type it refers
+// to (none when that type is name itself).
+func (m *model) addAuth(a *spec.Schema, name, of string) {
+	what := "the auth payload clients send in the Socket.IO CONNECT packet" + of
 	switch {
 	case a == nil:
-	case a.Kind == spec.KindRef && a.RefType.GoName != spec.AuthGoName:
-		m.decls = append(m.decls, decl{name: spec.AuthGoName, schema: a, what: what, doc: a.Doc, pos: a.Pos, alias: true})
+	case a.Kind == spec.KindRef && a.RefType.GoName != name:
+		m.decls = append(m.decls, decl{name: name, schema: a, what: what, doc: a.Doc, pos: a.Pos, alias: true})
 	case a.Kind == spec.KindObject:
 		m.add(a, what, a.Doc)
 		m.patterns.collect(a)
@@ -98,12 +108,12 @@ func (m *model) children(s *spec.Schema, owner string) {
 }
 
 // inbound are the events clients send, outbound those the server sends.
-func (m *model) inbound() []*spec.Event {
-	return filter(m.spec.Events, func(e *spec.Event) bool { return e.Direction.ClientSends() })
+func inbound(events []*spec.Event) []*spec.Event {
+	return filter(events, func(e *spec.Event) bool { return e.Direction.ClientSends() })
 }
 
-func (m *model) outbound() []*spec.Event {
-	return filter(m.spec.Events, func(e *spec.Event) bool { return e.Direction.ServerSends() })
+func outbound(events []*spec.Event) []*spec.Event {
+	return filter(events, func(e *spec.Event) bool { return e.Direction.ServerSends() })
 }
 
 func filter(events []*spec.Event, keep func(*spec.Event) bool) []*spec.Event {
@@ -118,7 +128,13 @@ func filter(events []*spec.Event, keep func(*spec.Event) bool) []*spec.Event {
 
 // hasAcks reports whether any event has a typed ack reply.
 func (m *model) hasAcks() bool {
-	return slices.ContainsFunc(m.spec.Events, func(e *spec.Event) bool { return e.Ack != nil })
+	hasAck := func(e *spec.Event) bool { return e.Ack != nil }
+	if slices.ContainsFunc(m.spec.Events, hasAck) {
+		return true
+	}
+	return slices.ContainsFunc(m.spec.Namespaces, func(ns *spec.Namespace) bool {
+		return slices.ContainsFunc(ns.Events, hasAck)
+	})
 }
 
 // eventDoc is the doc of an event's methods: the event's, else its payload's.

@@ -90,6 +90,24 @@ func TestNodeClient(t *testing.T) {
 	t.Logf("%s", out)
 }
 
+// TestNodeNamespaceClient runs testdata/js/namespaces.test.mjs: the
+// generated connect<Namespace> of testdata/nsevents against a fake WebSocket.
+func TestNodeNamespaceClient(t *testing.T) {
+	node := nodeTool(t)
+	dir := writeClientModule(t, "nsevents")
+	script, err := filepath.Abs(filepath.Join("testdata", "js", "namespaces.test.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "--test", "--test-reporter=spec", script)
+	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, "nsevents.js"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test %s: %v\n%s", script, err, out)
+	}
+	t.Logf("%s", out)
+}
+
 // nodeTool returns node's path, or skips the test when it is not installed.
 func nodeTool(t *testing.T) string {
 	t.Helper()

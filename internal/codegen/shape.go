@@ -65,13 +65,19 @@ func usedTypes(s *spec.Spec) []*spec.NamedType {
 		}
 		visit(sc.Items)
 	}
-	visit(s.Auth)
-	for _, e := range s.Events {
-		visit(e.Payload)
-		for _, a := range e.Args {
-			visit(a.Schema)
+	visitEvents := func(auth *spec.Schema, events []*spec.Event) {
+		visit(auth)
+		for _, e := range events {
+			visit(e.Payload)
+			for _, a := range e.Args {
+				visit(a.Schema)
+			}
+			visit(e.Ack)
 		}
-		visit(e.Ack)
+	}
+	visitEvents(s.Auth, s.Events)
+	for _, ns := range s.Namespaces {
+		visitEvents(ns.Auth, ns.Events)
 	}
 	var out []*spec.NamedType
 	for _, t := range s.Types {

@@ -54,6 +54,9 @@ func TestReservedJSNamesComplete(t *testing.T) {
 		for _, d := range m.decls {
 			own[d.name] = true
 		}
+		for _, ns := range s.Namespaces {
+			own[ns.GoName+"Client"] = true // claimed by the spec with the namespace
+		}
 		files, err := Render(s, Options{Package: pkg, Source: "events.yaml"})
 		if err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ func argKeys() []string { return append([]string{"name"}, fieldKeys()...) }
 // names, since the generated parameters derive from them), and a required
 // argument cannot follow an optional one: positional arguments can only be
 // left out at the end.
-func (p *parser) args(n *yaml.Node, ev *Event, where string) []*Field {
+func (p *parser) args(n *yaml.Node, ev *Event, where, prefix string) []*Field {
 	if n.Kind != yaml.SequenceNode {
 		p.add(n, "args of "+where+" must be a list of arguments such as [{name: x, type: integer}], not a "+nodeKind(n), "")
 		return nil
@@ -27,7 +27,7 @@ func (p *parser) args(n *yaml.Node, ev *Event, where string) []*Field {
 	byName, byGo := map[string]*Field{}, map[string]*Field{}
 	var optional *Field
 	for i, item := range n.Content {
-		f := p.arg(item, ev, where, i)
+		f := p.arg(item, ev, where, prefix, i)
 		if f == nil {
 			continue
 		}
@@ -55,7 +55,7 @@ func (p *parser) args(n *yaml.Node, ev *Event, where string) []*Field {
 }
 
 // arg reads one argument; nil when it is unusable (the error is reported).
-func (p *parser) arg(n *yaml.Node, ev *Event, where string, i int) *Field {
+func (p *parser) arg(n *yaml.Node, ev *Event, where, prefix string, i int) *Field {
 	at := "argument " + strconv.Itoa(i+1) + " of " + where
 	if n.Kind != yaml.MappingNode {
 		p.add(n, at+" must be a mapping such as {name: x, type: integer}, not a "+nodeKind(n), "")
@@ -80,7 +80,7 @@ func (p *parser) arg(n *yaml.Node, ev *Event, where string, i int) *Field {
 	if r := value(es, "required"); r != nil {
 		f.Required = p.boolean(r, "required")
 	}
-	ctx := schemaCtx{root: "argument " + quote(name) + " of " + where, goType: ev.GoName + f.GoName, field: true}
+	ctx := schemaCtx{root: "argument " + quote(name) + " of " + where, goType: prefix + ev.GoName + f.GoName, field: true}
 	f.Schema = p.schemaBody(n, slices.DeleteFunc(slices.Clone(es), func(e entry) bool { return e.key == "name" }), ctx)
 	return f
 }

@@ -13,7 +13,9 @@ const authFix = "Socket.IO sends auth as a JSON object, e.g. auth: {type: object
 // Socket.IO CONNECT packet (40{...}). The protocol carries it as a JSON
 // object, so the schema must be an object, inline or a named object type.
 // types is the number of named types, which bounds following references.
-func (p *parser) auth(n *yaml.Node, types int) *Schema {
+// goType is the Go type name it claims: AuthGoName, or a namespace's
+// GoName+"Auth".
+func (p *parser) auth(n *yaml.Node, types int, goType string) *Schema {
 	if n == nil {
 		return nil
 	}
@@ -21,7 +23,7 @@ func (p *parser) auth(n *yaml.Node, types int) *Schema {
 		p.add(n, "auth must be a mapping such as {type: object, fields: {...}}, not a "+nodeKind(n), authFix)
 		return nil
 	}
-	s := p.schema(n, schemaCtx{root: "the auth schema", goType: AuthGoName})
+	s := p.schema(n, schemaCtx{root: "the auth schema", goType: goType})
 	switch s.Kind {
 	case "", KindObject: // an unknown type is reported already; an object claimed Auth
 	case KindRef:
@@ -29,8 +31,8 @@ func (p *parser) auth(n *yaml.Node, types int) *Schema {
 			p.add(typeNode(n), "auth must be an object, but type "+quote(s.Ref)+" is a "+string(k), authFix)
 		}
 		// A type named Auth is used as it is; any other gets the alias Auth.
-		if s.RefType.GoName != AuthGoName {
-			p.claimGoType(AuthGoName, "the auth schema", s.Pos)
+		if s.RefType != nil && s.RefType.GoName != goType {
+			p.claimGoType(goType, "the auth schema", s.Pos)
 		}
 	default:
 		p.add(typeNode(n), "auth must be an object, not a "+string(s.Kind), authFix)

@@ -8,8 +8,9 @@ import (
 
 func directions() []string { return []string{string(ToClient), string(ToServer), string(Both)} }
 
-// events reads the top-level events mapping.
-func (p *parser) events(root, n *yaml.Node) []*Event {
+// events reads an events mapping: the top-level one, or a namespace's;
+// prefix (the namespace's GoName, or "") starts its Go type names.
+func (p *parser) events(root, n *yaml.Node, prefix string) []*Event {
 	if n == nil {
 		p.add(root, "missing events", "add an events: mapping with at least one event")
 		return nil
@@ -26,7 +27,7 @@ func (p *parser) events(root, n *yaml.Node) []*Event {
 	byGo := map[string]*Event{}
 	out := make([]*Event, 0, len(es))
 	for _, e := range es {
-		ev := p.event(e)
+		ev := p.event(e, prefix)
 		if ev == nil {
 			continue
 		}
@@ -43,7 +44,7 @@ func (p *parser) events(root, n *yaml.Node) []*Event {
 
 // event reads one event; it returns nil when its name is unusable (the
 // error is reported), since nothing can be generated for it.
-func (p *parser) event(e entry) *Event {
+func (p *parser) event(e entry, prefix string) *Event {
 	if !isEventName(e.key) {
 		p.add(e.k, "invalid event name "+quote(e.key),
 			"start with a letter; then use letters, digits and _ . : -")
@@ -68,12 +69,12 @@ func (p *parser) event(e entry) *Event {
 		p.add(keyNode(es, "args"), where+" has both payload and args",
 			"use payload for one argument, args for several positional arguments")
 	case payload != nil:
-		ev.Payload = p.schema(payload, schemaCtx{root: "the payload of " + where, goType: ev.GoName})
+		ev.Payload = p.schema(payload, schemaCtx{root: "the payload of " + where, goType: prefix + ev.GoName})
 	case args != nil:
-		ev.Args = p.args(args, ev, where)
+		ev.Args = p.args(args, ev, where, prefix)
 	}
 	if n := value(es, "ack"); n != nil {
-		ev.Ack = p.schema(n, schemaCtx{root: "the ack of " + where, goType: ev.GoName + "Ack"})
+		ev.Ack = p.schema(n, schemaCtx{root: "the ack of " + where, goType: prefix + ev.GoName + "Ack"})
 	}
 	return ev
 }

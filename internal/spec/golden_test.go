@@ -106,6 +106,17 @@ type specDump struct {
 	Types   []typeDump  `json:"types,omitempty"`
 	Auth    *schemaDump `json:"auth,omitempty"`
 	Events  []eventDump `json:"events"`
+	// Namespaces is omitted when empty, so specs without keep their goldens.
+	Namespaces []namespaceDump `json:"namespaces,omitempty"`
+}
+
+type namespaceDump struct {
+	Name   string      `json:"name"`
+	GoName string      `json:"goName"`
+	Doc    string      `json:"doc,omitempty"`
+	Pos    string      `json:"pos"`
+	Auth   *schemaDump `json:"auth,omitempty"`
+	Events []eventDump `json:"events"`
 }
 
 type typeDump struct {
@@ -167,14 +178,24 @@ func dumpSpec(s *Spec) specDump {
 	for _, t := range s.Types {
 		d.Types = append(d.Types, typeDump{t.Name, t.GoName, t.Doc, dumpPos(t.Pos), dumpSchema(t.Schema)})
 	}
-	for _, e := range s.Events {
+	d.Events = dumpEvents(s.Events)
+	for _, ns := range s.Namespaces {
+		d.Namespaces = append(d.Namespaces, namespaceDump{ns.Name, ns.GoName, ns.Doc, dumpPos(ns.Pos),
+			dumpSchema(ns.Auth), dumpEvents(ns.Events)})
+	}
+	return d
+}
+
+func dumpEvents(events []*Event) []eventDump {
+	out := []eventDump{}
+	for _, e := range events {
 		ed := eventDump{e.Name, e.GoName, e.Direction, e.Doc, dumpPos(e.Pos), dumpSchema(e.Payload), nil, dumpSchema(e.Ack)}
 		for _, f := range e.Args {
 			ed.Args = append(ed.Args, fieldDump{f.Name, f.GoName, f.Required, dumpPos(f.Pos), dumpSchema(f.Schema)})
 		}
-		d.Events = append(d.Events, ed)
+		out = append(out, ed)
 	}
-	return d
+	return out
 }
 
 func dumpSchema(s *Schema) *schemaDump {

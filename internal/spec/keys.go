@@ -11,7 +11,9 @@ import (
 // The keys each mapping of events.yaml accepts. They are functions, not
 // package variables, so no caller can change them.
 
-func topKeys() []string { return []string{"version", "types", "auth", "events"} }
+func topKeys() []string { return []string{"version", "types", "auth", "events", "namespaces"} }
+
+func namespaceKeys() []string { return []string{"doc", "auth", "events"} }
 
 func eventKeys() []string { return []string{"direction", "doc", "payload", "args", "ack"} }
 
@@ -41,6 +43,7 @@ func keySynonyms() map[string]string {
 		"reply": "ack", "response": "ack", "result": "ack",
 		"oneof": "enum", "values": "enum", "choices": "enum", "allowed": "enum",
 		"authentication": "auth", "credentials": "auth", "handshake": "auth", "login": "auth",
+		"nsps": "namespaces", "nsp": "namespaces", "channels": "namespaces",
 		"definitions": "types", "defs": "types", "$defs": "types", "schemas": "types", "models": "types",
 	}
 }

@@ -76,8 +76,10 @@ func (p *parser) parse(data []byte) *Spec {
 	s.Types = p.namedTypes(value(es, "types"))
 	// auth is read before the events, so it claims the Go name Auth first and
 	// a colliding event payload is the one the error points at.
-	s.Auth = p.auth(value(es, "auth"), len(s.Types))
-	s.Events = p.events(root, value(es, "events"))
+	s.Auth = p.auth(value(es, "auth"), len(s.Types), AuthGoName)
+	s.Events = p.events(root, value(es, "events"), "")
+	s.Namespaces = p.namespaces(value(es, "namespaces"), len(s.Types))
+	p.checkEventGoNames(s)
 	p.checkCycles(s.Types)
 	slices.SortFunc(s.Types, func(a, b *NamedType) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Events, func(a, b *Event) int { return strings.Compare(a.Name, b.Name) })

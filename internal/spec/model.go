@@ -62,8 +62,28 @@ type Spec struct {
 	// top-level auth key); nil when the spec declares none. It is an object,
 	// inline (GoName "Auth") or a reference to a named object type.
 	Auth *Schema
-	// Events are sorted by Name.
+	// Events are sorted by Name. They are the events of the main namespace "/".
 	Events []*Event
+	// Namespaces are the other Socket.IO namespaces (the top-level
+	// namespaces map), sorted by Name; nil when the spec declares none.
+	Namespaces []*Namespace
+}
+
+// Namespace is an entry of the top-level `namespaces` map: a Socket.IO
+// namespace with its own events and CONNECT auth, multiplexed with "/" on
+// one WebSocket.
+type Namespace struct {
+	Name   string // as on the wire, e.g. /admin
+	GoName string // exported Go identifier, e.g. Admin; prefixes the namespace's Go and TS types
+	Doc    string
+	// Auth is the namespace's CONNECT auth payload, an object (GoName
+	// GoName+"Auth"); nil when it declares none.
+	Auth *Schema
+	// Events are sorted by Name. Their GoNames name methods (Handler,
+	// emitters), so they may repeat the main namespace's; the Go types of
+	// their payloads and acks are prefixed with the namespace's GoName.
+	Events []*Event
+	Pos    Pos
 }
 
 // NamedType is an entry of the top-level `types` map.

@@ -87,6 +87,7 @@ func TestJSONSchemaInSync(t *testing.T) {
 	}{
 		{"top level", js.Properties, topKeys()},
 		{"event", js.Defs["event"].Properties, eventKeys()},
+		{"namespace", js.Defs["namespace"].Properties, namespaceKeys()},
 		{"schema", js.Defs["schemaKeys"].Properties, schemaKeys()},
 		{"field", js.Defs["field"].Properties, []string{"required"}},
 	}
@@ -130,8 +131,9 @@ func TestJSONSchemaNamePatterns(t *testing.T) {
 		{`^[A-Za-z][A-Za-z0-9_.:-]*$`, isEventName},
 		{`^[A-Za-z][A-Za-z0-9_]*$`, isFieldName},
 		{`^[A-Z][A-Za-z0-9]*$`, isTypeName},
+		{`^/[A-Za-z][A-Za-z0-9_-]*$`, isNamespaceName},
 	}
-	samples := []string{"a", "A", "ab_c", "a.b", "a:b", "a-b", "Ab9", "9a", "_a", "a b", "", "é", "A_b", "ChatLine"}
+	samples := []string{"/a", "/a-b_9", "/a.b", "//a", "/", "a", "A", "ab_c", "a.b", "a:b", "a-b", "Ab9", "9a", "_a", "a b", "", "é", "A_b", "ChatLine"}
 	for _, r := range rules {
 		if !strings.Contains(text, strings.ReplaceAll(r.pattern, `\`, `\\`)) {
 			t.Errorf("JSON schema lacks the pattern %s", r.pattern)
@@ -152,6 +154,7 @@ func TestDocsCoverEveryKey(t *testing.T) {
 	var words []string
 	words = append(words, topKeys()...)
 	words = append(words, eventKeys()...)
+	words = append(words, namespaceKeys()...)
 	words = append(words, fieldKeys()...)
 	words = append(words, builtinKinds()...)
 	words = append(words, directions()...)

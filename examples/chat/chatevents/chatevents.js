@@ -487,6 +487,7 @@ function validEscapes(s) {
 /**
  * What the connection needs to know of the events of ../../events.yaml.
  * @typedef {object} ConnectionSchema
+ * @property {string} namespace the Socket.IO namespace: "/" or one events.yaml declares
  * @property {SchemaNode | undefined} auth the auth payload's schema; undefined when there is none
  * @property {Map<string, SchemaNode>} replies the ack reply schema of each event the server sends
  *   expecting an ack
@@ -612,17 +613,21 @@ function connectError(data) {
 }
 
 /**
- * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on one WebSocket,
- * in namespace "/": it answers pings, connects (with the auth payload when
- * there is one), sends events with ack ids, queues them until the server has
- * confirmed the connection, settles each emit's promise from the ack, a
- * timeout, or the end of the connection, and answers the events the server
- * sends expecting an ack.
+ * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on a WebSocket
+ * of its own, in one namespace ("/" or one events.yaml declares): it answers
+ * pings, connects (with the auth payload when there is one), sends events
+ * with ack ids, queues them until the server has confirmed the connection,
+ * settles each emit's promise from the ack, a timeout, or the end of the
+ * connection, and answers the events the server sends expecting an ack.
  */
 class EventwireConnection {
   /** @type {WebSocketLike | undefined} undefined when the auth payload was refused before connecting */
   #ws;
   #ackTimeout;
+  /** the namespace */
+  #namespace = "/";
+  /** what follows the packet type on the wire: "" for "/", else the namespace and a comma */
+  #nsp = "";
   /** the CONNECT packet */
   #connectFrame = "40";
   /** @type {Map<string, SchemaNode>} */
@@ -667,6 +672,9 @@ class EventwireConnection {
     const target = wsURL(url, options.path ?? "/socket.io/");
     this.#ackTimeout = options.ackTimeout ?? 10000;
     this.#replies = schema.replies;
+    this.#namespace = schema.namespace;
+    this.#nsp = schema.namespace === "/" ? "" : `${schema.namespace},`;
+    this.#connectFrame = `40${this.#nsp}`;
     if (schema.auth) {
       // The server checks an absent auth payload as {}; so does the client.
       const details = checkPayload(schema.auth, options.auth ?? {});
@@ -679,7 +687,7 @@ class EventwireConnection {
         return;
       }
       if (options.auth !== undefined && options.auth !== null) {
-        this.#connectFrame = `40${JSON.stringify(options.auth)}`;
+        this.#connectFrame = `40${this.#nsp}${JSON.stringify(options.auth)}`;
       }
     }
     this.#ws = /** @type {WebSocketLike} */ (new WS(target));
@@ -765,7 +773,7 @@ class EventwireConnection {
     let frame;
     const id = this.#nextAck++;
     try {
-      frame = `42${id}${JSON.stringify([event, ...args])}`;
+      frame = `42${this.#nsp}${id}${JSON.stringify([event, ...args])}`;
     } catch (err) {
       return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
     }
@@ -786,7 +794,7 @@ class EventwireConnection {
   /** close disconnects from the server; pending emits reject with code "disconnected". */
   close() {
     if (this.#connected) {
-      this.#send("41");
+      this.#send(`41${this.#nsp}`);
     }
     this.#teardown("io client disconnect");
   }
@@ -847,8 +855,8 @@ class EventwireConnection {
   /** @param {string} packet a Socket.IO packet: type, optional namespace and ack id, JSON data */
   #onPacket(packet) {
     const m = /^([0-6])(?:(\/[^,]*),)?(\d*)([\s\S]*)$/.exec(packet);
-    if (!m || (m[2] !== undefined && m[2] !== "/")) {
-      return; // only namespace "/" is spoken here
+    if (!m || (m[2] ?? "/") !== this.#namespace) {
+      return; // another namespace's packet
     }
     let data;
     try {
@@ -904,7 +912,7 @@ class EventwireConnection {
     }
     fire(this.#events.get(event) ?? new Set(), ...args);
     if (id !== undefined) {
-      this.#send(`43${id}[{"data":null}]`); // an event without an ack type, as the server answers one
+      this.#send(`43${this.#nsp}${id}[{"data":null}]`); // an event without an ack type, as the server answers one
     }
   }
 
@@ -923,10 +931,10 @@ class EventwireConnection {
     }
     let frame;
     try {
-      frame = `43${id}${JSON.stringify([reply])}`;
+      frame = `43${this.#nsp}${id}${JSON.stringify([reply])}`;
     } catch (err) {
       console.error(`eventwire: the ${event} reply cannot be encoded:`, err);
-      frame = `43${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
+      frame = `43${this.#nsp}${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
     }
     this.#send(frame);
   }
@@ -1104,6 +1112,7 @@ export function validateServerBackMessage(value) {
  */
 export function connect(url, options = {}) {
   const conn = new EventwireConnection(url, options, {
+    namespace: "/",
     auth: undefined,
     replies: new Map(),
   });

@@ -28,6 +28,12 @@ type Auth struct {
 	Name UserName `json:"name" validate:"min=1,max=20"`
 }
 
+// Announcement is the payload of announcement.
+// A notice from a moderator (namespace /admin) to everyone.
+type Announcement struct {
+	Text string `json:"text" validate:"min=1,max=500"`
+}
+
 // Join is the payload of join.
 // Join a room; the other members get member_joined.
 type Join struct {
@@ -91,6 +97,38 @@ type SayAck struct {
 	Ts int64 `json:"ts"`
 }
 
+// AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
+// The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
+type AdminAuth struct {
+	Token string `json:"token" validate:"min=1,max=200"`
+}
+
+// AdminAnnounce is the payload of announce.
+// Send an announcement to every chat user.
+type AdminAnnounce struct {
+	Text string `json:"text" validate:"min=1,max=500"`
+}
+
+// AdminKick is the payload of kick.
+// Disconnect every chat user called name; the other moderators get kicked.
+type AdminKick struct {
+	Name UserName `json:"name" validate:"min=1,max=20"`
+}
+
+// AdminKickAck is the ack reply of kick.
+type AdminKickAck struct {
+	// How many connections were closed.
+	Kicked int64 `json:"kicked" validate:"min=0"`
+}
+
+// AdminKicked is the payload of kicked.
+// A moderator kicked a user.
+type AdminKicked struct {
+	Name UserName `json:"name" validate:"min=1,max=20"`
+	// The socket id of the moderator who kicked.
+	By string `json:"by"`
+}
+
 // Handler handles the events clients send; NewServer registers each method.
 // A returned *middleware.Error reaches the client as it is; any other error
 // reaches it as code "internal", its text only logged. The payload has been
@@ -119,6 +157,12 @@ type Handler interface {
 // Conn is one client connection, with a typed emitter for each event the
 // server sends. Join, Leave and Rooms come from the embedded runtime Conn.
 type Conn struct{ *middleware.Conn }
+
+// EmitAnnouncement sends announcement to this client.
+// A notice from a moderator (namespace /admin) to everyone.
+func (c *Conn) EmitAnnouncement(v Announcement) error {
+	return c.Conn.Emit("announcement", v)
+}
 
 // EmitMemberJoined sends member_joined to this client.
 // Someone joined a room you are in.
@@ -169,6 +213,12 @@ func (b Broadcaster) Except(rooms ...string) Broadcaster {
 	return Broadcaster{op: b.op.Except(rooms...)}
 }
 
+// EmitAnnouncement sends announcement to the broadcaster's clients.
+// A notice from a moderator (namespace /admin) to everyone.
+func (b Broadcaster) EmitAnnouncement(v Announcement) error {
+	return b.op.Emit("announcement", v)
+}
+
 // EmitMemberJoined sends member_joined to the broadcaster's clients.
 // Someone joined a room you are in.
 func (b Broadcaster) EmitMemberJoined(v MemberJoined) error {
@@ -193,13 +243,78 @@ func (b Broadcaster) EmitTypingStatus(room RoomName, name UserName, active bool)
 	return b.op.Emit("typing_status", room, name, active)
 }
 
+// AdminHandler handles the events clients send; NewServer registers each method.
+// A returned *middleware.Error reaches the client as it is; any other error
+// reaches it as code "internal", its text only logged. The payload has been
+// checked against events.yaml before the method runs.
+type AdminHandler interface {
+	// Announce handles announce.
+	// Send an announcement to every chat user.
+	Announce(ctx context.Context, c *AdminConn, m AdminAnnounce) error
+	// Kick handles kick.
+	// Disconnect every chat user called name; the other moderators get kicked.
+	//
+	// It returns the ack reply, which the client receives as {"data": reply}.
+	Kick(ctx context.Context, c *AdminConn, m AdminKick) (AdminKickAck, error)
+}
+
+// AdminConn is one client connection, with a typed emitter for each event the
+// server sends. Join, Leave and Rooms come from the embedded runtime Conn.
+type AdminConn struct{ *middleware.Conn }
+
+// EmitKicked sends kicked to this client.
+// A moderator kicked a user.
+func (c *AdminConn) EmitKicked(v AdminKicked) error {
+	return c.Conn.Emit("kicked", v)
+}
+
+// Broadcast returns the emitters to every connected client but c.
+func (c *AdminConn) Broadcast() AdminBroadcaster { return AdminBroadcaster{op: c.Conn.Broadcast()} }
+
+// To returns the emitters to the clients in any of rooms, but c (socket.io's
+// socket.to).
+func (c *AdminConn) To(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: c.Conn.To(rooms...)}
+}
+
+// AdminBroadcaster sends typed events to a set of clients; each event is encoded
+// once and the same bytes go to every recipient. It is a value: To, In and
+// Except return a new Broadcaster and leave the receiver as it was. Events
+// with an ack have no emitter here, since each ack comes from one client.
+type AdminBroadcaster struct{ op middleware.Operator }
+
+// To narrows the recipients to the clients in any of rooms (added to the
+// rooms of an earlier To).
+func (b AdminBroadcaster) To(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: b.op.To(rooms...)}
+}
+
+// In is To.
+func (b AdminBroadcaster) In(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: b.op.In(rooms...)}
+}
+
+// Except leaves out the clients in any of rooms.
+func (b AdminBroadcaster) Except(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: b.op.Except(rooms...)}
+}
+
+// EmitKicked sends kicked to the broadcaster's clients.
+// A moderator kicked a user.
+func (b AdminBroadcaster) EmitKicked(v AdminKicked) error {
+	return b.op.Emit("kicked", v)
+}
+
 // Server serves the events of events.yaml: mount it as an http.Handler on
 // the runtime's Config.Path, or wrap a router with Middleware.
 type Server struct{ rt *middleware.Server }
 
-// NewServer builds the runtime from opts and registers h, which must not be
-// nil, for every event clients send.
-func NewServer(h Handler, opts ...middleware.Option) (*Server, error) {
+// NewServer builds the runtime from opts and registers h for every event
+// clients send on the main namespace "/", and each namespace's handler for
+// the events clients send there. A handler may be nil only when its
+// namespace has no such events.
+// adminHandler handles namespace /admin; Server.Admin returns its hooks and emitters.
+func NewServer(h Handler, adminHandler AdminHandler, opts ...middleware.Option) (*Server, error) {
 	rt, err := middleware.New(schema(), opts...)
 	if err != nil {
 		return nil, err
@@ -236,6 +351,24 @@ func NewServer(h Handler, opts ...middleware.Option) (*Server, error) {
 	// the application sets its own Authorize.
 	if err := middleware.Authorize[Auth](rt, func(context.Context, *middleware.Conn, Auth) error { return nil }); err != nil {
 		return nil, err
+	}
+	{
+		rt := rt.Namespace("/admin")
+		if err := middleware.Handle[AdminAnnounce](rt, "announce", func(ctx context.Context, c *middleware.Conn, v AdminAnnounce) error {
+			return adminHandler.Announce(ctx, &AdminConn{c}, v)
+		}); err != nil {
+			return nil, err
+		}
+		if err := middleware.HandleAck[AdminKick, AdminKickAck](rt, "kick", func(ctx context.Context, c *middleware.Conn, v AdminKick) (AdminKickAck, error) {
+			return adminHandler.Kick(ctx, &AdminConn{c}, v)
+		}); err != nil {
+			return nil, err
+		}
+		// Every auth payload is checked against the schema's rules, even before
+		// the application sets its own Authorize.
+		if err := middleware.Authorize[AdminAuth](rt, func(context.Context, *middleware.Conn, AdminAuth) error { return nil }); err != nil {
+			return nil, err
+		}
 	}
 	return &Server{rt: rt}, nil
 }
@@ -327,6 +460,95 @@ func (s *Server) Close() error { return s.rt.Close() }
 // Runtime returns the untyped runtime server, for what the typed API does not cover.
 func (s *Server) Runtime() *middleware.Server { return s.rt }
 
+// AdminNamespace is namespace /admin of events.yaml: its hooks, rooms and
+// emitters. Its clients are sockets of their own, with their own IDs and
+// rooms; a client connected to several namespaces shares one WebSocket
+// between them.
+//
+// Moderators, on the same WebSocket as the chat (io(url + "/admin") in socket.io-client).
+type AdminNamespace struct{ rt *middleware.Server }
+
+// Admin returns namespace /admin.
+func (s *Server) Admin() *AdminNamespace { return &AdminNamespace{rt: s.rt.Namespace("/admin")} }
+
+// Authorize sets the check run on each client's CONNECT packet, before the
+// connection is accepted; OnConnect runs after it accepts. The auth payload
+// has been checked against events.yaml (an invalid one is refused with code
+// invalid_payload before fn runs). A returned *middleware.Error refuses the
+// client with a CONNECT_ERROR carrying its message and code; any other error
+// refuses it with code "internal", its text only logged.
+//
+// Authorize panics only when the runtime refuses the registration, which
+// means this code and the eventwire module disagree: regenerate.
+func (s *AdminNamespace) Authorize(fn func(ctx context.Context, c *AdminConn, a AdminAuth) error) {
+	err := middleware.Authorize[AdminAuth](s.rt, func(ctx context.Context, c *middleware.Conn, a AdminAuth) error {
+		return fn(ctx, &AdminConn{c}, a)
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
+// OnConnect sets the function run once a client has connected; its error
+// disconnects the client.
+func (s *AdminNamespace) OnConnect(fn func(ctx context.Context, c *AdminConn) error) {
+	s.rt.OnConnect(func(ctx context.Context, c *middleware.Conn) error { return fn(ctx, &AdminConn{c}) })
+}
+
+// OnDisconnect sets the function run when a client's connection ends, after
+// it has left its rooms.
+func (s *AdminNamespace) OnDisconnect(fn func(c *AdminConn, reason string)) {
+	s.rt.OnDisconnect(func(c *middleware.Conn, reason string) { fn(&AdminConn{c}, reason) })
+}
+
+// Use adds middleware around every inbound event, outermost first; it runs
+// before the event is looked up and validated, and an error it returns
+// refuses the event with that error.
+func (s *AdminNamespace) Use(mw ...func(next middleware.EventHandler) middleware.EventHandler) {
+	s.rt.Use(mw...)
+}
+
+// OnAny sets the function that observes every inbound event that passed
+// validation and reached its handler.
+func (s *AdminNamespace) OnAny(fn func(ctx context.Context, c *AdminConn, ev middleware.InboundEvent)) {
+	s.rt.OnAny(func(ctx context.Context, c *middleware.Conn, ev middleware.InboundEvent) { fn(ctx, &AdminConn{c}, ev) })
+}
+
+// Broadcast returns the emitters to every connected client.
+func (s *AdminNamespace) Broadcast() AdminBroadcaster { return AdminBroadcaster{op: s.rt.Broadcast()} }
+
+// To returns the emitters to the clients in any of rooms.
+func (s *AdminNamespace) To(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: s.rt.To(rooms...)}
+}
+
+// In is To.
+func (s *AdminNamespace) In(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: s.rt.In(rooms...)}
+}
+
+// Except returns the emitters to every connected client but those in any of rooms.
+func (s *AdminNamespace) Except(rooms ...string) AdminBroadcaster {
+	return AdminBroadcaster{op: s.rt.Except(rooms...)}
+}
+
+// Rooms returns the rooms that have members, sorted.
+func (s *AdminNamespace) Rooms() []string { return s.rt.Rooms() }
+
+// RoomMembers returns the clients in room, in join order. Each call wraps
+// them anew: compare clients by ID, not by pointer.
+func (s *AdminNamespace) RoomMembers(room string) []*AdminConn {
+	members := s.rt.RoomMembers(room)
+	out := make([]*AdminConn, len(members))
+	for i, c := range members {
+		out[i] = &AdminConn{c}
+	}
+	return out
+}
+
+// Runtime returns the untyped runtime server of the namespace.
+func (s *AdminNamespace) Runtime() *middleware.Server { return s.rt }
+
 // shapeRoomName is the JSON shape of RoomName.
 func shapeRoomName() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
@@ -351,6 +573,16 @@ func schema() middleware.Schema {
 			},
 		},
 		Events: []middleware.Event{
+			{
+				Name:        "announcement",
+				ServerSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "text", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+					},
+				},
+			},
 			{
 				Name:        "join",
 				ClientSends: true,
@@ -456,6 +688,56 @@ func schema() middleware.Schema {
 					{Name: "active", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBoolean}},
 				},
 				ArgTags: []string{"min=1,max=32,ew_pattern_1", "min=1,max=20", ""},
+			},
+		},
+		Namespaces: []middleware.NamespaceSchema{
+			{
+				Name: "/admin",
+				Auth: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "token", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+					},
+				},
+				Events: []middleware.Event{
+					{
+						Name:        "announce",
+						ClientSends: true,
+						Payload: &middleware.Shape{
+							Kind: middleware.KindObject,
+							Fields: []middleware.FieldShape{
+								{Name: "text", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+							},
+						},
+					},
+					{
+						Name:        "kick",
+						ClientSends: true,
+						Payload: &middleware.Shape{
+							Kind: middleware.KindObject,
+							Fields: []middleware.FieldShape{
+								{Name: "name", Required: true, Shape: shapeUserName()},
+							},
+						},
+						Ack: &middleware.Shape{
+							Kind: middleware.KindObject,
+							Fields: []middleware.FieldShape{
+								{Name: "kicked", Required: true, Shape: &middleware.Shape{Kind: middleware.KindInteger}},
+							},
+						},
+					},
+					{
+						Name:        "kicked",
+						ServerSends: true,
+						Payload: &middleware.Shape{
+							Kind: middleware.KindObject,
+							Fields: []middleware.FieldShape{
+								{Name: "name", Required: true, Shape: shapeUserName()},
+								{Name: "by", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+							},
+						},
+					},
+				},
 			},
 		},
 		Patterns: map[string]string{

@@ -67,6 +67,14 @@ export interface Auth {
 }
 
 /**
+ * Announcement is the payload of announcement.
+ * A notice from a moderator (namespace /admin) to everyone.
+ */
+export interface Announcement {
+  text: string;
+}
+
+/**
  * Join is the payload of join.
  * Join a room; the other members get member_joined.
  */
@@ -141,8 +149,49 @@ export interface SayAck {
   ts: number;
 }
 
+/**
+ * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
+ * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
+ */
+export interface AdminAuth {
+  token: string;
+}
+
+/**
+ * AdminAnnounce is the payload of announce.
+ * Send an announcement to every chat user.
+ */
+export interface AdminAnnounce {
+  text: string;
+}
+
+/**
+ * AdminKick is the payload of kick.
+ * Disconnect every chat user called name; the other moderators get kicked.
+ */
+export interface AdminKick {
+  name: UserName;
+}
+
+/** AdminKickAck is the ack reply of kick. */
+export interface AdminKickAck {
+  /** How many connections were closed. */
+  kicked: number;
+}
+
+/**
+ * AdminKicked is the payload of kicked.
+ * A moderator kicked a user.
+ */
+export interface AdminKicked {
+  name: UserName;
+  /** The socket id of the moderator who kicked. */
+  by: string;
+}
+
 /** The events the server sends, by wire name (socket.io's naming). */
 export interface ServerToClientEvents {
+  announcement: (payload: Announcement) => void;
   member_joined: (payload: MemberJoined) => void;
   member_left: (payload: MemberLeft) => void;
   said: (payload: Said) => void;
@@ -181,6 +230,11 @@ export interface Client {
   onError(fn: (err: EventwireError) => void): () => void;
   /** Disconnects; pending emits reject with code "disconnected". */
   close(): void;
+  /**
+   * Calls fn for each announcement; returns the unsubscribe function.
+   * A notice from a moderator (namespace /admin) to everyone.
+   */
+  onAnnouncement(fn: (payload: Announcement) => void): () => void;
   /**
    * Calls fn for each member_joined; returns the unsubscribe function.
    * Someone joined a room you are in.
@@ -230,6 +284,55 @@ export interface Client {
 /** Opens a connection to the eventwire server at url; the Socket.IO path is options.path. */
 export declare function connect(url: string | URL, options?: ConnectOptions): Client;
 
+/** A connection to namespace /admin of the server, typed by the events of events.yaml. */
+export interface AdminClient {
+  /** Whether the server has confirmed the connection. */
+  readonly connected: boolean;
+  /** The Socket.IO socket id the server gave; "" until connected. */
+  readonly id: string;
+  /** Calls fn once the server confirms the connection; returns the unsubscribe function. */
+  onConnect(fn: () => void): () => void;
+  /** Calls fn when a confirmed connection ends; returns the unsubscribe function. */
+  onDisconnect(fn: (reason: string) => void): () => void;
+  /**
+   * Calls fn when the connection cannot be made: the server refused it (CONNECT_ERROR; err.code is its
+   * data.code, e.g. "invalid_payload" with err.details, or the code of the app's refusal), the auth option
+   * is invalid (code "invalid_payload"; nothing is sent), or the transport failed (code "connect_error").
+   * Returns the unsubscribe function.
+   */
+  onConnectError(fn: (err: EventwireError) => void): () => void;
+  /**
+   * Calls fn with errors the server reports outside an ack (event "eventwire:error"), and with
+   * connection failures while no onConnectError function is set. Returns the unsubscribe function.
+   */
+  onError(fn: (err: EventwireError) => void): () => void;
+  /** Disconnects; pending emits reject with code "disconnected". */
+  close(): void;
+  /**
+   * Calls fn for each kicked; returns the unsubscribe function.
+   * A moderator kicked a user.
+   */
+  onKicked(fn: (payload: AdminKicked) => void): () => void;
+  /**
+   * Sends announce once the payload passes the checks the server makes; resolves when the server
+   * acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * Send an announcement to every chat user.
+   */
+  emitAnnounce(payload: AdminAnnounce): Promise<void>;
+  /**
+   * Sends kick once the payload passes the checks the server makes; resolves when the server
+   * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * Disconnect every chat user called name; the other moderators get kicked.
+   */
+  emitKick(payload: AdminKick): Promise<AdminKickAck>;
+}
+
+/** Opens a connection to namespace /admin of the eventwire server at url; the Socket.IO path is options.path. */
+export declare function connectAdmin(url: string | URL, options?: Omit<ConnectOptions, "auth"> & { auth?: AdminAuth }): AdminClient;
+
+/** Checks a announcement payload the way the server does; returns one Detail per problem. */
+export declare function validateAnnouncement(value: unknown): Detail[];
+
 /** Checks a join payload the way the server does; returns one Detail per problem. */
 export declare function validateJoin(value: unknown): Detail[];
 
@@ -253,3 +356,12 @@ export declare function validateTyping(...args: unknown[]): Detail[];
 
 /** Checks the arguments of typing_status the way the server does; returns one Detail per problem. */
 export declare function validateTypingStatus(...args: unknown[]): Detail[];
+
+/** Checks a announce payload the way the server does; returns one Detail per problem. */
+export declare function validateAdminAnnounce(value: unknown): Detail[];
+
+/** Checks a kick payload the way the server does; returns one Detail per problem. */
+export declare function validateAdminKick(value: unknown): Detail[];
+
+/** Checks a kicked payload the way the server does; returns one Detail per problem. */
+export declare function validateAdminKicked(value: unknown): Detail[];

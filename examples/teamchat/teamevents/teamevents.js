@@ -542,6 +542,7 @@ function validEscapes(s) {
 /**
  * What the connection needs to know of the events of events.yaml.
  * @typedef {object} ConnectionSchema
+ * @property {string} namespace the Socket.IO namespace: "/" or one events.yaml declares
  * @property {SchemaNode | undefined} auth the auth payload's schema; undefined when there is none
  * @property {Map<string, SchemaNode>} replies the ack reply schema of each event the server sends
  *   expecting an ack
@@ -667,17 +668,21 @@ function connectError(data) {
 }
 
 /**
- * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on one WebSocket,
- * in namespace "/": it answers pings, connects (with the auth payload when
- * there is one), sends events with ack ids, queues them until the server has
- * confirmed the connection, settles each emit's promise from the ack, a
- * timeout, or the end of the connection, and answers the events the server
- * sends expecting an ack.
+ * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on a WebSocket
+ * of its own, in one namespace ("/" or one events.yaml declares): it answers
+ * pings, connects (with the auth payload when there is one), sends events
+ * with ack ids, queues them until the server has confirmed the connection,
+ * settles each emit's promise from the ack, a timeout, or the end of the
+ * connection, and answers the events the server sends expecting an ack.
  */
 class EventwireConnection {
   /** @type {WebSocketLike | undefined} undefined when the auth payload was refused before connecting */
   #ws;
   #ackTimeout;
+  /** the namespace */
+  #namespace = "/";
+  /** what follows the packet type on the wire: "" for "/", else the namespace and a comma */
+  #nsp = "";
   /** the CONNECT packet */
   #connectFrame = "40";
   /** @type {Map<string, SchemaNode>} */
@@ -722,6 +727,9 @@ class EventwireConnection {
     const target = wsURL(url, options.path ?? "/socket.io/");
     this.#ackTimeout = options.ackTimeout ?? 10000;
     this.#replies = schema.replies;
+    this.#namespace = schema.namespace;
+    this.#nsp = schema.namespace === "/" ? "" : `${schema.namespace},`;
+    this.#connectFrame = `40${this.#nsp}`;
     if (schema.auth) {
       // The server checks an absent auth payload as {}; so does the client.
       const details = checkPayload(schema.auth, options.auth ?? {});
@@ -734,7 +742,7 @@ class EventwireConnection {
         return;
       }
       if (options.auth !== undefined && options.auth !== null) {
-        this.#connectFrame = `40${JSON.stringify(options.auth)}`;
+        this.#connectFrame = `40${this.#nsp}${JSON.stringify(options.auth)}`;
       }
     }
     this.#ws = /** @type {WebSocketLike} */ (new WS(target));
@@ -820,7 +828,7 @@ class EventwireConnection {
     let frame;
     const id = this.#nextAck++;
     try {
-      frame = `42${id}${JSON.stringify([event, ...args])}`;
+      frame = `42${this.#nsp}${id}${JSON.stringify([event, ...args])}`;
     } catch (err) {
       return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
     }
@@ -841,7 +849,7 @@ class EventwireConnection {
   /** close disconnects from the server; pending emits reject with code "disconnected". */
   close() {
     if (this.#connected) {
-      this.#send("41");
+      this.#send(`41${this.#nsp}`);
     }
     this.#teardown("io client disconnect");
   }
@@ -902,8 +910,8 @@ class EventwireConnection {
   /** @param {string} packet a Socket.IO packet: type, optional namespace and ack id, JSON data */
   #onPacket(packet) {
     const m = /^([0-6])(?:(\/[^,]*),)?(\d*)([\s\S]*)$/.exec(packet);
-    if (!m || (m[2] !== undefined && m[2] !== "/")) {
-      return; // only namespace "/" is spoken here
+    if (!m || (m[2] ?? "/") !== this.#namespace) {
+      return; // another namespace's packet
     }
     let data;
     try {
@@ -959,7 +967,7 @@ class EventwireConnection {
     }
     fire(this.#events.get(event) ?? new Set(), ...args);
     if (id !== undefined) {
-      this.#send(`43${id}[{"data":null}]`); // an event without an ack type, as the server answers one
+      this.#send(`43${this.#nsp}${id}[{"data":null}]`); // an event without an ack type, as the server answers one
     }
   }
 
@@ -978,10 +986,10 @@ class EventwireConnection {
     }
     let frame;
     try {
-      frame = `43${id}${JSON.stringify([reply])}`;
+      frame = `43${this.#nsp}${id}${JSON.stringify([reply])}`;
     } catch (err) {
       console.error(`eventwire: the ${event} reply cannot be encoded:`, err);
-      frame = `43${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
+      frame = `43${this.#nsp}${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
     }
     this.#send(frame);
   }
@@ -1071,6 +1079,13 @@ class EventwireConnection {
  */
 
 /**
+ * Announcement is the payload of announcement.
+ * A notice from a moderator (namespace /admin) to everyone.
+ * @typedef {object} Announcement
+ * @property {string} text
+ */
+
+/**
  * Join is the payload of join.
  * Join a room; the other members get member_joined.
  * @typedef {object} Join
@@ -1140,6 +1155,41 @@ class EventwireConnection {
  */
 
 /**
+ * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
+ * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
+ * @typedef {object} AdminAuth
+ * @property {string} token
+ */
+
+/**
+ * AdminAnnounce is the payload of announce.
+ * Send an announcement to every chat user.
+ * @typedef {object} AdminAnnounce
+ * @property {string} text
+ */
+
+/**
+ * AdminKick is the payload of kick.
+ * Disconnect every chat user called name; the other moderators get kicked.
+ * @typedef {object} AdminKick
+ * @property {UserName} name
+ */
+
+/**
+ * AdminKickAck is the ack reply of kick.
+ * @typedef {object} AdminKickAck
+ * @property {number} kicked How many connections were closed.
+ */
+
+/**
+ * AdminKicked is the payload of kicked.
+ * A moderator kicked a user.
+ * @typedef {object} AdminKicked
+ * @property {UserName} name
+ * @property {string} by The socket id of the moderator who kicked.
+ */
+
+/**
  * Client is a connection to the server, typed by the events of events.yaml.
  * @typedef {object} Client
  * @property {boolean} connected whether the server has confirmed the connection
@@ -1153,6 +1203,7 @@ class EventwireConnection {
  *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
  *   function is set
  * @property {() => void} close disconnects; pending emits reject with code "disconnected"
+ * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
@@ -1166,6 +1217,51 @@ class EventwireConnection {
  * @property {(room: RoomName, active?: boolean | null) => Promise<void>} emitTyping sends typing; resolves when the server
  *   acknowledges it, rejects with an EventwireError
  */
+/**
+ * AdminClient is a connection to namespace /admin of the server, typed by the events of events.yaml.
+ * @typedef {object} AdminClient
+ * @property {boolean} connected whether the server has confirmed the connection
+ * @property {string} id the Socket.IO socket id the server gave; "" until connected
+ * @property {(fn: () => void) => () => void} onConnect calls fn once the server confirms the connection
+ * @property {(fn: (reason: string) => void) => () => void} onDisconnect calls fn when a confirmed connection ends
+ * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when the connection
+ *   cannot be made: refused by the server (err.code is the refusal's data.code), an invalid auth option
+ *   (code "invalid_payload", nothing sent) or a failed transport (code "connect_error")
+ * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
+ *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
+ *   function is set
+ * @property {() => void} close disconnects; pending emits reject with code "disconnected"
+ * @property {(fn: (payload: AdminKicked) => void) => () => void} onKicked calls fn for each kicked; returns the unsubscribe function
+ * @property {(payload: AdminAnnounce) => Promise<void>} emitAnnounce sends announce; resolves when the server
+ *   acknowledges it, rejects with an EventwireError
+ * @property {(payload: AdminKick) => Promise<AdminKickAck>} emitKick sends kick; resolves with the server's ack
+ *   reply, rejects with an EventwireError
+ */
+
+/** @type {SchemaNode} */
+const payloadAnnouncement = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "text",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "500"
+      }
+    }
+  ]
+};
+
+/**
+ * validateAnnouncement checks a announcement payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateAnnouncement(value) {
+  return checkPayload(payloadAnnouncement, value);
+}
 
 /** @type {SchemaNode} */
 const payloadJoin = {
@@ -1455,6 +1551,88 @@ export function validateTypingStatus(...args) {
   return checkArgs(argsTypingStatus, args);
 }
 
+/** @type {SchemaNode} */
+const payloadAdminAnnounce = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "text",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "500"
+      }
+    }
+  ]
+};
+
+/**
+ * validateAdminAnnounce checks a announce payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateAdminAnnounce(value) {
+  return checkPayload(payloadAdminAnnounce, value);
+}
+
+/** @type {SchemaNode} */
+const payloadAdminKick = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    }
+  ]
+};
+
+/**
+ * validateAdminKick checks a kick payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateAdminKick(value) {
+  return checkPayload(payloadAdminKick, value);
+}
+
+/** @type {SchemaNode} */
+const payloadAdminKicked = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    },
+    {
+      "name": "by",
+      "required": true,
+      "schema": {
+        "type": "string"
+      }
+    }
+  ]
+};
+
+/**
+ * validateAdminKicked checks a kicked payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateAdminKicked(value) {
+  return checkPayload(payloadAdminKicked, value);
+}
+
 /** @type {SchemaNode} the auth payload of the CONNECT packet */
 const authSchema = {
   "type": "object",
@@ -1471,6 +1649,22 @@ const authSchema = {
   ]
 };
 
+/** @type {SchemaNode} the auth payload of namespace /admin's CONNECT packet */
+const authSchemaAdmin = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "token",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "200"
+      }
+    }
+  ]
+};
+
 /**
  * connect opens a connection to the eventwire server at url, e.g.
  * "http://localhost:5050" or location.origin; url's path is not used, the
@@ -1481,6 +1675,7 @@ const authSchema = {
  */
 export function connect(url, options = {}) {
   const conn = new EventwireConnection(url, options, {
+    namespace: "/",
     auth: authSchema,
     replies: new Map(),
   });
@@ -1496,6 +1691,7 @@ export function connect(url, options = {}) {
     onConnectError: (fn) => conn.onConnectError(fn),
     onError: (fn) => conn.onError(fn),
     close: () => conn.close(),
+    onAnnouncement: (fn) => conn.on("announcement", fn),
     onMemberJoined: (fn) => conn.on("member_joined", fn),
     onMemberLeft: (fn) => conn.on("member_left", fn),
     onSaid: (fn) => conn.on("said", fn),
@@ -1504,5 +1700,37 @@ export function connect(url, options = {}) {
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), true),
     emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args)),
+  };
+}
+
+/**
+ * connectAdmin opens a connection to namespace /admin of the eventwire server at url, e.g.
+ * "http://localhost:5050" or location.origin; url's path is not used, the
+ * Socket.IO path is options.path.
+ * @param {string | URL} url
+ * @param {Omit<ConnectOptions, "auth"> & { auth?: AdminAuth }} [options]
+ * @returns {AdminClient}
+ */
+export function connectAdmin(url, options = {}) {
+  const conn = new EventwireConnection(url, options, {
+    namespace: "/admin",
+    auth: authSchemaAdmin,
+    replies: new Map(),
+  });
+  return {
+    get connected() {
+      return conn.connected;
+    },
+    get id() {
+      return conn.id;
+    },
+    onConnect: (fn) => conn.onConnect(fn),
+    onDisconnect: (fn) => conn.onDisconnect(fn),
+    onConnectError: (fn) => conn.onConnectError(fn),
+    onError: (fn) => conn.onError(fn),
+    close: () => conn.close(),
+    onKicked: (fn) => conn.on("kicked", fn),
+    emitAnnounce: (payload) => conn.emit("announce", [payload], validateAdminAnnounce(payload)),
+    emitKick: (payload) => conn.emit("kick", [payload], validateAdminKick(payload), true),
   };
 }
