@@ -11,19 +11,14 @@ package main
 import (
 	"context"
 	"embed"
-	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/eventwire/eventwire/examples/chat/chatevents"
+	"github.com/eventwire/eventwire/examples/internal/serve"
 	"github.com/eventwire/eventwire/middleware"
 )
 
@@ -41,68 +36,16 @@ func main() {
 }
 
 func run(args []string) error {
-	addr, cfg, err := settings(args)
+	settings, err := serve.Load("chat", "127.0.0.1:5050", args)
 	if err != nil {
 		return err
 	}
-
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	handler, srv, err := newApp(cfg, logger)
+	handler, srv, err := newApp(settings.Config, logger)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	httpSrv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
-	logger.Info("chat listening", "url", "http://"+ln.Addr().String()+"/")
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("chat shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Close() // WebSocket connections are hijacked: http.Server.Shutdown does not wait for them.
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// settings reads the listen address and the runtime's Config: defaults, then
-// the config file, then EVENTWIRE_* variables, then the -addr flag.
-func settings(args []string) (addr string, cfg middleware.Config, err error) {
-	fset := flag.NewFlagSet("chat", flag.ContinueOnError)
-	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5050, or EVENTWIRE_ADDR)")
-	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
-	if err := fset.Parse(args); err != nil {
-		return "", cfg, err
-	}
-	v, err := middleware.NewViper(*configFile)
-	if err != nil {
-		return "", cfg, err
-	}
-	v.SetDefault("addr", "127.0.0.1:5050")
-	if cfg, err = middleware.LoadConfig(v); err != nil {
-		return "", cfg, err
-	}
-	addr = v.GetString("addr")
-	if *addrFlag != "" {
-		addr = *addrFlag
-	}
-	return addr, cfg, nil
+	return serve.Run("chat", settings.Addr, handler, srv, logger)
 }
 
 // newApp builds the chat: the eventwire server wrapped around the page's file server.

@@ -14,19 +14,15 @@ import (
 	"context"
 	"crypto/rand"
 	"embed"
-	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"slices"
-	"syscall"
 	"time"
 
+	"github.com/eventwire/eventwire/examples/internal/serve"
 	"github.com/eventwire/eventwire/examples/teamchat/teamevents"
 	"github.com/eventwire/eventwire/middleware"
 )
@@ -42,63 +38,17 @@ func main() {
 }
 
 func run(args []string) error {
-	addr, cfg, adminToken, err := settings(args)
+	settings, err := serve.Load("teamchat", "127.0.0.1:5060", args)
 	if err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	handler, srv, err := newApp(cfg, logger, adminToken)
+	// admin_token (EVENTWIRE_ADMIN_TOKEN) admits moderators to /admin; unset, nobody.
+	handler, srv, err := newApp(settings.Config, logger, settings.Viper.GetString("admin_token"))
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	httpSrv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second}
-	logger.Info("teamchat listening", "url", "http://"+ln.Addr().String()+"/")
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Close() // hijacked WebSocket connections are not waited for by http.Server.Shutdown
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// settings reads the listen address, the runtime's Config and the
-// moderators' token (admin_token): defaults, then the config file, then
-// EVENTWIRE_* variables, then the -addr flag.
-func settings(args []string) (addr string, cfg middleware.Config, adminToken string, err error) {
-	fset := flag.NewFlagSet("teamchat", flag.ContinueOnError)
-	addrFlag := fset.String("addr", "", "listen address (default 127.0.0.1:5060, or EVENTWIRE_ADDR)")
-	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
-	if err := fset.Parse(args); err != nil {
-		return "", cfg, "", err
-	}
-	v, err := middleware.NewViper(*configFile)
-	if err != nil {
-		return "", cfg, "", err
-	}
-	v.SetDefault("addr", "127.0.0.1:5060")
-	if cfg, err = middleware.LoadConfig(v); err != nil {
-		return "", cfg, "", err
-	}
-	addr = v.GetString("addr")
-	if *addrFlag != "" {
-		addr = *addrFlag
-	}
-	return addr, cfg, v.GetString("admin_token"), nil
+	return serve.Run("teamchat", settings.Addr, handler, srv, logger)
 }
 
 // newApp builds the team chat: the eventwire server wrapped around the page.

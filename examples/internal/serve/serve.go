@@ -1,0 +1,93 @@
+// Package serve holds what the examples share that is not about eventwire:
+// reading the listen address and configuration at start, and serving until
+// SIGINT or SIGTERM.
+package serve
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/eventwire/eventwire/middleware"
+)
+
+// Settings are what an example reads at start.
+type Settings struct {
+	// Addr is the listen address.
+	Addr string
+	// Config is the runtime's configuration.
+	Config middleware.Config
+	// Viper holds every other key, for the example's own settings.
+	Viper *viper.Viper
+}
+
+// Load reads the -addr and -config flags from args, then the defaults, the
+// config file and EVENTWIRE_* variables (which win over the file); -addr
+// wins over them all. The address defaults to defaultAddr.
+func Load(name, defaultAddr string, args []string) (Settings, error) {
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	addrFlag := fset.String("addr", "", "listen address (default "+defaultAddr+", or EVENTWIRE_ADDR)")
+	configFile := fset.String("config", "", "config file (yaml, json or toml); EVENTWIRE_* variables override it")
+	if err := fset.Parse(args); err != nil {
+		return Settings{}, err
+	}
+	v, err := middleware.NewViper(*configFile)
+	if err != nil {
+		return Settings{}, err
+	}
+	v.SetDefault("addr", defaultAddr)
+	cfg, err := middleware.LoadConfig(v)
+	if err != nil {
+		return Settings{}, err
+	}
+	s := Settings{Addr: v.GetString("addr"), Config: cfg, Viper: v}
+	if *addrFlag != "" {
+		s.Addr = *addrFlag
+	}
+	return s, nil
+}
+
+// Run serves handler on addr until SIGINT or SIGTERM, then closes srv (the
+// eventwire server: http.Server.Shutdown does not wait for hijacked
+// WebSocket connections) and shuts the HTTP server down. It logs the URL it
+// listens on, which the end-to-end tests read.
+func Run(name, addr string, handler http.Handler, srv io.Closer, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	logger.Info(name+" listening", "url", "http://"+ln.Addr().String()+"/")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info(name + " shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Close()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
