@@ -46,6 +46,16 @@ test("a message reaches every other client and not the sender", async () => {
   assert.deepEqual(got, []);
 });
 
+test("binary data from the client arrives as base64 (BINARY_EVENT with attachments)", async () => {
+  const a = await join(), b = await join();
+  const atB = nextEvent(b.s, "server_back_message");
+  // socket.io-client sends this as 451-[...placeholder...] plus one binary frame.
+  const reply = await a.s.emitWithAck("browser_to_message", { messageText: Buffer.from("héllo") });
+  assert.deepEqual(reply, { data: null });
+  assert.deepEqual((await atB)[0], { messageText: Buffer.from("héllo").toString("base64") });
+  assert.ok(a.s.connected);
+});
+
 const invalid = [
   { name: "empty text", payload: { messageText: "" }, detail: { field: "messageText", rule: "minLength", param: "1", message: "messageText must be at least 1 characters" } },
   { name: "501 characters", payload: { messageText: "é".repeat(501) }, detail: { field: "messageText", rule: "maxLength", param: "500", message: "messageText must be at most 500 characters" } },

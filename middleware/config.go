@@ -30,6 +30,12 @@ type Config struct {
 	// the connection with 1009. Sent to clients in the open packet.
 	// Default 1_000_000.
 	MaxPayload int64 `mapstructure:"max_payload"`
+	// MaxAttachmentSize is the largest binary attachment (one binary
+	// frame of a BINARY_EVENT or BINARY_ACK) in bytes; a bigger one closes
+	// the connection with 1009, as does a packet whose header and
+	// attachments together exceed MaxPayload (so MaxPayload bounds it too).
+	// Default 524_288 (512 KiB).
+	MaxAttachmentSize int64 `mapstructure:"max_attachment_size"`
 	// WriteTimeout bounds one frame write; a peer that does not read is
 	// disconnected after it. Default 10s.
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
@@ -51,14 +57,15 @@ type Config struct {
 // DefaultConfig returns the defaults documented on each Config field.
 func DefaultConfig() Config {
 	return Config{
-		Path:           "/socket.io/",
-		PingInterval:   25 * time.Second,
-		PingTimeout:    20 * time.Second,
-		ConnectTimeout: 45 * time.Second,
-		MaxPayload:     1_000_000,
-		WriteTimeout:   10 * time.Second,
-		OutboundBuffer: 256,
-		AllowedOrigins: []string{},
+		Path:              "/socket.io/",
+		PingInterval:      25 * time.Second,
+		PingTimeout:       20 * time.Second,
+		ConnectTimeout:    45 * time.Second,
+		MaxPayload:        1_000_000,
+		MaxAttachmentSize: 512 << 10,
+		WriteTimeout:      10 * time.Second,
+		OutboundBuffer:    256,
+		AllowedOrigins:    []string{},
 	}
 }
 
@@ -67,14 +74,15 @@ func DefaultConfig() Config {
 func configKeys() map[string]any {
 	d := DefaultConfig()
 	return map[string]any{
-		"path":            d.Path,
-		"ping_interval":   d.PingInterval,
-		"ping_timeout":    d.PingTimeout,
-		"connect_timeout": d.ConnectTimeout,
-		"max_payload":     d.MaxPayload,
-		"write_timeout":   d.WriteTimeout,
-		"outbound_buffer": d.OutboundBuffer,
-		"allowed_origins": d.AllowedOrigins,
+		"path":                d.Path,
+		"ping_interval":       d.PingInterval,
+		"ping_timeout":        d.PingTimeout,
+		"connect_timeout":     d.ConnectTimeout,
+		"max_payload":         d.MaxPayload,
+		"max_attachment_size": d.MaxAttachmentSize,
+		"write_timeout":       d.WriteTimeout,
+		"outbound_buffer":     d.OutboundBuffer,
+		"allowed_origins":     d.AllowedOrigins,
 	}
 }
 
@@ -170,6 +178,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxPayload <= 0 {
 		add("max_payload must be positive, got %d", c.MaxPayload)
+	}
+	if c.MaxAttachmentSize <= 0 {
+		add("max_attachment_size must be positive, got %d", c.MaxAttachmentSize)
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)

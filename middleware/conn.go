@@ -27,10 +27,10 @@ const (
 
 // WebSocket close codes the server sends.
 const (
-	closeNormal          = websocket.CloseNormalClosure
-	closeGoingAway       = websocket.CloseGoingAway
-	closeProtocolError   = websocket.CloseProtocolError
-	closeUnsupportedData = websocket.CloseUnsupportedData
+	closeNormal        = websocket.CloseNormalClosure
+	closeGoingAway     = websocket.CloseGoingAway
+	closeProtocolError = websocket.CloseProtocolError
+	closeMessageTooBig = websocket.CloseMessageTooBig
 )
 
 type connState uint8

@@ -22,6 +22,10 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 		e.protocolError(errors.New("empty frame"))
 		return
 	}
+	if e.binary != nil {
+		e.protocolError(errors.New("text frame before the attachments of a binary packet"))
+		return
+	}
 	switch msg[0] {
 	case protocol.Message:
 		s.onPacket(e, msg[1:])
@@ -34,13 +38,6 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	case protocol.Noop:
 	default:
 		e.protocolError(fmt.Errorf("unexpected Engine.IO packet type %q", msg[0]))
-	}
-}
-
-// onBinary refuses binary frames: binary attachments are not supported yet.
-func (s *Server) onBinary(sess *melody.Session, _ []byte) {
-	if e := s.lookup(sess); e != nil {
-		e.closeWith(closeUnsupportedData, "binary frames are not supported", reasonParseError, nil)
 	}
 }
 
@@ -75,7 +72,7 @@ func (s *Server) onPacket(e *engine, msg []byte) {
 			c.s.onAck(c, p)
 		}
 	case protocol.BinaryEvent, protocol.BinaryAck:
-		e.closeWith(closeUnsupportedData, "binary events are not supported", reasonParseError, nil)
+		s.onBinaryHeader(e, p)
 	default:
 		e.protocolError(fmt.Errorf("unexpected %v from a client", p.Type))
 	}

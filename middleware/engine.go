@@ -42,6 +42,8 @@ type engine struct {
 	killTimer    *time.Timer
 
 	dropped atomic.Uint64
+
+	binary *binaryPacket // a 45/46 awaiting attachments; read loop only
 }
 
 func newEngine(s *Server, r *http.Request) *engine {

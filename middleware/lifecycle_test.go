@@ -72,8 +72,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"event on unconnected namespace", true, `42/admin,["browser_to_message",{}]`, false, websocket.CloseProtocolError},
 		{"connect_error from client", true, `44{"message":"x"}`, false, websocket.CloseProtocolError},
 		{"second connect", true, `40`, false, websocket.CloseProtocolError},
-		{"binary event", true, `451-["x",{"_placeholder":true,"num":0}]`, false, websocket.CloseUnsupportedData},
-		{"binary frame", true, "\x01\x02", true, websocket.CloseUnsupportedData},
+		{"binary frame without header", true, "\x01\x02", true, websocket.CloseProtocolError},
 		{"oversized frame", true, `42["browser_to_message",{"messageText":"` + strings.Repeat("x", 300) + `"}]`, false, websocket.CloseMessageTooBig},
 	}
 	for _, tc := range tests {
