@@ -205,7 +205,9 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *
 		}{name, e})
 		frame = protocol.AppendEvent(nil, s.name, false, 0, ErrorEvent, body)
 	}
-	_ = c.eng.sess.Write(frame)
+	// Through the socket, not the engine: a handler that ended its own
+	// socket gets no reply after the 41 that ended it.
+	_ = c.write(frame)
 }
 
 // dataEnvelope wraps an encoded reply as the one ack argument {"data":...}.

@@ -22,6 +22,7 @@ func nsSchema() Schema {
 		Events: []Event{
 			{Name: "kick", ClientSends: true, Payload: str(), Ack: str()},
 			{Name: "announce", ServerSends: true, Payload: str()},
+			{Name: "quit", ClientSends: true},
 		},
 		Auth: object(FieldShape{Name: "token", Required: true, Shape: str()}),
 	}}
@@ -247,5 +248,30 @@ func TestNamespaceSchemaErrors(t *testing.T) {
 	s.Namespaces[0].Events = append(s.Namespaces[0].Events, Event{Name: "kick", ClientSends: true})
 	if _, err := New(s); err == nil || !strings.Contains(err.Error(), `namespace "/admin"`) {
 		t.Errorf("bad namespace events: %v", err)
+	}
+}
+
+// TestNoReplyAfterNamespaceDisconnect: a handler that ends its own socket
+// (not the WebSocket's last) sends no ack after the `41/admin,`; the other
+// namespace on the WebSocket goes on.
+func TestNoReplyAfterNamespaceDisconnect(t *testing.T) {
+	h, admin := newNSHarness(t)
+	if err := HandleEmpty(admin, "quit", func(ctx context.Context, c *Conn) error { return c.Close() }); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := h.connect()
+	h.connectAdmin(c, `{"token":"abc"}`)
+	c.send(`42/admin,7["quit"]`)
+	c.send(`421["nudge"]`)
+	var frames []string
+	for {
+		f := c.read()
+		frames = append(frames, f)
+		if strings.HasPrefix(f, "431") {
+			break
+		}
+	}
+	if !slices.Contains(frames, "41/admin,") || slices.ContainsFunc(frames, func(f string) bool { return strings.HasPrefix(f, "43/admin,") }) {
+		t.Errorf("frames %q: want 41/admin, and no ack on /admin after it", frames)
 	}
 }
