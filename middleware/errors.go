@@ -115,6 +115,10 @@ func detailMessage(field, rule, param string) string {
 		return f + " must have at least " + param + " items"
 	case "maxItems":
 		return f + " must have at most " + param + " items"
+	case "minBytes":
+		return f + " must be at least " + param + " bytes"
+	case "maxBytes":
+		return f + " must be at most " + param + " bytes"
 	case "pattern":
 		return f + " must match " + param
 	case "enum":

@@ -256,7 +256,7 @@ func decodesInto(t reflect.Type, k Kind) bool {
 	case reflect.Struct, reflect.Map:
 		return k == KindObject
 	case reflect.Slice, reflect.Array:
-		return k == KindArray
+		return k == KindArray || k == KindBytes && t.Elem().Kind() == reflect.Uint8
 	}
 	return false
 }

@@ -18,6 +18,9 @@ const (
 	KindBoolean
 	KindObject
 	KindArray
+	// KindBytes is a []byte: a JSON string in standard base64, the form a
+	// binary attachment takes once it is put in place of its placeholder.
+	KindBytes
 )
 
 // kindName is the JSON type name used in "type" details and in messages.
@@ -35,6 +38,8 @@ func kindName(k Kind) string {
 		return "object"
 	case KindArray:
 		return "array"
+	case KindBytes:
+		return "bytes"
 	}
 	return fmt.Sprintf("Kind(%d)", k)
 }
@@ -214,7 +219,7 @@ func checkShape(sh *Shape, path string, state map[*Shape]bool) error {
 }
 
 func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
-	if sh.Kind < KindString || sh.Kind > KindArray {
+	if sh.Kind < KindString || sh.Kind > KindBytes {
 		return fmt.Errorf("%s: unknown kind %d", path, sh.Kind)
 	}
 	if sh.Kind != KindObject && len(sh.Fields) > 0 {

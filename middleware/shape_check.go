@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 )
@@ -172,6 +173,8 @@ func kindMatches(k Kind, raw []byte) bool {
 		return raw[0] == '{'
 	case KindArray:
 		return raw[0] == '['
+	case KindBytes:
+		return isBase64String(raw)
 	case KindInteger:
 		if bytes.ContainsAny(raw, ".eE") {
 			return false
@@ -186,4 +189,16 @@ func kindMatches(k Kind, raw []byte) bool {
 		return err == nil
 	}
 	return false
+}
+
+// isBase64String reports whether raw is a JSON string holding standard
+// base64, which encoding/json decodes into a []byte. JSON escapes are
+// resolved first: a client may write "\/" for "/".
+func isBase64String(raw []byte) bool {
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return false
+	}
+	_, err := base64.StdEncoding.DecodeString(s)
+	return err == nil
 }

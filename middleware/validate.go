@@ -119,7 +119,8 @@ func (pv *payloadValidator) details(ves validator.ValidationErrors, root string)
 }
 
 // rule translates a validator tag into the events.yaml vocabulary; min and
-// max mean characters on strings, items on slices, values on numbers.
+// max mean characters on strings, bytes on []byte, items on other slices,
+// values on numbers.
 func (pv *payloadValidator) rule(fe validator.FieldError) (rule, param string) {
 	tag := fe.Tag()
 	if src, ok := pv.patterns[tag]; ok {
@@ -127,9 +128,9 @@ func (pv *payloadValidator) rule(fe validator.FieldError) (rule, param string) {
 	}
 	switch tag {
 	case "min", "gte":
-		return sizedRule(fe.Kind(), "minLength", "minItems", "min"), fe.Param()
+		return sizedRule(fe.Type(), "minLength", "minItems", "minBytes", "min"), fe.Param()
 	case "max", "lte":
-		return sizedRule(fe.Kind(), "maxLength", "maxItems", "max"), fe.Param()
+		return sizedRule(fe.Type(), "maxLength", "maxItems", "maxBytes", "max"), fe.Param()
 	case "oneof":
 		return "enum", fe.Param()
 	case "email", "url", "uuid":
@@ -140,8 +141,16 @@ func (pv *payloadValidator) rule(fe validator.FieldError) (rule, param string) {
 	return tag, fe.Param()
 }
 
-func sizedRule(k reflect.Kind, str, items, num string) string {
-	switch k {
+// sizedRule names a min or max rule by what it measures; a []byte is
+// events.yaml's bytes, measured in bytes, not items.
+func sizedRule(t reflect.Type, str, items, bytes, num string) string {
+	if t == nil {
+		return num
+	}
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return bytes
+	}
+	switch t.Kind() {
 	case reflect.String:
 		return str
 	case reflect.Slice, reflect.Array, reflect.Map:

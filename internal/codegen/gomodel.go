@@ -196,13 +196,13 @@ func (m *model) goDecl(d decl) goType {
 
 // goField maps a field: required fields are values (the runtime's shape
 // check enforces presence), optional ones pointers, or nil slices for
-// arrays, with omitempty in both tags.
+// arrays and bytes, with omitempty in both tags.
 func (m *model) goField(f *spec.Field) goField {
 	typ := goTypeOf(f.Schema)
 	json := f.Name
 	validate := m.patterns.validateTag(f.Schema)
 	if !f.Required {
-		if f.Schema.Resolve().Kind != spec.KindArray {
+		if !isSlice(f.Schema) {
 			typ = "*" + typ
 		}
 		json += ",omitempty"
@@ -245,7 +245,7 @@ func (m *model) goArgs(g *goEvent, e *spec.Event) {
 	hasTag := false
 	for i, f := range e.Args {
 		a := goArg{Name: f.Name, Param: goParam(f.GoName), Type: goTypeOf(f.Schema), Shape: shapeExpr(f.Schema), Required: f.Required}
-		if !f.Required && f.Schema.Resolve().Kind != spec.KindArray {
+		if !f.Required && !isSlice(f.Schema) {
 			a.Type = "*" + a.Type
 		}
 		idx := strconv.Itoa(i)
@@ -346,6 +346,13 @@ func (m *model) nonStructTag(s *spec.Schema) string {
 	return ""
 }
 
+// isSlice reports whether s is a Go slice (an array or bytes), which stays
+// nil for an optional value instead of becoming a pointer.
+func isSlice(s *spec.Schema) bool {
+	k := s.Resolve().Kind
+	return k == spec.KindArray || k == spec.KindBytes
+}
+
 // goTypeOf is the Go type of a value of s.
 func goTypeOf(s *spec.Schema) string {
 	switch s.Kind {
@@ -359,6 +366,8 @@ func goTypeOf(s *spec.Schema) string {
 		return "bool"
 	case spec.KindArray:
 		return "[]" + goTypeOf(s.Items)
+	case spec.KindBytes:
+		return "[]byte"
 	case spec.KindRef:
 		return s.RefType.GoName
 	}

@@ -349,6 +349,10 @@ func tsType(s *spec.Schema) string {
 		return "number"
 	case spec.KindBoolean:
 		return "boolean"
+	case spec.KindBytes:
+		// Only clients send bytes (the spec refuses the rest), so this is
+		// what an emit takes.
+		return "Uint8Array | ArrayBuffer"
 	case spec.KindArray:
 		item := tsType(s.Items)
 		if strings.Contains(item, " | ") {
@@ -415,6 +419,8 @@ type jsNode struct {
 	Format    string    `json:"format,omitempty"`
 	MinItems  string    `json:"minItems,omitempty"`
 	MaxItems  string    `json:"maxItems,omitempty"`
+	MinBytes  string    `json:"minBytes,omitempty"`
+	MaxBytes  string    `json:"maxBytes,omitempty"`
 }
 
 type jsField struct {
@@ -432,6 +438,7 @@ func jsNodeOf(s *spec.Schema) *jsNode {
 		Min: floatParam(r.Min), Max: floatParam(r.Max),
 		Enum: r.Enum, Pattern: r.Pattern, Format: string(r.Format),
 		MinItems: intParam(r.MinItems), MaxItems: intParam(r.MaxItems),
+		MinBytes: intParam(r.MinBytes), MaxBytes: intParam(r.MaxBytes),
 	}
 	for _, f := range s.Fields {
 		n.Fields = append(n.Fields, jsField{Name: f.Name, Required: f.Required, Schema: jsNodeOf(f.Schema)})

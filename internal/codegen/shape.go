@@ -39,6 +39,8 @@ func shapeKind(k spec.Kind) string {
 		return "middleware.KindInteger"
 	case spec.KindNumber:
 		return "middleware.KindNumber"
+	case spec.KindBytes:
+		return "middleware.KindBytes"
 	}
 	return "middleware.KindBoolean"
 }

@@ -73,6 +73,8 @@ func (p *patterns) ruleTags(s *spec.Schema) []string {
 	case spec.KindInteger, spec.KindNumber:
 		tags = appendBounds(tags, floatParam(r.Min), floatParam(r.Max))
 		tags = appendEnum(tags, r.Enum)
+	case spec.KindBytes:
+		tags = appendBounds(tags, intParam(r.MinBytes), intParam(r.MaxBytes))
 	case spec.KindArray:
 		tags = appendBounds(tags, intParam(r.MinItems), intParam(r.MaxItems))
 		// Without dive validator/v10 checks neither the items' rules nor,

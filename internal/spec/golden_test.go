@@ -161,6 +161,8 @@ type rulesDump struct {
 	Format    Format   `json:"format,omitempty"`
 	MinItems  *int     `json:"minItems,omitempty"`
 	MaxItems  *int     `json:"maxItems,omitempty"`
+	MinBytes  *int     `json:"minBytes,omitempty"`
+	MaxBytes  *int     `json:"maxBytes,omitempty"`
 }
 
 type fieldDump struct {

@@ -18,7 +18,7 @@ func namespaceKeys() []string { return []string{"doc", "auth", "events"} }
 func eventKeys() []string { return []string{"direction", "doc", "payload", "args", "ack"} }
 
 func ruleKeys() []string {
-	return []string{"minLength", "maxLength", "min", "max", "pattern", "enum", "format", "minItems", "maxItems"}
+	return []string{"minLength", "maxLength", "min", "max", "pattern", "enum", "format", "minItems", "maxItems", "minBytes", "maxBytes"}
 }
 
 func schemaKeys() []string {

@@ -39,7 +39,10 @@ const (
 	KindBoolean Kind = "boolean"
 	KindObject  Kind = "object"
 	KindArray   Kind = "array"
-	KindRef     Kind = "ref"
+	// KindBytes is binary data: a []byte in Go, a Uint8Array or ArrayBuffer
+	// the JS client sends as a Socket.IO attachment. Only clients send it.
+	KindBytes Kind = "bytes"
+	KindRef   Kind = "ref"
 )
 
 // Pos is a position in a spec file; Line and Col count from 1.
@@ -159,6 +162,8 @@ type Rules struct {
 	Format    Format   // strings
 	MinItems  *int     // arrays
 	MaxItems  *int     // arrays
+	MinBytes  *int     // bytes, in bytes
+	MaxBytes  *int     // bytes
 }
 
 // Format is a well-known string format.

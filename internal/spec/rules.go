@@ -21,6 +21,8 @@ func appliesTo(key string, k Kind) bool {
 		return k == KindString || k == KindInteger
 	case "minItems", "maxItems", "items":
 		return k == KindArray
+	case "minBytes", "maxBytes":
+		return k == KindBytes
 	case "fields":
 		return k == KindObject
 	}
@@ -32,7 +34,14 @@ func ruleHint(key string, k Kind) string {
 	length := key == "minLength" || key == "maxLength"
 	bound := key == "min" || key == "max"
 	count := key == "minItems" || key == "maxItems"
+	size := key == "minBytes" || key == "maxBytes"
 	switch {
+	case (length || bound || count) && k == KindBytes:
+		return "bytes use minBytes and maxBytes"
+	case size && k == KindString:
+		return "strings use minLength and maxLength"
+	case size && k == KindArray:
+		return "arrays use minItems and maxItems"
 	case (bound || count) && k == KindString:
 		return "strings use minLength and maxLength"
 	case (length || bound) && k == KindArray:
@@ -49,6 +58,8 @@ func ruleHint(key string, k Kind) string {
 		return "enum applies to strings and integers"
 	case "fields":
 		return "fields applies to objects"
+	case "minBytes", "maxBytes":
+		return key + " applies to bytes"
 	}
 	return key + " applies to arrays"
 }
@@ -85,6 +96,10 @@ func (p *parser) rules(es []entry, s *Schema) {
 			r.MinItems = p.length(e.v, e.key)
 		case "maxItems":
 			r.MaxItems = p.length(e.v, e.key)
+		case "minBytes":
+			r.MinBytes = p.length(e.v, e.key)
+		case "maxBytes":
+			r.MaxBytes = p.length(e.v, e.key)
 		case "min":
 			r.Min = p.bound(e.v, e.key, s.Kind)
 		case "max":
@@ -97,6 +112,7 @@ func (p *parser) rules(es []entry, s *Schema) {
 	}
 	p.checkOrder(es, "minLength", r.MinLength, "maxLength", r.MaxLength)
 	p.checkOrder(es, "minItems", r.MinItems, "maxItems", r.MaxItems)
+	p.checkOrder(es, "minBytes", r.MinBytes, "maxBytes", r.MaxBytes)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		p.add(keyNode(es, "min"), "min "+formatNum(*r.Min)+" is above max "+formatNum(*r.Max), "")
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func builtinKinds() []string {
-	return []string{"string", "integer", "number", "boolean", "object", "array"}
+	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes"}
 }
 
 func isBuiltin(s string) bool { return slices.Contains(builtinKinds(), s) }

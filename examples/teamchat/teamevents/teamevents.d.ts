@@ -5,7 +5,7 @@
 export interface Detail {
   /** JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself. */
   field: string;
-  /** The events.yaml rule that failed: required, type, unknown, minLength, maxLength, min, max, minItems, maxItems, pattern, enum or format. */
+  /** The events.yaml rule that failed: required, type, unknown, minLength, maxLength, min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum or format. */
   rule: string;
   /** The rule's argument, e.g. "500". */
   param?: string;
@@ -24,7 +24,7 @@ export declare class EventwireError extends Error {
 
 /** The part of the WebSocket API the client uses; the browser's WebSocket and the ws package's both fit. */
 export interface WebSocketLike {
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: any) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;

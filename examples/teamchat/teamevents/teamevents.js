@@ -15,7 +15,7 @@
  * @typedef {object} Detail
  * @property {string} field JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself
  * @property {string} rule the events.yaml rule that failed: required, type, unknown, minLength, maxLength,
- *   min, max, minItems, maxItems, pattern, enum or format
+ *   min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum or format
  * @property {string} [param] the rule's argument, e.g. "500"
  * @property {string} message
  */
@@ -24,7 +24,7 @@
  * A schema node of events.yaml, as the validators walk it. Rule arguments are
  * kept as the strings the server's validator tags carry, so details match.
  * @typedef {object} SchemaNode
- * @property {"string" | "integer" | "number" | "boolean" | "object" | "array"} type
+ * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes"} type
  * @property {SchemaField[]} [fields]
  * @property {SchemaNode} [items]
  * @property {string} [minLength]
@@ -36,6 +36,8 @@
  * @property {"email" | "url" | "uuid"} [format]
  * @property {string} [minItems]
  * @property {string} [maxItems]
+ * @property {string} [minBytes]
+ * @property {string} [maxBytes]
  */
 
 /**
@@ -89,6 +91,8 @@ const messages = {
   max: (f, p) => `${f} must be at most ${p}`,
   minItems: (f, p) => `${f} must have at least ${p} items`,
   maxItems: (f, p) => `${f} must have at most ${p} items`,
+  minBytes: (f, p) => `${f} must be at least ${p} bytes`,
+  maxBytes: (f, p) => `${f} must be at most ${p} bytes`,
   pattern: (f, p) => `${f} must match ${p}`,
   enum: (f, p) => `${f} must be one of ${p}`,
   format: (f, p) => `${f} must be a valid ${p}`,
@@ -202,10 +206,22 @@ function hasType(node, value) {
       return typeof value === "boolean";
     case "array":
       return Array.isArray(value);
+    case "bytes":
+      return isBinary(value);
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
   }
   return false;
+}
+
+/**
+ * isBinary reports whether value is binary data a bytes value may hold; a
+ * Node Buffer is a Uint8Array.
+ * @param {unknown} value
+ * @returns {value is Uint8Array | ArrayBuffer}
+ */
+function isBinary(value) {
+  return value instanceof Uint8Array || value instanceof ArrayBuffer;
 }
 
 /**
@@ -303,6 +319,10 @@ function firstFailure(node, value) {
     if (node.min !== undefined && value < Number(node.min)) return ["min", node.min];
     if (node.max !== undefined && value > Number(node.max)) return ["max", node.max];
     if (node.enum !== undefined && !node.enum.some((e) => Number(e) === value)) return ["enum", node.enum.join(" ")];
+  } else if (isBinary(value)) {
+    const size = /** @type {Uint8Array | ArrayBuffer} */ (value).byteLength;
+    if (node.minBytes !== undefined && size < Number(node.minBytes)) return ["minBytes", node.minBytes];
+    if (node.maxBytes !== undefined && size > Number(node.maxBytes)) return ["maxBytes", node.maxBytes];
   } else if (Array.isArray(value)) {
     if (node.minItems !== undefined && value.length < Number(node.minItems)) return ["minItems", node.minItems];
     if (node.maxItems !== undefined && value.length > Number(node.maxItems)) return ["maxItems", node.maxItems];
@@ -518,7 +538,7 @@ function validEscapes(s) {
  * The part of the WebSocket API the client uses; the browser's WebSocket and
  * the ws package's both fit.
  * @typedef {object} WebSocketLike
- * @property {(data: string) => void} send
+ * @property {(data: string | Uint8Array) => void} send
  * @property {(code?: number, reason?: string) => void} close
  * @property {((ev: any) => void) | null} onopen
  * @property {((ev: { data: unknown }) => void) | null} onmessage
@@ -560,6 +580,33 @@ function validEscapes(s) {
 /**
  * @typedef {(...args: any[]) => unknown} Answerer a handler whose result is an ack reply
  */
+
+/**
+ * withPlaceholders copies value with each Uint8Array or ArrayBuffer in
+ * arrays and plain objects replaced by a Socket.IO placeholder
+ * {"_placeholder":true,"num":i}, appending the bytes to attachments.
+ * @param {unknown} value
+ * @param {Uint8Array[]} attachments
+ * @returns {unknown}
+ */
+function withPlaceholders(value, attachments) {
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+    attachments.push(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
+    return { _placeholder: true, num: attachments.length - 1 };
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => withPlaceholders(v, attachments));
+  }
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    /** @type {Record<string, unknown>} */
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = withPlaceholders(v, attachments);
+    }
+    return out;
+  }
+  return value;
+}
 
 /**
  * wsURL turns the server's URL into the Engine.IO WebSocket URL: http(s)
@@ -695,7 +742,7 @@ class EventwireConnection {
   #nextAck = 0;
   /** @type {Map<number, PendingAck>} */
   #acks = new Map();
-  /** @type {string[]} frames emitted before the server confirmed the connection */
+  /** @type {(string | Uint8Array)[]} frames emitted before the server confirmed the connection */
   #queue = [];
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #pingTimer;
@@ -826,9 +873,14 @@ class EventwireConnection {
       return Promise.reject(new EventwireError("disconnected", `eventwire: ${event} not sent: the connection is closed`, [], event));
     }
     let frame;
+    /** @type {Uint8Array[]} */
+    const attachments = [];
     const id = this.#nextAck++;
     try {
-      frame = `42${this.#nsp}${id}${JSON.stringify([event, ...args])}`;
+      const json = JSON.stringify(withPlaceholders([event, ...args], attachments));
+      // A packet with binary data is a BINARY_EVENT followed by its attachments.
+      const type = attachments.length > 0 ? `5${attachments.length}-` : "2";
+      frame = `4${type}${this.#nsp}${id}${json}`;
     } catch (err) {
       return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
     }
@@ -842,7 +894,7 @@ class EventwireConnection {
         }, this.#ackTimeout);
       }
       this.#acks.set(id, pending);
-      this.#sendPacket(frame);
+      this.#sendPacket(frame, attachments);
     });
   }
 
@@ -854,19 +906,23 @@ class EventwireConnection {
     this.#teardown("io client disconnect");
   }
 
-  /** @param {string} frame */
+  /** @param {string | Uint8Array} frame a text frame, or a binary one (an attachment, sent raw) */
   #send(frame) {
     if (!this.#closed) {
       this.#ws?.send(frame);
     }
   }
 
-  /** @param {string} frame a Socket.IO packet, sent once the connection is confirmed */
-  #sendPacket(frame) {
+  /**
+   * @param {string} frame a Socket.IO packet, sent once the connection is confirmed
+   * @param {Uint8Array[]} [attachments] the binary frames that follow a BINARY_EVENT
+   */
+  #sendPacket(frame, attachments = []) {
     if (this.#connected) {
       this.#send(frame);
+      attachments.forEach((a) => this.#send(a));
     } else {
-      this.#queue.push(frame);
+      this.#queue.push(frame, ...attachments);
     }
   }
 

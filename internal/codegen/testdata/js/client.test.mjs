@@ -509,3 +509,40 @@ test("calls listeners with every argument, and answers an ack event with several
   await flush();
   assert.equal(ws.sent.at(-1), '439[{"data":5}]');
 });
+
+test("sends bytes as a BINARY_EVENT 45<n>- followed by raw binary frames", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const data = new Uint8Array([0, 1, 255]);
+  const thumbnail = new Uint8Array([7, 8]).buffer;
+  const sent = socket.emitUpload({ name: "a.bin", data, thumbnail });
+  assert.deepEqual(ws.sent.slice(1), [
+    '452-0["upload",{"name":"a.bin","data":{"_placeholder":true,"num":0},"thumbnail":{"_placeholder":true,"num":1}}]',
+    data,
+    new Uint8Array([7, 8]),
+  ]);
+  ws.receive('430[{"data":null}]');
+  assert.equal(await sent, undefined);
+});
+
+test("checks bytes: type and size, with the server's details", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  await assert.rejects(socket.emitUpload({ name: "a", data: new Uint8Array(9) }), (err) => {
+    assert.deepEqual(err.details, [
+      { field: "data", rule: "maxBytes", param: "8", message: "data must be at most 8 bytes" },
+    ]);
+    return true;
+  });
+  await assert.rejects(socket.emitUpload({ name: "a", data: new ArrayBuffer(0) }), (err) => {
+    assert.deepEqual(err.details, [
+      { field: "data", rule: "minBytes", param: "1", message: "data must be at least 1 bytes" },
+    ]);
+    return true;
+  });
+  await assert.rejects(socket.emitUpload({ name: "a", data: "AAE=" }), (err) => {
+    assert.deepEqual(err.details, [{ field: "data", rule: "type", param: "bytes", message: "data must be of type bytes" }]);
+    return true;
+  });
+  assert.deepEqual(ws.sent, [CONNECT]);
+});
