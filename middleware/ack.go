@@ -53,6 +53,11 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if err != nil {
 		return zero, err
 	}
+	// Before an id is reserved: a packet that cannot be built leaves no waiter.
+	raw, atts, err := e.moveBytes(raw)
+	if err != nil {
+		return zero, err
+	}
 	if err := ctx.Err(); err != nil {
 		return zero, fmt.Errorf("%w: %w", ErrAckTimeout, err)
 	}
@@ -60,7 +65,7 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if !ok {
 		return zero, ErrDisconnected
 	}
-	if c.write(eventFrame(c.s.name, event, true, id, raw)) != nil {
+	if c.write(eventPacketOf(c.s.name, event, true, id, raw, atts)) != nil {
 		c.dropAck(id)
 		return zero, ErrDisconnected
 	}

@@ -198,7 +198,7 @@ func (c *Conn) refuseConnect(e *Error) {
 		c.eng.closeWith(websocket.ClosePolicyViolation, "connect refused", reasonConnectRefused, frame)
 	default:
 		c.stop()
-		_ = c.eng.sess.Write(frame)
+		_ = c.eng.send(textPacket(frame))
 		c.finish(reasonConnectRefused)
 	}
 }

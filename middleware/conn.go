@@ -106,11 +106,11 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // argument, or none for an event without payload), each encoded with
 // encoding/json. It returns ErrClosed once the socket is ending.
 func (c *Conn) Emit(event string, args ...any) error {
-	frame, err := c.s.encodeEmit(event, args)
+	out, err := c.s.encodeEmit(event, args)
 	if err != nil {
 		return err
 	}
-	return c.write(frame)
+	return c.write(out)
 }
 
 // Close disconnects the socket: it sends `41` (`41/ns,` on a namespace).
@@ -141,18 +141,18 @@ func (c *Conn) disconnect(reason string, notify bool) bool {
 	}
 	c.stop()
 	if preface != nil {
-		_ = c.eng.sess.Write(preface)
+		_ = c.eng.send(textPacket(preface))
 	}
 	c.finish(reason)
 	return true
 }
 
-// write queues a frame to a connected socket.
-func (c *Conn) write(frame []byte) error {
+// write queues a packet to a connected socket.
+func (c *Conn) write(p outPacket) error {
 	c.mu.Lock()
 	ok := c.state == stateConnected
 	c.mu.Unlock()
-	if !ok || c.eng.sess.Write(frame) != nil {
+	if !ok || c.eng.send(p) != nil {
 		return ErrClosed
 	}
 	return nil

@@ -32,7 +32,7 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	case protocol.Pong:
 		e.onPong()
 	case protocol.Ping: // only probes; answer in kind
-		_ = sess.Write(append([]byte{protocol.Pong}, msg[1:]...))
+		_ = e.send(textPacket(append([]byte{protocol.Pong}, msg[1:]...)))
 	case protocol.Close:
 		e.closeWith(closeNormal, "", reasonTransportClose, nil)
 	case protocol.Noop:
@@ -84,10 +84,10 @@ func (s *Server) onPacket(e *engine, msg []byte) {
 func (s *Server) onConnectPacket(e *engine, p protocol.Packet) {
 	ns := s.Namespace(p.Namespace)
 	if ns == nil {
-		_ = e.sess.Write(protocol.Append(nil, protocol.Packet{
+		_ = e.send(textPacket(protocol.Append(nil, protocol.Packet{
 			Type: protocol.ConnectError, Namespace: p.Namespace,
 			Data: []byte(`{"message":"Invalid namespace"}`),
-		}))
+		})))
 		return
 	}
 	c := newConn(ns, e)
@@ -109,7 +109,7 @@ func (s *Server) onConnectPacket(e *engine, p protocol.Packet) {
 	sid, _ := json.Marshal(struct {
 		SID string `json:"sid"`
 	}{c.id})
-	_ = e.sess.Write(protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: ns.name, Data: sid}))
+	_ = e.send(textPacket(protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: ns.name, Data: sid})))
 	// Added after the reply is queued, so no broadcast can overtake it.
 	ns.addSocket(c)
 	if err := ns.runOnConnect(c); err != nil {
@@ -190,7 +190,13 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *
 	var frame []byte
 	switch {
 	case p.HasID && e == nil:
-		frame = protocol.AppendAck(nil, s.name, p.ID, dataEnvelope(data))
+		out, err := s.ackPacket(s.events[name], p.ID, data)
+		if err == nil {
+			_ = c.write(out)
+			return
+		}
+		e = s.wireError(c, name, err)
+		fallthrough
 	case p.HasID:
 		body, _ := json.Marshal(struct {
 			Error *Error `json:"error"`
@@ -207,7 +213,7 @@ func (s *Server) reply(c *Conn, p protocol.Packet, name string, data []byte, e *
 	}
 	// Through the socket, not the engine: a handler that ended its own
 	// socket gets no reply after the 41 that ended it.
-	_ = c.write(frame)
+	_ = c.write(textPacket(frame))
 }
 
 // dataEnvelope wraps an encoded reply as the one ack argument {"data":...}.

@@ -53,7 +53,7 @@ func (o Operator) Emit(event string, args ...any) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
 	}
-	frame, err := o.s.encodeEmit(event, args)
+	out, err := o.s.encodeEmit(event, args)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (o Operator) Emit(event string, args ...any) error {
 		return err
 	}
 	for _, c := range recipients {
-		_ = c.eng.sess.Write(frame) // a closed session's error means it left; skipping it is right
+		_ = c.eng.send(out) // a closed session's error means it left; skipping it is right
 	}
 	return nil
 }
@@ -88,20 +88,20 @@ func (c *Conn) Broadcast() Operator { return Operator{s: c.s, except: c} }
 func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) }
 
 // encodeEmit checks that the server may send event with these arguments and
-// encodes its frame.
-func (s *Server) encodeEmit(event string, args []any) ([]byte, error) {
+// encodes its packet.
+func (s *Server) encodeEmit(event string, args []any) (outPacket, error) {
 	e := s.events[event]
 	switch {
 	case e == nil:
-		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
+		return outPacket{}, fmt.Errorf("%w %q", ErrUnknownEvent, event)
 	case !e.ServerSends:
-		return nil, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
+		return outPacket{}, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
 	}
 	raw, err := encodeArgs(e, args)
 	if err != nil {
-		return nil, err
+		return outPacket{}, err
 	}
-	return eventFrame(s.name, event, false, 0, raw), nil
+	return s.eventPacket(e, false, 0, raw)
 }
 
 // encodeArgs checks the number of arguments against the event and encodes

@@ -42,6 +42,7 @@ type engine struct {
 	killTimer    *time.Timer
 
 	dropped atomic.Uint64
+	wmu     sync.Mutex // held while queueing one packet's frames; see send
 
 	binary *binaryPacket // a 45/46 awaiting attachments; read loop only
 }
@@ -52,7 +53,7 @@ func newEngine(s *Server, r *http.Request) *engine {
 
 // start sends the open packet and arms the heartbeat and connect timers.
 func (e *engine) start() {
-	_ = e.sess.Write(openPacket(e.s.cfg, e.sid))
+	_ = e.send(textPacket(openPacket(e.s.cfg, e.sid)))
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.state == engineOpen {
@@ -77,7 +78,7 @@ func (e *engine) onHeartbeat() {
 	e.awaitingPong = true
 	e.heartbeat.Reset(e.s.cfg.PingTimeout)
 	e.mu.Unlock()
-	_ = e.sess.Write([]byte{'2'})
+	_ = e.send(textPacket([]byte{'2'}))
 }
 
 func (e *engine) onPong() {
@@ -174,7 +175,7 @@ func (e *engine) closeWith(code int, text, reason string, preface []byte) bool {
 		c.stop()
 	}
 	if preface != nil {
-		_ = e.sess.Write(preface)
+		_ = e.send(textPacket(preface))
 	}
 	_ = e.sess.CloseWithMsg(websocket.FormatCloseMessage(code, text))
 	return true

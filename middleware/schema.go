@@ -116,8 +116,10 @@ func reservedEvent(name string) bool {
 // eventEntry is an Event plus its registered handler.
 type eventEntry struct {
 	Event
-	mu      sync.RWMutex
-	handler handlerFunc // nil until Handle/HandleEmpty registers one
+	argsBinary bool // the payload or an argument holds bytes: sent as BINARY_EVENT
+	ackBinary  bool // the ack reply holds bytes: sent as BINARY_ACK
+	mu         sync.RWMutex
+	handler    handlerFunc // nil until Handle/HandleEmpty registers one
 }
 
 func (e *eventEntry) getHandler() handlerFunc {
@@ -142,7 +144,7 @@ func compileSchema(schema Schema) (map[string]*eventEntry, error) {
 			errs = append(errs, fmt.Errorf("eventwire: %s: event %d (%q): %w", src, i, ev.Name, err))
 			continue
 		}
-		events[ev.Name] = &eventEntry{Event: ev}
+		events[ev.Name] = &eventEntry{Event: ev, argsBinary: argsHoldBytes(ev), ackBinary: shapeHoldsBytes(ev.Ack)}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -25,8 +25,15 @@ func Append(dst []byte, p Packet) []byte {
 // JSON args, so a broadcast encodes its payload once and shares the bytes.
 // An empty arg is written as null rather than producing invalid JSON.
 func AppendEvent(dst []byte, namespace string, hasID bool, id uint64, name string, args ...[]byte) []byte {
-	dst = append(dst, Message, '0'+byte(Event))
-	dst = appendNamespace(dst, namespace)
+	return AppendBinaryEvent(dst, namespace, hasID, id, name, 0, args...)
+}
+
+// AppendBinaryEvent is AppendEvent for an event whose args hold
+// attachments placeholders: with attachments > 0 it writes the BINARY_EVENT
+// `45<attachments>-[<ns>,][<id>]["name",...]`, which the caller follows with
+// that many binary frames; with 0, the plain EVENT.
+func AppendBinaryEvent(dst []byte, namespace string, hasID bool, id uint64, name string, attachments int, args ...[]byte) []byte {
+	dst = appendHead(dst, Event, attachments, namespace)
 	if hasID {
 		dst = strconv.AppendUint(dst, id, 10)
 	}
@@ -41,8 +48,13 @@ func AppendEvent(dst []byte, namespace string, hasID bool, id uint64, name strin
 
 // AppendAck writes `43[<ns>,]<id>[arg...]`; with no args the reply is [].
 func AppendAck(dst []byte, namespace string, id uint64, args ...[]byte) []byte {
-	dst = append(dst, Message, '0'+byte(Ack))
-	dst = appendNamespace(dst, namespace)
+	return AppendBinaryAck(dst, namespace, id, 0, args...)
+}
+
+// AppendBinaryAck is AppendAck with attachments: the BINARY_ACK
+// `46<attachments>-[<ns>,]<id>[arg...]` when attachments > 0.
+func AppendBinaryAck(dst []byte, namespace string, id uint64, attachments int, args ...[]byte) []byte {
+	dst = appendHead(dst, Ack, attachments, namespace)
 	dst = strconv.AppendUint(dst, id, 10)
 	dst = append(dst, '[')
 	for i, a := range args {
@@ -52,6 +64,25 @@ func AppendAck(dst []byte, namespace string, id uint64, args ...[]byte) []byte {
 		dst = appendArg(dst, a)
 	}
 	return append(dst, ']')
+}
+
+// appendHead writes the Engine.IO message type, the packet type t (Event or
+// Ack; its binary form when attachments > 0, with the count) and the
+// namespace.
+func appendHead(dst []byte, t PacketType, attachments int, namespace string) []byte {
+	if attachments <= 0 {
+		dst = append(dst, Message, '0'+byte(t))
+		return appendNamespace(dst, namespace)
+	}
+	if t == Event {
+		t = BinaryEvent
+	} else {
+		t = BinaryAck
+	}
+	dst = append(dst, Message, '0'+byte(t))
+	dst = strconv.AppendInt(dst, int64(attachments), 10)
+	dst = append(dst, '-')
+	return appendNamespace(dst, namespace)
 }
 
 // appendNamespace writes `ns,` unless ns is the default namespace, which the

@@ -140,6 +140,41 @@ func TestAppendAck(t *testing.T) {
 	}
 }
 
+// TestAppendBinary checks the BINARY_EVENT and BINARY_ACK forms and that
+// Decode reads back the type, attachment count, namespace and id.
+func TestAppendBinary(t *testing.T) {
+	ph := []byte(`{"_placeholder":true,"num":0}`)
+	tests := []struct {
+		name  string
+		frame []byte
+		want  string
+		typ   PacketType
+		atts  int
+	}{
+		{"event", AppendBinaryEvent(nil, "/", false, 0, "file", 1, ph), `451-["file",{"_placeholder":true,"num":0}]`, BinaryEvent, 1},
+		{"event with ns and id", AppendBinaryEvent(nil, "/admin", true, 9, "file", 2, ph), `452-/admin,9["file",{"_placeholder":true,"num":0}]`, BinaryEvent, 2},
+		{"zero attachments is a plain event", AppendBinaryEvent(nil, "/", false, 0, "file", 0, []byte(`1`)), `42["file",1]`, Event, 0},
+		{"ack", AppendBinaryAck(nil, "/", 3, 2, []byte(`{"data":[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]}`)),
+			`462-3[{"data":[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]}]`, BinaryAck, 2},
+		{"ack with ns", AppendBinaryAck(nil, "/admin", 0, 1, ph), `461-/admin,0[{"_placeholder":true,"num":0}]`, BinaryAck, 1},
+		{"zero attachments is a plain ack", AppendBinaryAck(nil, "/", 3, 0, []byte(`1`)), `433[1]`, Ack, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if string(tt.frame) != tt.want {
+				t.Fatalf("frame = %q, want %q", tt.frame, tt.want)
+			}
+			p, err := Decode(tt.frame[1:])
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if p.Type != tt.typ || p.Attachments != tt.atts {
+				t.Errorf("decoded type %v with %d attachments, want %v with %d", p.Type, p.Attachments, tt.typ, tt.atts)
+			}
+		})
+	}
+}
+
 func TestAppendOpen(t *testing.T) {
 	tests := []struct {
 		name string

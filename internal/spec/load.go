@@ -81,7 +81,7 @@ func (p *parser) parse(data []byte) *Spec {
 	s.Namespaces = p.namespaces(value(es, "namespaces"), len(s.Types))
 	p.checkEventGoNames(s)
 	p.checkCycles(s.Types)
-	p.checkBytesSenders(s)
+	p.checkBytesInAuth(s)
 	slices.SortFunc(s.Types, func(a, b *NamedType) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Events, func(a, b *Event) int { return strings.Compare(a.Name, b.Name) })
 	return s

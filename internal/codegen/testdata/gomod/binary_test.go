@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -19,6 +20,11 @@ func (*handler) Upload(ctx context.Context, c *richevents.Conn, m richevents.Upl
 		return middleware.NewError("received", hex.EncodeToString(m.Data))
 	}
 	return nil
+}
+
+// Mirror replies with the bytes it received.
+func (*handler) Mirror(ctx context.Context, c *richevents.Conn, m []byte) ([]byte, error) {
+	return m, nil
 }
 
 // TestBytesFromBinaryAttachments sends upload as the JS client does: a
@@ -62,4 +68,70 @@ func (c *client) ackOf(t *testing.T, id string) ackReply {
 		t.Fatalf("ack %s: %v", frame, err)
 	}
 	return replies[0]
+}
+
+// readBinary reads the n attachments that follow a binary packet's header.
+func (c *client) readBinary(t *testing.T, n int) []string {
+	t.Helper()
+	var atts []string
+	for range n {
+		typ, msg, err := c.ws.ReadMessage()
+		if err != nil || typ != websocket.BinaryMessage {
+			t.Fatalf("attachment: frame type %d, %v", typ, err)
+		}
+		atts = append(atts, string(msg))
+	}
+	return atts
+}
+
+// TestBytesToClient checks the typed emitters and ack replies the server
+// sends with bytes: download's payload and array items go out as
+// attachments of a BINARY_EVENT and the client's BINARY_ACK comes back as
+// the typed reply; mirror's reply is a BINARY_ACK.
+func TestBytesToClient(t *testing.T) {
+	s := serve(t)
+	conns := make(chan *richevents.Conn, 1)
+	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
+		conns <- c
+		return nil
+	})
+	cl := connect(t, s.url, goodAuth)
+	conn := <-conns
+
+	type result struct {
+		v   richevents.DownloadAck
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		v, err := conn.EmitDownload(ctx, richevents.Download{Name: "f", Data: []byte{0, 0xff}, Parts: [][]byte{[]byte("ab")}})
+		done <- result{v, err}
+	}()
+	want := `452-0["download",{"name":"f","data":{"_placeholder":true,"num":0},"parts":[{"_placeholder":true,"num":1}]}]`
+	if frame := cl.readUntil(t, "45"); frame != want {
+		t.Fatalf("got %s\nwant %s", frame, want)
+	}
+	if atts := cl.readBinary(t, 2); atts[0] != "\x00\xff" || atts[1] != "ab" {
+		t.Fatalf("attachments %q", atts)
+	}
+	cl.write(t, `461-0[{"data":{"head":{"_placeholder":true,"num":0}}}]`)
+	if err := cl.ws.WriteMessage(websocket.BinaryMessage, []byte{0}); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.err != nil || string(r.v.Head) != "\x00" {
+		t.Fatalf("EmitDownload = %+v, %v", r.v, r.err)
+	}
+
+	cl.write(t, `451-5["mirror",{"_placeholder":true,"num":0}]`)
+	if err := cl.ws.WriteMessage(websocket.BinaryMessage, []byte("hey")); err != nil {
+		t.Fatal(err)
+	}
+	if frame := cl.readUntil(t, "46"); frame != `461-5[{"data":{"_placeholder":true,"num":0}}]` {
+		t.Fatalf("mirror reply %s", frame)
+	}
+	if atts := cl.readBinary(t, 1); atts[0] != "hey" {
+		t.Fatalf("mirror attachment %q", atts)
+	}
 }
