@@ -52,6 +52,10 @@ type Config struct {
 	// open a connection with the user's cookies (cross-site WebSocket
 	// hijacking). Use it only for servers that do not authenticate by cookie.
 	AllowedOrigins []string `mapstructure:"allowed_origins"`
+	// ServeClient serves the generated JavaScript client at Path + its
+	// file name (e.g. /socket.io/chatevents.js), with an ETag. Default true;
+	// false when the app bundles or serves the module itself.
+	ServeClient bool `mapstructure:"serve_client"`
 }
 
 // DefaultConfig returns the defaults documented on each Config field.
@@ -66,6 +70,7 @@ func DefaultConfig() Config {
 		WriteTimeout:      10 * time.Second,
 		OutboundBuffer:    256,
 		AllowedOrigins:    []string{},
+		ServeClient:       true,
 	}
 }
 
@@ -83,6 +88,7 @@ func configKeys() map[string]any {
 		"write_timeout":       d.WriteTimeout,
 		"outbound_buffer":     d.OutboundBuffer,
 		"allowed_origins":     d.AllowedOrigins,
+		"serve_client":        d.ServeClient,
 	}
 }
 

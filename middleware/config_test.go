@@ -36,6 +36,8 @@ func TestLoadConfig(t *testing.T) {
 			c.WriteTimeout, c.OutboundBuffer = 3*time.Second, 16
 		}},
 		{"toml file", "eventwire.toml=connect_timeout = \"1m\"\n", nil, func(c *Config) { c.ConnectTimeout = time.Minute }},
+		{"serve_client off by env", "", map[string]string{"EVENTWIRE_SERVE_CLIENT": "false"}, func(c *Config) { c.ServeClient = false }},
+		{"serve_client off in a file", "eventwire.yaml=serve_client: false\n", nil, func(c *Config) { c.ServeClient = false }},
 		{"env without file", "", map[string]string{
 			"EVENTWIRE_PING_TIMEOUT":     "7s",
 			"EVENTWIRE_OUTBOUND_BUFFER":  "32",

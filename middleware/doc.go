@@ -55,3 +55,7 @@ package middleware
 // (`const _ = middleware.SupportsGeneratedV1`): a generated package built
 // against a runtime without it fails to compile instead of misbehaving.
 const SupportsGeneratedV1 = true
+
+// SupportsGeneratedV2 is SupportsGeneratedV1 for generated code that hands
+// its JavaScript client to the runtime (Schema.Client).
+const SupportsGeneratedV2 = true

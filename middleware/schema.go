@@ -99,6 +99,9 @@ type Schema struct {
 	Auth *Shape
 	// AuthTag is Tag for an auth type that is not a struct.
 	AuthTag string
+	// Client is the generated JavaScript client, served at Config.Path +
+	// Client.Name unless Config.ServeClient is false; nil: none.
+	Client *ClientModule
 }
 
 // reservedEvent reports names socket.io clients treat specially (they refuse

@@ -29,6 +29,7 @@ type Server struct {
 	valid      *payloadValidator
 	replies    replyShapes
 	origins    originPolicy
+	client     *servedClient // root only: the JS client module to serve; nil: none
 
 	hooksMu       sync.RWMutex
 	onConnect     func(ctx context.Context, c *Conn) error
@@ -105,6 +106,9 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 	if err := s.addNamespaces(schema); err != nil {
 		return nil, err
 	}
+	if s.client, err = newServedClient(cfg, schema.Client); err != nil {
+		return nil, err
+	}
 	s.m = s.newMelody() // last: it starts melody's hub goroutine
 	return s, nil
 }
@@ -133,12 +137,17 @@ func (s *Server) newMelody() *melody.Melody {
 	return m
 }
 
-// ServeHTTP answers the Engine.IO WebSocket handshake on Config.Path; other
-// paths get 404. Refused handshakes get Engine.IO's JSON errors.
+// ServeHTTP answers the Engine.IO WebSocket handshake on Config.Path, and
+// the generated JS client at Config.Path + its name (see ClientModule);
+// other paths get 404. Refused handshakes get Engine.IO's JSON errors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s = s.root
 	if !strings.HasPrefix(r.URL.Path, s.cfg.Path) {
 		http.NotFound(w, r)
+		return
+	}
+	if s.client != nil && r.URL.Path == s.client.path {
+		s.client.serve(w, r, s.origins)
 		return
 	}
 	if he := s.checkHandshake(r); he.status != 0 {

@@ -22,7 +22,10 @@ import (
 	"github.com/eventwire/eventwire/middleware"
 )
 
-//go:embed static chatevents/chatevents.js
+// The page; the client module it imports is served by the eventwire server
+// at /socket.io/chatevents.js.
+//
+//go:embed static
 var assets embed.FS
 
 // welcome is the link event's text, as in the seed.
@@ -63,9 +66,6 @@ func newApp(cfg middleware.Config, logger *slog.Logger) (http.Handler, *chateven
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /chatevents.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, assets, "chatevents/chatevents.js")
-	})
 	return srv.Middleware(mux), srv, nil
 }
 

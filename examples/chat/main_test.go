@@ -89,7 +89,7 @@ func TestPageServed(t *testing.T) {
 	ts := newTestServer(t)
 	for _, tc := range []struct{ path, contains, contentType string }{
 		{"/", `id="myInput"`, "text/html"},
-		{"/chatevents.js", "export function connect", "text/javascript"},
+		{"/socket.io/chatevents.js", "export function connect", "text/javascript"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			res, err := http.Get(ts.URL + tc.path)

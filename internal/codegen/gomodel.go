@@ -11,8 +11,10 @@ import (
 // goFile is the data of the "events.go" template.
 type goFile struct {
 	Source, QuotedSource, Package string
-	StdImports, ExtImports        []string
-	Types                         []goType
+	// ClientFile is the JS client's file name, which the Go file embeds.
+	ClientFile             string
+	StdImports, ExtImports []string
+	Types                  []goType
 	// Main is namespace "/"; Namespaces the others, in name order.
 	Main        goNamespace
 	Namespaces  []goNamespace
@@ -118,9 +120,10 @@ func (m *model) goFile() goFile {
 		Source:       m.opts.Source,
 		QuotedSource: strconv.Quote(m.opts.Source),
 		Package:      m.opts.Package,
+		ClientFile:   JSFile(m.opts.Package),
 		// Every generated package uses all three: Handler and OnConnect take
 		// a context, Server is an http.Handler.
-		StdImports: []string{`"context"`, `"net/http"`},
+		StdImports: []string{`"context"`, `_ "embed"`, `"net/http"`},
 		ExtImports: []string{`"github.com/eventwire/eventwire/middleware"`},
 	}
 	for _, d := range m.decls {
@@ -132,7 +135,7 @@ func (m *model) goFile() goFile {
 	}
 	for _, ns := range append([]goNamespace{f.Main}, f.Namespaces...) {
 		if slices.ContainsFunc(ns.Inbound, func(g goEvent) bool { return len(g.Args) > 0 }) {
-			f.StdImports = []string{`"context"`, `"encoding/json"`, `"net/http"`}
+			f.StdImports = []string{`"context"`, `_ "embed"`, `"encoding/json"`, `"net/http"`}
 		}
 	}
 	for _, t := range usedTypes(m.spec) {

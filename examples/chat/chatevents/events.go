@@ -4,6 +4,7 @@ package chatevents
 
 import (
 	"context"
+	_ "embed"
 	"net/http"
 
 	"github.com/eventwire/eventwire/middleware"
@@ -11,7 +12,13 @@ import (
 
 // The build fails here when the eventwire module is older than this generated
 // code needs; update github.com/eventwire/eventwire, or regenerate.
-const _ = middleware.SupportsGeneratedV1
+const _ = middleware.SupportsGeneratedV2
+
+// clientJS is the generated JavaScript client beside this file; the runtime
+// serves it at Config.Path + "chatevents.js" (Config.ServeClient).
+//
+//go:embed chatevents.js
+var clientJS []byte
 
 // BrowserToMessage is the payload of browser_to_message.
 // A browser sends a chat line.
@@ -185,6 +192,7 @@ func (s *Server) Runtime() *middleware.Server { return s.rt }
 func schema() middleware.Schema {
 	return middleware.Schema{
 		Source: "../../events.yaml",
+		Client: &middleware.ClientModule{Name: "chatevents.js", Source: clientJS},
 		Events: []middleware.Event{
 			{
 				Name:        "browser_to_message",
