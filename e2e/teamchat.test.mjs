@@ -134,3 +134,25 @@ test("typing carries several positional arguments both ways, checked per argumen
   ann.emit("typing", "red");
   assert.equal((await err)[0].code, "not_member");
 });
+
+test("share carries a file as a binary attachment both ways, bounded by maxBytes", async () => {
+  const ann = await user("ann"), bob = await user("bob");
+  await ack(ann, "join", { room: "files" });
+  await ack(bob, "join", { room: "files" });
+  const file = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10]);
+  const annGets = nextEvent(ann, "shared");
+  const reply = await ack(bob, "share", { room: "files", name: "dot.png", type: "image/png", data: file });
+  assert.ok(reply.data?.id, JSON.stringify(reply));
+  const [got] = await annGets;
+  assert.ok(Buffer.isBuffer(got.data), "socket.io-client hands the attachment over as a Buffer");
+  assert.deepEqual(got.data, file);
+  assert.deepEqual({ ...got, data: undefined }, {
+    id: reply.data.id, room: "files", from: "bob", name: "dot.png", type: "image/png", data: undefined, ts: reply.data.ts,
+  });
+  const big = await ack(bob, "share", { room: "files", name: "big.bin", type: "application/octet-stream", data: Buffer.alloc(256 * 1024 + 1) });
+  assert.deepEqual(big.error?.details?.map((d) => [d.field, d.rule, d.param]), [["data", "maxBytes", "262144"]]);
+  const outsider = await user("cid");
+  const refused = await ack(outsider, "share", { room: "files", name: "x", type: "text/plain", data: Buffer.from("x") });
+  assert.equal(refused.error?.code, "not_member");
+  assert.ok(bob.connected && ann.connected);
+});

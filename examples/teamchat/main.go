@@ -27,7 +27,10 @@ import (
 	"github.com/eventwire/eventwire/middleware"
 )
 
-//go:embed static teamevents/teamevents.js
+// The page; the client module it imports is served by the eventwire server
+// at /socket.io/teamevents.js.
+//
+//go:embed static
 var assets embed.FS
 
 func main() {
@@ -74,9 +77,6 @@ func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string) (http
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /", http.FileServerFS(static))
-	mux.HandleFunc("GET /teamevents.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, assets, "teamevents/teamevents.js")
-	})
 	return srv.Middleware(mux), srv, nil
 }
 
@@ -139,6 +139,20 @@ func (t *teamchat) Say(ctx context.Context, c *teamevents.Conn, m teamevents.Say
 		return teamevents.SayAck{}, err
 	}
 	return teamevents.SayAck{ID: said.ID, Ts: said.Ts}, nil
+}
+
+// Share sends a file to the room's other members as Say sends a line; the
+// bytes go out as a binary attachment, encoded once for the whole room.
+func (t *teamchat) Share(ctx context.Context, c *teamevents.Conn, m teamevents.Share) (teamevents.ShareAck, error) {
+	if !slices.Contains(c.Rooms(), string(m.Room)) {
+		return teamevents.ShareAck{}, errNotMember(m.Room)
+	}
+	shared := teamevents.Shared{ID: rand.Text(), Room: m.Room, From: t.nameOf(c), Name: m.Name, Type: m.Type,
+		Data: m.Data, Ts: time.Now().UnixMilli()}
+	if err := c.To(string(m.Room)).EmitShared(shared); err != nil {
+		return teamevents.ShareAck{}, err
+	}
+	return teamevents.ShareAck{ID: shared.ID, Ts: shared.Ts}, nil
 }
 
 // Typing tells the room's other members that the sender started or stopped

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -144,5 +145,60 @@ func TestRooms(t *testing.T) {
 	bob.Close()
 	if got, want := readEvent(t, ann, "member_left"), `{"room":"ops","name":"bob"}`; got != want {
 		t.Errorf("after bob's disconnect ann sees %s, want %s", got, want)
+	}
+}
+
+// TestShare sends a file as a binary attachment: the other members of the
+// room get it back as one, with the ack's id and ts; outsiders and invalid
+// files are refused.
+func TestShare(t *testing.T) {
+	url := newTestServer(t)
+	ann, bob := login(t, url, "ann"), login(t, url, "bob")
+	ack(t, ann, "join", map[string]string{"room": "ops"})
+	ack(t, bob, "join", map[string]string{"room": "ops"})
+	readEvent(t, ann, "member_joined")
+
+	file := []byte{0x89, 'P', 'N', 'G', 0, 0xff}
+	header := `451-9["share",{"room":"ops","name":"a.png","type":"image/png","data":{"_placeholder":true,"num":0}}]`
+	if err := bob.SendBinary(header, file); err != nil {
+		t.Fatal(err)
+	}
+	frame, err := bob.Read()
+	var reply []struct {
+		Data struct {
+			ID string
+			Ts int64
+		}
+	}
+	if err != nil || !strings.HasPrefix(frame, "439") || json.Unmarshal([]byte(frame[3:]), &reply) != nil || reply[0].Data.ID == "" {
+		t.Fatalf("share ack %q, %v", frame, err)
+	}
+	var shared struct {
+		ID, Room, From, Name, Type string
+		Data                       []byte // base64 once sioclient put the attachment in place
+		Ts                         int64
+	}
+	if err := json.Unmarshal([]byte(readEvent(t, ann, "shared")), &shared); err != nil {
+		t.Fatal(err)
+	}
+	if shared.ID != reply[0].Data.ID || shared.Ts != reply[0].Data.Ts || shared.From != "bob" || shared.Name != "a.png" ||
+		shared.Type != "image/png" || string(shared.Data) != string(file) {
+		t.Errorf("ann got %+v, want bob's a.png with the ack's id and ts", shared)
+	}
+
+	cid := login(t, url, "cid")
+	for _, tc := range []struct {
+		name, payload, want string
+	}{
+		{"not a member", `{"room":"ops","name":"a","type":"text/plain","data":"aGk="}`, `"code":"not_member"`},
+		{"empty file", `{"room":"ops","name":"a","type":"text/plain","data":""}`, `"rule":"minBytes"`},
+		{"bad media type", `{"room":"ops","name":"a","type":"text","data":"aGk="}`, `"field":"type","rule":"pattern"`},
+		{"data not bytes", `{"room":"ops","name":"a","type":"text/plain","data":[1]}`, `"field":"data","rule":"type","param":"bytes"`},
+		{"over 256 KiB", `{"room":"ops","name":"a","type":"text/plain","data":"` +
+			base64.StdEncoding.EncodeToString(make([]byte, 256<<10+1)) + `"}`, `"field":"data","rule":"maxBytes","param":"262144"`},
+	} {
+		if got := ack(t, cid, "share", json.RawMessage(tc.payload)); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %s, want %s in it", tc.name, got, tc.want)
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/internal/protocol"
 )
 
 // Timeout bounds every read, so a test that waits for a frame that never
@@ -168,18 +170,41 @@ func (c *Client) EmitAck(event string, args ...any) (reply []json.RawMessage, sk
 	}
 }
 
-// ReadEvent reads the next frame and requires it to be an event; it returns
-// the event's name and arguments.
+// SendBinary writes the text header of a BINARY_EVENT or BINARY_ACK, then
+// its attachments as binary frames.
+func (c *Client) SendBinary(header string, attachments ...[]byte) error {
+	if err := c.Send(header); err != nil {
+		return err
+	}
+	for _, a := range attachments {
+		if err := c.ws.WriteMessage(websocket.BinaryMessage, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadEvent reads the next frame and requires it to be an event of the
+// default namespace; it returns the event's name and arguments. A
+// BINARY_EVENT's attachments are read too and put in place of their
+// placeholders as base64 strings, as the server reads them.
 func (c *Client) ReadEvent() (name string, args []json.RawMessage, err error) {
 	f, err := c.Read()
 	if err != nil {
 		return "", nil, err
 	}
-	if !strings.HasPrefix(f, "42[") {
+	p, err := protocol.Decode([]byte(strings.TrimPrefix(f, "4")))
+	if err != nil || f[0] != '4' || p.Namespace != "/" || (p.Type != protocol.Event && p.Type != protocol.BinaryEvent) {
 		return "", nil, fmt.Errorf("sioclient: frame %q is not an event", f)
 	}
+	data := p.Data
+	if p.Type == protocol.BinaryEvent {
+		if data, err = c.readAttachments(p); err != nil {
+			return "", nil, fmt.Errorf("sioclient: binary event %q: %w", f, err)
+		}
+	}
 	var all []json.RawMessage
-	if err := json.Unmarshal([]byte(f[2:]), &all); err != nil || len(all) == 0 {
+	if err := json.Unmarshal(data, &all); err != nil || len(all) == 0 {
 		return "", nil, errors.Join(fmt.Errorf("sioclient: event frame %q", f), err)
 	}
 	if err := json.Unmarshal(all[0], &name); err != nil {
@@ -196,4 +221,24 @@ func eventFrame(head, event string, args []any) (string, error) {
 		return "", fmt.Errorf("sioclient: encode %q: %w", event, err)
 	}
 	return head + string(b), nil
+}
+
+// readAttachments reads the binary frames that follow p's header and puts
+// them in place of their placeholders.
+func (c *Client) readAttachments(p protocol.Packet) ([]byte, error) {
+	atts := make([][]byte, 0, p.Attachments)
+	for range p.Attachments {
+		if err := c.ws.SetReadDeadline(time.Now().Add(Timeout)); err != nil {
+			return nil, err
+		}
+		typ, msg, err := c.ws.ReadMessage()
+		if err != nil {
+			return nil, err
+		}
+		if typ != websocket.BinaryMessage {
+			return nil, fmt.Errorf("frame %q where an attachment was due", msg)
+		}
+		atts = append(atts, msg)
+	}
+	return protocol.ReplacePlaceholders(p.Data, atts)
 }

@@ -4,6 +4,7 @@ package teamevents
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"net/http"
 
@@ -12,7 +13,17 @@ import (
 
 // The build fails here when the eventwire module is older than this generated
 // code needs; update github.com/eventwire/eventwire, or regenerate.
-const _ = middleware.SupportsGeneratedV1
+const _ = middleware.SupportsGeneratedV2
+
+// clientJS is the generated JavaScript client beside this file; the runtime
+// serves it at Config.Path + "teamevents.js" (Config.ServeClient).
+//
+//go:embed teamevents.js
+var clientJS []byte
+
+// MediaType is a named type of events.yaml.
+// A file's media type, e.g. image/png; application/octet-stream when unknown.
+type MediaType string
 
 // RoomName is a named type of events.yaml.
 // A room's name, 1 to 32 of a-z, 0-9 and "-".
@@ -37,12 +48,12 @@ type Announcement struct {
 // Join is the payload of join.
 // Join a room; the other members get member_joined.
 type Join struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 }
 
 // JoinAck is the ack reply of join.
 type JoinAck struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	// The members' names in join order.
 	Members []UserName `json:"members" validate:"dive,min=1,max=20"`
 }
@@ -50,25 +61,25 @@ type JoinAck struct {
 // Leave is the payload of leave.
 // Leave a room; the other members get member_left.
 type Leave struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 }
 
 // LeaveAck is the ack reply of leave.
 type LeaveAck struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 }
 
 // MemberJoined is the payload of member_joined.
 // Someone joined a room you are in.
 type MemberJoined struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	Name UserName `json:"name" validate:"min=1,max=20"`
 }
 
 // MemberLeft is the payload of member_left.
 // Someone left a room you are in, or disconnected.
 type MemberLeft struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	Name UserName `json:"name" validate:"min=1,max=20"`
 }
 
@@ -76,7 +87,7 @@ type MemberLeft struct {
 // A line said in a room you are in, by another member.
 type Said struct {
 	ID   string   `json:"id"`
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	From UserName `json:"from" validate:"min=1,max=20"`
 	Text string   `json:"text" validate:"min=1,max=500"`
 	Ts   int64    `json:"ts"`
@@ -85,7 +96,7 @@ type Said struct {
 // Say is the payload of say.
 // Say something in a room you have joined; the other members get said.
 type Say struct {
-	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_1"`
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	Text string   `json:"text" validate:"min=1,max=500"`
 }
 
@@ -95,6 +106,37 @@ type SayAck struct {
 	ID string `json:"id"`
 	// When the server took the message, in Unix milliseconds.
 	Ts int64 `json:"ts"`
+}
+
+// Share is the payload of share.
+// Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
+type Share struct {
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	// The file's name.
+	Name string    `json:"name" validate:"min=1,max=100"`
+	Type MediaType `json:"type" validate:"max=100,ew_pattern_1"`
+	// The file's content, at most 256 KiB.
+	Data []byte `json:"data" validate:"min=1,max=262144"`
+}
+
+// ShareAck is the ack reply of share.
+type ShareAck struct {
+	// The share's unique id.
+	ID string `json:"id"`
+	// When the server took the file, in Unix milliseconds.
+	Ts int64 `json:"ts"`
+}
+
+// Shared is the payload of shared.
+// A file shared in a room you are in, by another member.
+type Shared struct {
+	ID   string    `json:"id"`
+	Room RoomName  `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	From UserName  `json:"from" validate:"min=1,max=20"`
+	Name string    `json:"name" validate:"min=1,max=100"`
+	Type MediaType `json:"type" validate:"max=100,ew_pattern_1"`
+	Data []byte    `json:"data" validate:"min=1,max=262144"`
+	Ts   int64     `json:"ts"`
 }
 
 // AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
@@ -149,6 +191,11 @@ type Handler interface {
 	//
 	// It returns the ack reply, which the client receives as {"data": reply}.
 	Say(ctx context.Context, c *Conn, m Say) (SayAck, error)
+	// Share handles share.
+	// Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
+	//
+	// It returns the ack reply, which the client receives as {"data": reply}.
+	Share(ctx context.Context, c *Conn, m Share) (ShareAck, error)
 	// Typing handles typing.
 	// The sender starts or stops typing in a room it has joined (socket.emit("typing", room, active)); the other members get typing_status.
 	Typing(ctx context.Context, c *Conn, room RoomName, active *bool) error
@@ -180,6 +227,12 @@ func (c *Conn) EmitMemberLeft(v MemberLeft) error {
 // A line said in a room you are in, by another member.
 func (c *Conn) EmitSaid(v Said) error {
 	return c.Conn.Emit("said", v)
+}
+
+// EmitShared sends shared to this client.
+// A file shared in a room you are in, by another member.
+func (c *Conn) EmitShared(v Shared) error {
+	return c.Conn.Emit("shared", v)
 }
 
 // EmitTypingStatus sends typing_status to this client.
@@ -235,6 +288,12 @@ func (b Broadcaster) EmitMemberLeft(v MemberLeft) error {
 // A line said in a room you are in, by another member.
 func (b Broadcaster) EmitSaid(v Said) error {
 	return b.op.Emit("said", v)
+}
+
+// EmitShared sends shared to the broadcaster's clients.
+// A file shared in a room you are in, by another member.
+func (b Broadcaster) EmitShared(v Shared) error {
+	return b.op.Emit("shared", v)
 }
 
 // EmitTypingStatus sends typing_status to the broadcaster's clients.
@@ -331,6 +390,11 @@ func NewServer(h Handler, adminHandler AdminHandler, opts ...middleware.Option) 
 	}
 	if err := middleware.HandleAck[Say, SayAck](rt, "say", func(ctx context.Context, c *middleware.Conn, v Say) (SayAck, error) {
 		return h.Say(ctx, &Conn{c}, v)
+	}); err != nil {
+		return nil, err
+	}
+	if err := middleware.HandleAck[Share, ShareAck](rt, "share", func(ctx context.Context, c *middleware.Conn, v Share) (ShareAck, error) {
+		return h.Share(ctx, &Conn{c}, v)
 	}); err != nil {
 		return nil, err
 	}
@@ -549,6 +613,11 @@ func (s *AdminNamespace) RoomMembers(room string) []*AdminConn {
 // Runtime returns the untyped runtime server of the namespace.
 func (s *AdminNamespace) Runtime() *middleware.Server { return s.rt }
 
+// shapeMediaType is the JSON shape of MediaType.
+func shapeMediaType() *middleware.Shape {
+	return &middleware.Shape{Kind: middleware.KindString}
+}
+
 // shapeRoomName is the JSON shape of RoomName.
 func shapeRoomName() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
@@ -566,6 +635,7 @@ func shapeUserName() *middleware.Shape {
 func schema() middleware.Schema {
 	return middleware.Schema{
 		Source: "events.yaml",
+		Client: &middleware.ClientModule{Name: "teamevents.js", Source: clientJS},
 		Auth: &middleware.Shape{
 			Kind: middleware.KindObject,
 			Fields: []middleware.FieldShape{
@@ -671,13 +741,49 @@ func schema() middleware.Schema {
 				},
 			},
 			{
+				Name:        "share",
+				ClientSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "name", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+						{Name: "type", Required: true, Shape: shapeMediaType()},
+						{Name: "data", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBytes}},
+					},
+				},
+				Ack: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "id", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+						{Name: "ts", Required: true, Shape: &middleware.Shape{Kind: middleware.KindInteger}},
+					},
+				},
+			},
+			{
+				Name:        "shared",
+				ServerSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "id", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "from", Required: true, Shape: shapeUserName()},
+						{Name: "name", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString}},
+						{Name: "type", Required: true, Shape: shapeMediaType()},
+						{Name: "data", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBytes}},
+						{Name: "ts", Required: true, Shape: &middleware.Shape{Kind: middleware.KindInteger}},
+					},
+				},
+			},
+			{
 				Name:        "typing",
 				ClientSends: true,
 				Args: []middleware.FieldShape{
 					{Name: "room", Required: true, Shape: shapeRoomName()},
 					{Name: "active", Shape: &middleware.Shape{Kind: middleware.KindBoolean}},
 				},
-				ArgTags: []string{"min=1,max=32,ew_pattern_1", ""},
+				ArgTags: []string{"min=1,max=32,ew_pattern_2", ""},
 			},
 			{
 				Name:        "typing_status",
@@ -687,7 +793,7 @@ func schema() middleware.Schema {
 					{Name: "name", Required: true, Shape: shapeUserName()},
 					{Name: "active", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBoolean}},
 				},
-				ArgTags: []string{"min=1,max=32,ew_pattern_1", "min=1,max=20", ""},
+				ArgTags: []string{"min=1,max=32,ew_pattern_2", "min=1,max=20", ""},
 			},
 		},
 		Namespaces: []middleware.NamespaceSchema{
@@ -741,7 +847,8 @@ func schema() middleware.Schema {
 			},
 		},
 		Patterns: map[string]string{
-			"ew_pattern_1": "^[a-z0-9-]+$",
+			"ew_pattern_1": "^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$",
+			"ew_pattern_2": "^[a-z0-9-]+$",
 		},
 	}
 }

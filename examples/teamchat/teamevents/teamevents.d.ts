@@ -47,6 +47,12 @@ export interface ConnectOptions {
 export type AckReply<T> = { data: T } | { error: { code: string; message: string; details?: Detail[] } };
 
 /**
+ * MediaType is a named type of events.yaml.
+ * A file's media type, e.g. image/png; application/octet-stream when unknown.
+ */
+export type MediaType = string;
+
+/**
  * RoomName is a named type of events.yaml.
  * A room's name, 1 to 32 of a-z, 0-9 and "-".
  */
@@ -150,6 +156,41 @@ export interface SayAck {
 }
 
 /**
+ * Share is the payload of share.
+ * Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
+ */
+export interface Share {
+  room: RoomName;
+  /** The file's name. */
+  name: string;
+  type: MediaType;
+  /** The file's content, at most 256 KiB. */
+  data: Uint8Array | ArrayBuffer;
+}
+
+/** ShareAck is the ack reply of share. */
+export interface ShareAck {
+  /** The share's unique id. */
+  id: string;
+  /** When the server took the file, in Unix milliseconds. */
+  ts: number;
+}
+
+/**
+ * Shared is the payload of shared.
+ * A file shared in a room you are in, by another member.
+ */
+export interface Shared {
+  id: string;
+  room: RoomName;
+  from: UserName;
+  name: string;
+  type: MediaType;
+  data: Uint8Array | ArrayBuffer;
+  ts: number;
+}
+
+/**
  * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
  * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
  */
@@ -195,6 +236,7 @@ export interface ServerToClientEvents {
   member_joined: (payload: MemberJoined) => void;
   member_left: (payload: MemberLeft) => void;
   said: (payload: Said) => void;
+  shared: (payload: Shared) => void;
   typing_status: (room: RoomName, name: UserName, active: boolean) => void;
 }
 
@@ -203,6 +245,7 @@ export interface ClientToServerEvents {
   join: (payload: Join, ack: (reply: AckReply<JoinAck>) => void) => void;
   leave: (payload: Leave, ack: (reply: AckReply<LeaveAck>) => void) => void;
   say: (payload: Say, ack: (reply: AckReply<SayAck>) => void) => void;
+  share: (payload: Share, ack: (reply: AckReply<ShareAck>) => void) => void;
   typing: (room: RoomName, active?: boolean | null) => void;
 }
 
@@ -251,6 +294,11 @@ export interface Client {
    */
   onSaid(fn: (payload: Said) => void): () => void;
   /**
+   * Calls fn for each shared; returns the unsubscribe function.
+   * A file shared in a room you are in, by another member.
+   */
+  onShared(fn: (payload: Shared) => void): () => void;
+  /**
    * Calls fn for each typing_status; returns the unsubscribe function.
    * A member of a room you are in started or stopped typing.
    */
@@ -273,6 +321,12 @@ export interface Client {
    * Say something in a room you have joined; the other members get said.
    */
   emitSay(payload: Say): Promise<SayAck>;
+  /**
+   * Sends share once the payload passes the checks the server makes; resolves when the server
+   * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
+   */
+  emitShare(payload: Share): Promise<ShareAck>;
   /**
    * Sends typing once the payload passes the checks the server makes; resolves when the server
    * acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
@@ -350,6 +404,12 @@ export declare function validateSaid(value: unknown): Detail[];
 
 /** Checks a say payload the way the server does; returns one Detail per problem. */
 export declare function validateSay(value: unknown): Detail[];
+
+/** Checks a share payload the way the server does; returns one Detail per problem. */
+export declare function validateShare(value: unknown): Detail[];
+
+/** Checks a shared payload the way the server does; returns one Detail per problem. */
+export declare function validateShared(value: unknown): Detail[];
 
 /** Checks the arguments of typing the way the server does; returns one Detail per problem. */
 export declare function validateTyping(...args: unknown[]): Detail[];

@@ -77,6 +77,7 @@ const int64Limit = 2 ** 63;
  * @type {Map<string, RegExp>}
  */
 const patterns = new Map([
+  ["^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", new RegExp("^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", "u")],
   ["^[a-z0-9-]+$", new RegExp("^[a-z0-9-]+$", "u")],
 ]);
 
@@ -1116,6 +1117,12 @@ class EventwireConnection {
 // The events of events.yaml.
 
 /**
+ * MediaType is a named type of events.yaml.
+ * A file's media type, e.g. image/png; application/octet-stream when unknown.
+ * @typedef {string} MediaType
+ */
+
+/**
  * RoomName is a named type of events.yaml.
  * A room's name, 1 to 32 of a-z, 0-9 and "-".
  * @typedef {string} RoomName
@@ -1211,6 +1218,36 @@ class EventwireConnection {
  */
 
 /**
+ * Share is the payload of share.
+ * Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
+ * @typedef {object} Share
+ * @property {RoomName} room
+ * @property {string} name The file's name.
+ * @property {MediaType} type
+ * @property {Uint8Array | ArrayBuffer} data The file's content, at most 256 KiB.
+ */
+
+/**
+ * ShareAck is the ack reply of share.
+ * @typedef {object} ShareAck
+ * @property {string} id The share's unique id.
+ * @property {number} ts When the server took the file, in Unix milliseconds.
+ */
+
+/**
+ * Shared is the payload of shared.
+ * A file shared in a room you are in, by another member.
+ * @typedef {object} Shared
+ * @property {string} id
+ * @property {RoomName} room
+ * @property {UserName} from
+ * @property {string} name
+ * @property {MediaType} type
+ * @property {Uint8Array | ArrayBuffer} data
+ * @property {number} ts
+ */
+
+/**
  * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
  * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
  * @typedef {object} AdminAuth
@@ -1263,12 +1300,15 @@ class EventwireConnection {
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
+ * @property {(fn: (payload: Shared) => void) => () => void} onShared calls fn for each shared; returns the unsubscribe function
  * @property {(fn: (room: RoomName, name: UserName, active: boolean) => void) => () => void} onTypingStatus calls fn for each typing_status; returns the unsubscribe function
  * @property {(payload: Join) => Promise<JoinAck>} emitJoin sends join; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Leave) => Promise<LeaveAck>} emitLeave sends leave; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Say) => Promise<SayAck>} emitSay sends say; resolves with the server's ack
+ *   reply, rejects with an EventwireError
+ * @property {(payload: Share) => Promise<ShareAck>} emitShare sends share; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(room: RoomName, active?: boolean | null) => Promise<void>} emitTyping sends typing; resolves when the server
  *   acknowledges it, rejects with an EventwireError
@@ -1534,6 +1574,135 @@ export function validateSay(value) {
   return checkPayload(payloadSay, value);
 }
 
+/** @type {SchemaNode} */
+const payloadShare = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "100"
+      }
+    },
+    {
+      "name": "type",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "maxLength": "100",
+        "pattern": "^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$"
+      }
+    },
+    {
+      "name": "data",
+      "required": true,
+      "schema": {
+        "type": "bytes",
+        "minBytes": "1",
+        "maxBytes": "262144"
+      }
+    }
+  ]
+};
+
+/**
+ * validateShare checks a share payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateShare(value) {
+  return checkPayload(payloadShare, value);
+}
+
+/** @type {SchemaNode} */
+const payloadShared = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "id",
+      "required": true,
+      "schema": {
+        "type": "string"
+      }
+    },
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "from",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    },
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "100"
+      }
+    },
+    {
+      "name": "type",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "maxLength": "100",
+        "pattern": "^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$"
+      }
+    },
+    {
+      "name": "data",
+      "required": true,
+      "schema": {
+        "type": "bytes",
+        "minBytes": "1",
+        "maxBytes": "262144"
+      }
+    },
+    {
+      "name": "ts",
+      "required": true,
+      "schema": {
+        "type": "integer"
+      }
+    }
+  ]
+};
+
+/**
+ * validateShared checks a shared payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateShared(value) {
+  return checkPayload(payloadShared, value);
+}
+
 /** @type {SchemaField[]} the positional arguments of typing */
 const argsTyping = [
   {
@@ -1751,10 +1920,12 @@ export function connect(url, options = {}) {
     onMemberJoined: (fn) => conn.on("member_joined", fn),
     onMemberLeft: (fn) => conn.on("member_left", fn),
     onSaid: (fn) => conn.on("said", fn),
+    onShared: (fn) => conn.on("shared", fn),
     onTypingStatus: (fn) => conn.on("typing_status", fn),
     emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), true),
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), true),
+    emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), true),
     emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args)),
   };
 }
