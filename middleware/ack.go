@@ -30,7 +30,8 @@ const maxAckID = 1<<53 - 1
 // once it passed the Ack's Shape check and validation (Struct for structs,
 // Var(v, Event.AckTag) otherwise). It blocks until the reply arrives, ctx
 // ends (ErrAckTimeout, wrapping ctx.Err(): give ctx a deadline) or the
-// connection ends (ErrDisconnected). A reply `{"error":{...}}` is returned
+// connection ends (ErrDisconnected); ErrSlowConsumer when the event could
+// not be queued because the connection's outbound buffer was full. A reply `{"error":{...}}` is returned
 // as that *Error; a reply that is not `{"data":...}` or `{"error":{...}}`,
 // or whose data breaks the schema, is an *Error with code invalid_payload
 // and one Detail per problem.
@@ -65,8 +66,11 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if !ok {
 		return zero, ErrDisconnected
 	}
-	if c.write(eventPacketOf(c.s.name, event, true, id, raw, atts)) != nil {
+	if err := c.write(eventPacketOf(c.s.name, event, true, id, raw, atts)); err != nil {
 		c.dropAck(id)
+		if errors.Is(err, ErrSlowConsumer) {
+			return zero, err // the event never left: no reply can come
+		}
 		return zero, ErrDisconnected
 	}
 	select {

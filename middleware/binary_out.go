@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
@@ -23,16 +21,12 @@ func textPacket(frame []byte) outPacket { return outPacket{text: frame} }
 
 // send queues p's frames on the WebSocket with nothing in between: every
 // write of the engine goes through here, so a binary packet's attachments
-// always follow its header. When the outbound buffer is full, melody drops
-// frames one by one; a packet that lost some of its frames but not all
-// would desynchronise the client, so that connection is closed (1013).
+// always follow its header. A frame melody could not queue (full buffer)
+// makes the connection a slow consumer: it is closed (1013) under policy
+// "disconnect", and also under "drop" when a binary packet lost some of its
+// frames but not all, which would desynchronise the client.
 func (e *engine) send(p outPacket) error {
 	e.wmu.Lock()
-	if len(p.atts) == 0 {
-		err := e.sess.Write(p.text)
-		e.wmu.Unlock()
-		return err
-	}
 	before := e.dropped.Load()
 	err := e.sess.Write(p.text)
 	for _, a := range p.atts {
@@ -42,11 +36,26 @@ func (e *engine) send(p outPacket) error {
 	}
 	lost := e.dropped.Load() - before
 	e.wmu.Unlock()
-	if lost > 0 && lost < uint64(1+len(p.atts)) {
-		e.closeWith(websocket.CloseTryAgainLater, "outbound buffer full", reasonTransportError, nil)
-		return ErrClosed
+	switch {
+	case err != nil:
+		return err
+	case lost == 0:
+		return nil
+	case e.s.cfg.SlowConsumer == SlowConsumerDisconnect || lost < uint64(1+len(p.atts)):
+		e.slowConsumer()
 	}
-	return err
+	return ErrSlowConsumer
+}
+
+// slowConsumer closes a connection that let its outbound buffer fill. The
+// close frame may not fit the full buffer either: the kill timer closeWith
+// arms then cuts the connection after WriteTimeout.
+func (e *engine) slowConsumer() {
+	if e.closeWith(closeTryAgainLater, "slow consumer", reasonSlowConsumer, nil) {
+		e.s.slowDisconnects.Add(1)
+		e.s.log.Warn("eventwire: slow consumer disconnected", "conn", e.sid, "remote", e.req.RemoteAddr,
+			"outbound_buffer", e.s.cfg.OutboundBuffer)
+	}
 }
 
 // shapeHoldsBytes reports whether sh has a bytes value anywhere.

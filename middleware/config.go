@@ -39,10 +39,18 @@ type Config struct {
 	// WriteTimeout bounds one frame write; a peer that does not read is
 	// disconnected after it. Default 10s.
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
-	// OutboundBuffer is the number of frames queued per connection. When it
-	// is full further frames to that connection are dropped, counted and
-	// logged at warn level. Default 256.
+	// OutboundBuffer is the number of frames queued per connection; what
+	// happens to a connection that lets it fill is SlowConsumer. Default 256.
 	OutboundBuffer int `mapstructure:"outbound_buffer"`
+	// SlowConsumer is the policy for a connection whose outbound buffer is
+	// full: "disconnect" (default) closes it with 1013 (try again later; a
+	// client reconnects and starts afresh) so it never holds more memory
+	// nor misses frames unknowingly; "drop" keeps it and drops the frames
+	// that do not fit (a client that stops reading altogether is still cut
+	// once a write has waited WriteTimeout). Either way each frame not queued is counted
+	// (Stats), logged at warn level, and reported to the caller that can
+	// act: Conn.Emit and EmitWithAck return ErrSlowConsumer.
+	SlowConsumer string `mapstructure:"slow_consumer"`
 	// AllowedOrigins lists the browser origins ("scheme://host[:port]")
 	// allowed to connect besides the same origin (Origin host == request
 	// Host). Requests without an Origin header (non-browser clients) are
@@ -58,6 +66,12 @@ type Config struct {
 	ServeClient bool `mapstructure:"serve_client"`
 }
 
+// The values of Config.SlowConsumer.
+const (
+	SlowConsumerDisconnect = "disconnect"
+	SlowConsumerDrop       = "drop"
+)
+
 // DefaultConfig returns the defaults documented on each Config field.
 func DefaultConfig() Config {
 	return Config{
@@ -69,6 +83,7 @@ func DefaultConfig() Config {
 		MaxAttachmentSize: 512 << 10,
 		WriteTimeout:      10 * time.Second,
 		OutboundBuffer:    256,
+		SlowConsumer:      SlowConsumerDisconnect,
 		AllowedOrigins:    []string{},
 		ServeClient:       true,
 	}
@@ -87,6 +102,7 @@ func configKeys() map[string]any {
 		"max_attachment_size": d.MaxAttachmentSize,
 		"write_timeout":       d.WriteTimeout,
 		"outbound_buffer":     d.OutboundBuffer,
+		"slow_consumer":       d.SlowConsumer,
 		"allowed_origins":     d.AllowedOrigins,
 		"serve_client":        d.ServeClient,
 	}
@@ -190,6 +206,9 @@ func (c Config) validate() error {
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if c.SlowConsumer != SlowConsumerDisconnect && c.SlowConsumer != SlowConsumerDrop {
+		add("slow_consumer must be %q or %q, got %q", SlowConsumerDisconnect, SlowConsumerDrop, c.SlowConsumer)
 	}
 	if _, err := parseOrigins(c.AllowedOrigins); err != nil {
 		add("%v", err)

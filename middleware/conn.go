@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -21,6 +22,7 @@ const (
 	reasonPingTimeout      = "ping timeout"
 	reasonParseError       = "parse error"
 	reasonShutdown         = "server shutting down"
+	reasonSlowConsumer     = "slow consumer"
 	reasonConnectTimeout   = "connect timeout" // never connected: no OnDisconnect
 	reasonConnectRefused   = "connect refused" // never connected: no OnDisconnect
 )
@@ -31,6 +33,7 @@ const (
 	closeGoingAway     = websocket.CloseGoingAway
 	closeProtocolError = websocket.CloseProtocolError
 	closeMessageTooBig = websocket.CloseMessageTooBig
+	closeTryAgainLater = websocket.CloseTryAgainLater
 )
 
 type connState uint8
@@ -152,7 +155,13 @@ func (c *Conn) write(p outPacket) error {
 	c.mu.Lock()
 	ok := c.state == stateConnected
 	c.mu.Unlock()
-	if !ok || c.eng.send(p) != nil {
+	if !ok {
+		return ErrClosed
+	}
+	if err := c.eng.send(p); err != nil {
+		if errors.Is(err, ErrSlowConsumer) {
+			return err
+		}
 		return ErrClosed
 	}
 	return nil

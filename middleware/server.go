@@ -51,8 +51,10 @@ type Server struct {
 	live      sync.WaitGroup              // entries of conns
 	closeOnce sync.Once
 
-	dropped   atomic.Uint64 // frames melody dropped on full buffers
-	strayAcks atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
+	dropped atomic.Uint64 // frames melody dropped on full buffers
+	// slowDisconnects counts connections closed by Config.SlowConsumer.
+	slowDisconnects atomic.Uint64
+	strayAcks       atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 }
 
 type options struct {

@@ -1,0 +1,32 @@
+package middleware
+
+// Stats is a snapshot of a Server's counters, for metrics and health
+// checks. Counters only grow; they count since New.
+type Stats struct {
+	// Connections is the number of open WebSocket connections (each may
+	// carry sockets on several namespaces).
+	Connections int
+	// Sockets is the number of connected sockets on this namespace.
+	Sockets int
+	// FramesDropped counts frames not queued because a connection's
+	// outbound buffer was full.
+	FramesDropped uint64
+	// SlowConsumerDisconnects counts connections closed (1013) for letting
+	// their outbound buffer fill.
+	SlowConsumerDisconnects uint64
+}
+
+// Stats returns the server's counters; on a namespace's Server, Sockets
+// counts that namespace and the rest is the whole server's.
+func (s *Server) Stats() Stats {
+	root := s.root
+	root.mu.RLock()
+	conns := len(root.conns)
+	root.mu.RUnlock()
+	return Stats{
+		Connections:             conns,
+		Sockets:                 s.Len(),
+		FramesDropped:           root.dropped.Load(),
+		SlowConsumerDisconnects: root.slowDisconnects.Load(),
+	}
+}
