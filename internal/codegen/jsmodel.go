@@ -1,7 +1,6 @@
 package codegen
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -43,8 +42,13 @@ type jsNamespace struct {
 	Source, Name, Quoted, GoName string
 	Client, Connect              string // the client's type and the function that connects it
 	Options                      string // the type of the connect function's options
-	Receives, Sends, Answers     []jsEvent
-	AuthNode, AuthVar            string // the auth SchemaNode and the constant holding it; "" without auth
+	// ToClient and ToServer name the socket.io style events interfaces of
+	// the namespace: ServerToClientEvents and ClientToServerEvents for "/",
+	// prefixed with GoName for the others.
+	ToClient, ToServer       string
+	Receives, Sends, Answers []jsEvent
+	ReceivesBytes            bool   // some event the server sends holds bytes
+	AuthNode, AuthVar        string // the auth SchemaNode and the constant holding it; "" without auth
 }
 
 // jsType is a declared type as a JSDoc typedef (comment lines, without the
@@ -83,6 +87,7 @@ type jsPattern struct{ Key, Source string }
 // test compares).
 const maxDetails = 100
 
+// jsFile is the data of the client's templates.
 func (m *model) jsFile() jsFile {
 	f := jsFile{Source: m.opts.Source, Package: m.opts.Package, HasAcks: m.hasAcks(), MaxDetails: maxDetails}
 	f.Main = m.jsNamespace(&spec.Namespace{Name: "/", Auth: m.spec.Auth, Events: m.spec.Events})
@@ -108,6 +113,7 @@ func (m *model) jsNamespace(ns *spec.Namespace) jsNamespace {
 	j := jsNamespace{
 		Source: m.opts.Source, Name: ns.Name, Quoted: strconv.Quote(ns.Name), GoName: ns.GoName,
 		Client: ns.GoName + "Client", Connect: "connect" + ns.GoName, Options: "ConnectOptions",
+		ToClient: ns.GoName + "ServerToClientEvents", ToServer: ns.GoName + "ClientToServerEvents",
 	}
 	if ns.GoName != "" {
 		j.Options = `Omit<ConnectOptions, "auth">`
@@ -118,6 +124,7 @@ func (m *model) jsNamespace(ns *spec.Namespace) jsNamespace {
 	for _, e := range outbound(ns.Events) {
 		ev := jsReceived(e, ns.GoName)
 		j.Receives = append(j.Receives, ev)
+		j.ReceivesBytes = j.ReceivesBytes || eventHoldsBytes(e)
 		if ev.HasAck {
 			j.Answers = append(j.Answers, ev)
 		}
@@ -200,8 +207,43 @@ func jsReceived(e *spec.Event, prefix string) jsEvent {
 			"A later call replaces fn; returns the function that removes it.",
 		}
 	}
-	j.OnDoc = tsComment("  ", append(first, docLines(eventDoc(e))...))
+	lines := append(first, docLines(eventDoc(e))...)
+	if eventHoldsBytes(e) {
+		lines = append(lines, "Bytes values arrive as Uint8Array (the type also allows ArrayBuffer, which emits take).")
+	}
+	j.OnDoc = tsComment("  ", lines)
 	return j
+}
+
+// eventHoldsBytes reports whether e's payload or arguments hold bytes.
+func eventHoldsBytes(e *spec.Event) bool {
+	if holdsBytes(e.Payload) {
+		return true
+	}
+	for _, a := range e.Args {
+		if holdsBytes(a.Schema) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsBytes reports whether a value of s holds bytes anywhere, named types
+// included (the spec refuses recursive types, so the walk ends).
+func holdsBytes(s *spec.Schema) bool {
+	if s == nil {
+		return false
+	}
+	s = s.Resolve()
+	if s.Kind == spec.KindBytes || holdsBytes(s.Items) {
+		return true
+	}
+	for _, f := range s.Fields {
+		if holdsBytes(f.Schema) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsSent is an event clients send, as the client's emit<GoName> sends it.
@@ -220,7 +262,11 @@ func jsSent(e *spec.Event, prefix string) jsEvent {
 			settle + ", rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).",
 		}
 	}
-	j.EmitDoc = tsComment("  ", append(emit, docLines(eventDoc(e))...))
+	lines := append(emit, docLines(eventDoc(e))...)
+	if holdsBytes(e.Ack) {
+		lines = append(lines, "The reply's bytes values arrive as Uint8Array.")
+	}
+	j.EmitDoc = tsComment("  ", lines)
 	return j
 }
 
@@ -255,20 +301,6 @@ func jsParam(name string) string {
 		return name + "Arg"
 	}
 	return name
-}
-
-// jsArgsText is an event's arguments as the list of fields checkArgs reads.
-func jsArgsText(args []*spec.Field) string {
-	fields := make([]jsField, len(args))
-	for i, a := range args {
-		fields[i] = jsField{Name: a.Name, Required: a.Required, Schema: jsNodeOf(a.Schema)}
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(fields) // strings and slices only: cannot fail
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // joinParams joins the parameters that are not "".
@@ -350,8 +382,9 @@ func tsType(s *spec.Schema) string {
 	case spec.KindBoolean:
 		return "boolean"
 	case spec.KindBytes:
-		// Only clients send bytes (the spec refuses the rest), so this is
-		// what an emit takes.
+		// What an emit takes; one declaration serves both directions, and
+		// the client hands received bytes over as Uint8Array (the docs of
+		// on<Event> and of the events interfaces say so).
 		return "Uint8Array | ArrayBuffer"
 	case spec.KindArray:
 		item := tsType(s.Items)
@@ -401,60 +434,4 @@ func tsKey(name string) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s) // a string always marshals
 	return string(b)
-}
-
-// jsNode is a schema node as the JS validators read it (SchemaNode in the
-// runtime); named types are inlined. Rule arguments are the strings the Go
-// validator tags carry, so details quote the same param.
-type jsNode struct {
-	Type      string    `json:"type"`
-	Fields    []jsField `json:"fields,omitempty"`
-	Items     *jsNode   `json:"items,omitempty"`
-	MinLength string    `json:"minLength,omitempty"`
-	MaxLength string    `json:"maxLength,omitempty"`
-	Min       string    `json:"min,omitempty"`
-	Max       string    `json:"max,omitempty"`
-	Enum      []string  `json:"enum,omitempty"`
-	Pattern   string    `json:"pattern,omitempty"`
-	Format    string    `json:"format,omitempty"`
-	MinItems  string    `json:"minItems,omitempty"`
-	MaxItems  string    `json:"maxItems,omitempty"`
-	MinBytes  string    `json:"minBytes,omitempty"`
-	MaxBytes  string    `json:"maxBytes,omitempty"`
-}
-
-type jsField struct {
-	Name     string  `json:"name"`
-	Required bool    `json:"required"`
-	Schema   *jsNode `json:"schema"`
-}
-
-func jsNodeOf(s *spec.Schema) *jsNode {
-	s = s.Resolve()
-	r := s.Rules
-	n := &jsNode{
-		Type:      string(s.Kind),
-		MinLength: intParam(r.MinLength), MaxLength: intParam(r.MaxLength),
-		Min: floatParam(r.Min), Max: floatParam(r.Max),
-		Enum: r.Enum, Pattern: r.Pattern, Format: string(r.Format),
-		MinItems: intParam(r.MinItems), MaxItems: intParam(r.MaxItems),
-		MinBytes: intParam(r.MinBytes), MaxBytes: intParam(r.MaxBytes),
-	}
-	for _, f := range s.Fields {
-		n.Fields = append(n.Fields, jsField{Name: f.Name, Required: f.Required, Schema: jsNodeOf(f.Schema)})
-	}
-	if s.Items != nil {
-		n.Items = jsNodeOf(s.Items)
-	}
-	return n
-}
-
-// jsNodeText is the node as an indented object literal (JSON is one).
-func jsNodeText(s *spec.Schema) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(jsNodeOf(s)) // strings and slices only: cannot fail
-	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -72,38 +72,42 @@ func TestNodeValidators(t *testing.T) {
 	}
 }
 
-// TestNodeClient runs testdata/js/client.test.mjs: the connection, frames,
-// acks and listeners of the generated client against a fake WebSocket.
+// TestNodeClient runs the node:test files of testdata/js, each against the
+// generated client of a case, with a fake WebSocket:
+//   - client.test.mjs: the frames, auth payload, acks both ways, listeners,
+//     connect errors and teardown of richevents' client;
+//   - binary.test.mjs: BINARY_EVENT and BINARY_ACK both ways, and the frame
+//     sequences that break the protocol;
+//   - namespaces.test.mjs: connect<Namespace> of nsevents;
+//   - manager.test.mjs: connections sharing a WebSocket (the manager).
 func TestNodeClient(t *testing.T) {
 	node := nodeTool(t)
-	dir := writeClientModule(t, "richevents")
-	script, err := filepath.Abs(filepath.Join("testdata", "js", "client.test.mjs"))
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct{ script, caseName string }{
+		{"client.test.mjs", "richevents"},
+		{"binary.test.mjs", "richevents"},
+		{"namespaces.test.mjs", "nsevents"},
+		{"manager.test.mjs", "nsevents"},
+	} {
+		t.Run(tt.script, func(t *testing.T) {
+			runNodeTest(t, node, tt.caseName, tt.script)
+		})
 	}
-	cmd := exec.Command(node, "--test", "--test-reporter=spec", script)
-	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, "richevents.js"))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test %s: %v\n%s", script, err, out)
-	}
-	t.Logf("%s", out)
 }
 
-// TestNodeNamespaceClient runs testdata/js/namespaces.test.mjs: the
-// generated connect<Namespace> of testdata/nsevents against a fake WebSocket.
-func TestNodeNamespaceClient(t *testing.T) {
-	node := nodeTool(t)
-	dir := writeClientModule(t, "nsevents")
-	script, err := filepath.Abs(filepath.Join("testdata", "js", "namespaces.test.mjs"))
+// runNodeTest runs testdata/js/<script> with node --test, the client of
+// caseName in EVENTWIRE_CLIENT.
+func runNodeTest(t *testing.T, node, caseName, script string) {
+	t.Helper()
+	dir := writeClientModule(t, caseName)
+	path, err := filepath.Abs(filepath.Join("testdata", "js", script))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, "--test", "--test-reporter=spec", script)
-	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, "nsevents.js"))
+	cmd := exec.Command(node, "--test", "--test-reporter=spec", path)
+	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, JSFile(caseName)))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node --test %s: %v\n%s", script, err, out)
+		t.Fatalf("node --test %s: %v\n%s", path, err, out)
 	}
 	t.Logf("%s", out)
 }

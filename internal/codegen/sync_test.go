@@ -57,9 +57,12 @@ func TestReservedJSNamesComplete(t *testing.T) {
 		for _, ns := range s.Namespaces {
 			own[ns.GoName+"Client"] = true // claimed by the spec with the namespace
 		}
+		for _, ns := range s.Namespaces { // claimed by the spec with the namespace too
+			own[ns.GoName+"ServerToClientEvents"], own[ns.GoName+"ClientToServerEvents"] = true, true
+		}
 		files, err := Render(s, Options{Package: pkg, Source: "events.yaml"})
 		if err != nil {
-			t.Fatal(err)
+			continue // an error case of codegen's own (TestGolden checks the error)
 		}
 		for _, name := range []string{JSFile(pkg), DTSFile(pkg)} {
 			for _, match := range decl.FindAllStringSubmatch(string(files[name]), -1) {

@@ -18,8 +18,8 @@ func ReservedGoNames() []string {
 func ReservedJSNames() []string {
 	return []string{
 		"AckReply", "Answerer", "Client", "ClientToServerEvents", "ConnectOptions", "ConnectionSchema", "Detail",
-		"EventwireConnection", "EventwireError", "PendingAck", "SchemaField", "SchemaNode", "ServerToClientEvents",
-		"WebSocketConstructor", "WebSocketLike",
+		"EventwireConnection", "EventwireError", "EventwireManager", "ManagerOptions", "PendingAck", "SchemaField",
+		"SchemaNode", "ServerToClientEvents", "WebSocketConstructor", "WebSocketLike",
 	}
 }
 

@@ -13,7 +13,7 @@ const namespaceFix = `e.g. namespaces: {"/admin": {doc: ..., events: {kick: {dir
 // namespaceGoSuffixes are the Go type names generated code declares per
 // namespace (GoName + suffix); each is claimed so no type collides.
 func namespaceGoSuffixes() []string {
-	return []string{"Broadcaster", "Client", "Conn", "Handler", "Namespace"}
+	return []string{"Broadcaster", "Client", "ClientToServerEvents", "Conn", "Handler", "Namespace", "ServerToClientEvents"}
 }
 
 // namespaces reads the top-level namespaces mapping: name -> {doc, auth,

@@ -15,7 +15,7 @@ export interface Detail {
 /** An error the server or the client reports: a code, a message and, for invalid_payload, details. */
 export declare class EventwireError extends Error {
   constructor(code: string, message: string, details?: Detail[], event?: string);
-  /** snake_case, e.g. "invalid_payload", "timeout", "disconnected", "connect_error", or a handler's code. */
+  /** snake_case, e.g. "invalid_payload", "timeout", "disconnected", "connect_error", "protocol_error", or a handler's code. */
   readonly code: string;
   readonly details: Detail[];
   /** The event the error is about, when there is one. */
@@ -26,19 +26,54 @@ export declare class EventwireError extends Error {
 export interface WebSocketLike {
   send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
+  /** Set to "arraybuffer", so that binary frames arrive as ArrayBuffer. */
+  binaryType?: string;
   onopen: ((ev: any) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: any) => void) | null;
 }
 
-export interface ConnectOptions {
+/** Where a server's Socket.IO endpoint is, and how to open a WebSocket to it. */
+export interface ManagerOptions {
   /** The server's Socket.IO path (its Config.Path); default "/socket.io/". */
   path?: string;
   /** The WebSocket class; default globalThis.WebSocket (pass the ws package's in Node before version 22). */
   WebSocket?: new (url: string) => WebSocketLike;
+}
+
+/**
+ * One WebSocket to a server and its Engine.IO session (heartbeat, binary reassembly), shared by one
+ * connection per namespace, as socket.io-client's Manager. It opens when its first connection needs it
+ * and closes with the last one; a later connection opens it again.
+ */
+export interface EventwireManager {
+  /** The Engine.IO WebSocket URL, e.g. "ws://localhost:5050/socket.io/?EIO=4&transport=websocket". */
+  readonly url: string;
+  /** Closes every connection on the manager, and so its WebSocket. */
+  close(): void;
+}
+
+/**
+ * Makes a manager for the eventwire server at url (its path is not used; the Socket.IO path is
+ * options.path), for connections to pass as options.manager. connect functions share a manager per
+ * server by default already; one of your own keeps a group of connections on a WebSocket apart.
+ */
+export declare function manager(url: string | URL, options?: ManagerOptions): EventwireManager;
+
+export interface ConnectOptions extends ManagerOptions {
   /** Milliseconds an emit waits for the server's ack before it rejects with code "timeout"; default 10000; 0 waits as long as the connection lasts. */
   ackTimeout?: number;
+  /**
+   * The manager (WebSocket) to connect on, from manager(): its server must be url's, and path, WebSocket,
+   * forceNew and multiplex must not be set (they are the manager's). Without it, connections to one server
+   * share a manager, unless one of them is to the same namespace.
+   */
+  manager?: EventwireManager;
+  /** true opens a WebSocket of its own instead of sharing one with the other connections to the server; default false. */
+  forceNew?: boolean;
+  /** false does what forceNew: true does; default true. */
+  multiplex?: boolean;
   /** Sent in the CONNECT packet once it passes the checks the server makes; when it does not, nothing is sent and onConnectError hears code "invalid_payload". */
   auth?: Auth;
 }
@@ -230,7 +265,10 @@ export interface AdminKicked {
   by: string;
 }
 
-/** The events the server sends, by wire name (socket.io's naming). */
+/**
+ * The events the server sends, by wire name (socket.io's naming).
+ * Bytes values arrive as Uint8Array in the generated client (socket.io-client gives Buffer or ArrayBuffer).
+ */
 export interface ServerToClientEvents {
   announcement: (payload: Announcement) => void;
   member_joined: (payload: MemberJoined) => void;
@@ -271,7 +309,7 @@ export interface Client {
    * connection failures while no onConnectError function is set. Returns the unsubscribe function.
    */
   onError(fn: (err: EventwireError) => void): () => void;
-  /** Disconnects; pending emits reject with code "disconnected". */
+  /** Disconnects; pending emits reject with code "disconnected". The WebSocket closes with the last connection on it. */
   close(): void;
   /**
    * Calls fn for each announcement; returns the unsubscribe function.
@@ -296,6 +334,7 @@ export interface Client {
   /**
    * Calls fn for each shared; returns the unsubscribe function.
    * A file shared in a room you are in, by another member.
+   * Bytes values arrive as Uint8Array (the type also allows ArrayBuffer, which emits take).
    */
   onShared(fn: (payload: Shared) => void): () => void;
   /**
@@ -335,8 +374,23 @@ export interface Client {
   emitTyping(room: RoomName, active?: boolean | null): Promise<void>;
 }
 
-/** Opens a connection to the eventwire server at url; the Socket.IO path is options.path. */
+/**
+ * Opens a connection to the eventwire server at url; the Socket.IO path is options.path.
+ * It shares the WebSocket of the other connections to that server unless one of them is to the same
+ * namespace, or options.forceNew is set; options.manager picks the WebSocket.
+ */
 export declare function connect(url: string | URL, options?: ConnectOptions): Client;
+
+/** The events the server sends on namespace /admin, by wire name (socket.io's naming). */
+export interface AdminServerToClientEvents {
+  kicked: (payload: AdminKicked) => void;
+}
+
+/** The events clients send on namespace /admin, by wire name (socket.io's naming). */
+export interface AdminClientToServerEvents {
+  announce: (payload: AdminAnnounce) => void;
+  kick: (payload: AdminKick, ack: (reply: AckReply<AdminKickAck>) => void) => void;
+}
 
 /** A connection to namespace /admin of the server, typed by the events of events.yaml. */
 export interface AdminClient {
@@ -360,7 +414,7 @@ export interface AdminClient {
    * connection failures while no onConnectError function is set. Returns the unsubscribe function.
    */
   onError(fn: (err: EventwireError) => void): () => void;
-  /** Disconnects; pending emits reject with code "disconnected". */
+  /** Disconnects; pending emits reject with code "disconnected". The WebSocket closes with the last connection on it. */
   close(): void;
   /**
    * Calls fn for each kicked; returns the unsubscribe function.
@@ -381,7 +435,11 @@ export interface AdminClient {
   emitKick(payload: AdminKick): Promise<AdminKickAck>;
 }
 
-/** Opens a connection to namespace /admin of the eventwire server at url; the Socket.IO path is options.path. */
+/**
+ * Opens a connection to namespace /admin of the eventwire server at url; the Socket.IO path is options.path.
+ * It shares the WebSocket of the other connections to that server unless one of them is to the same
+ * namespace, or options.forceNew is set; options.manager picks the WebSocket.
+ */
 export declare function connectAdmin(url: string | URL, options?: Omit<ConnectOptions, "auth"> & { auth?: AdminAuth }): AdminClient;
 
 /** Checks a announcement payload the way the server does; returns one Detail per problem. */

@@ -5,10 +5,15 @@
 // connection to the eventwire server, with a typed on<Event> per event the
 // server sends and a typed emit<Event> per event clients send. Each emit
 // checks its payload as the server will (validate<Event> does the same
-// alone) and resolves when the server acknowledges it.
+// alone) and resolves when the server acknowledges it. Bytes travel as
+// binary attachments both ways and arrive as Uint8Array.
 //
 //   import { connect } from "./teamevents.js";
 //   const socket = connect("http://localhost:5050");
+//
+// Connections to one server share one WebSocket, one connection per
+// namespace, as socket.io's io() does; options.forceNew opens one of its
+// own, and manager() makes one to pass as options.manager.
 
 /**
  * One problem with a payload, as the server reports it in error details.
@@ -370,7 +375,7 @@ function isAlnum(c) {
 }
 
 /**
- * isEmailLocal checks the part before the @: dot-separated atoms of letters,
+ * isEmailLocal checks the part before the "@": dot-separated atoms of letters,
  * digits, !#$%&'*+-/=?^_`{|}~ and U, or a quoted string. In a quoted string
  * net/mail allows only tab, printable ASCII and (with the expression) U, a
  * backslash escapes the next character, and an unescaped " ends it; it must
@@ -397,7 +402,7 @@ function isEmailLocal(local) {
 }
 
 /**
- * isEmailDomain checks the part after the @: letters, digits, - . ~ and U,
+ * isEmailDomain checks the part after the "@": letters, digits, - . ~ and U,
  * with no empty label (net/mail), starting with a letter, digit or U and
  * ending with a letter or U, and with a dot that follows a letter, digit or U
  * and precedes a letter or U (the expression's label "." tld).
@@ -541,6 +546,7 @@ function validEscapes(s) {
  * @typedef {object} WebSocketLike
  * @property {(data: string | Uint8Array) => void} send
  * @property {(code?: number, reason?: string) => void} close
+ * @property {string} [binaryType] set to "arraybuffer" so that binary frames arrive as ArrayBuffer
  * @property {((ev: any) => void) | null} onopen
  * @property {((ev: { data: unknown }) => void) | null} onmessage
  * @property {((ev: { code?: number, reason?: string }) => void) | null} onclose
@@ -550,12 +556,26 @@ function validEscapes(s) {
 /** @typedef {new (url: string) => WebSocketLike} WebSocketConstructor */
 
 /**
+ * What a manager() needs: where the server's Socket.IO endpoint is and how
+ * to open a WebSocket to it.
+ * @typedef {object} ManagerOptions
+ * @property {string} [path] the server's Socket.IO path (its Config.Path); default "/socket.io/"
+ * @property {WebSocketConstructor} [WebSocket] the WebSocket class; default globalThis.WebSocket
+ *   (pass the ws package's in Node before version 22)
+ */
+
+/**
  * @typedef {object} ConnectOptions
  * @property {string} [path] the server's Socket.IO path (its Config.Path); default "/socket.io/"
  * @property {WebSocketConstructor} [WebSocket] the WebSocket class; default globalThis.WebSocket
  *   (pass the ws package's in Node before version 22)
  * @property {number} [ackTimeout] milliseconds an emit waits for the server's ack before it
  *   rejects with code "timeout"; default 10000; 0 waits as long as the connection lasts
+ * @property {EventwireManager} [manager] the manager (one WebSocket) to connect on, from
+ *   manager(); its server must be url's, and path, WebSocket, forceNew and multiplex are not set
+ * @property {boolean} [forceNew] true opens a WebSocket of its own instead of sharing the one
+ *   other connections to the same server use; default false
+ * @property {boolean} [multiplex] false does what forceNew: true does; default true
  * @property {Auth} [auth] sent in the CONNECT packet once it passes the checks the server makes;
  *   when it does not, nothing is sent and onConnectError hears code "invalid_payload"
  */
@@ -581,33 +601,6 @@ function validEscapes(s) {
 /**
  * @typedef {(...args: any[]) => unknown} Answerer a handler whose result is an ack reply
  */
-
-/**
- * withPlaceholders copies value with each Uint8Array or ArrayBuffer in
- * arrays and plain objects replaced by a Socket.IO placeholder
- * {"_placeholder":true,"num":i}, appending the bytes to attachments.
- * @param {unknown} value
- * @param {Uint8Array[]} attachments
- * @returns {unknown}
- */
-function withPlaceholders(value, attachments) {
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    attachments.push(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
-    return { _placeholder: true, num: attachments.length - 1 };
-  }
-  if (Array.isArray(value)) {
-    return value.map((v) => withPlaceholders(v, attachments));
-  }
-  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    /** @type {Record<string, unknown>} */
-    const out = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] = withPlaceholders(v, attachments);
-    }
-    return out;
-  }
-  return value;
-}
 
 /**
  * wsURL turns the server's URL into the Engine.IO WebSocket URL: http(s)
@@ -657,6 +650,129 @@ function subscribe(set, fn) {
   return () => {
     set.delete(fn);
   };
+}
+
+/**
+ * withPlaceholders copies value with each Uint8Array or ArrayBuffer in
+ * arrays and plain objects replaced by a Socket.IO placeholder
+ * {"_placeholder":true,"num":i}, appending the bytes to attachments.
+ * @param {unknown} value
+ * @param {Uint8Array[]} attachments
+ * @returns {unknown}
+ */
+function withPlaceholders(value, attachments) {
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+    attachments.push(value instanceof ArrayBuffer ? new Uint8Array(value) : value);
+    return { _placeholder: true, num: attachments.length - 1 };
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => withPlaceholders(v, attachments));
+  }
+  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    /** @type {Record<string, unknown>} */
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = withPlaceholders(v, attachments);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * encodePacket is the Socket.IO EVENT ("2") or ACK ("3") packet of data:
+ * its text frame and the attachments that follow it. When data holds bytes
+ * the packet is a BINARY_EVENT (45<n>-) or BINARY_ACK (46<n>-).
+ * @param {"2" | "3"} type
+ * @param {string} nsp "" for "/", else the namespace and a comma
+ * @param {number | undefined} id the ack id; undefined for none
+ * @param {unknown[]} data
+ * @returns { { text: string, attachments: Uint8Array[] } }
+ * @throws when data cannot be encoded as JSON
+ */
+function encodePacket(type, nsp, id, data) {
+  /** @type {Uint8Array[]} */
+  const attachments = [];
+  const json = JSON.stringify(withPlaceholders(data, attachments));
+  const head = attachments.length === 0 ? `4${type}` : `4${type === "2" ? "5" : "6"}${attachments.length}-`;
+  return { text: `${head}${nsp}${id ?? ""}${json}`, attachments };
+}
+
+/**
+ * toBytes is a binary frame's data as a Uint8Array of its own: browsers give
+ * an ArrayBuffer (binaryType "arraybuffer"), the ws package a Buffer or an
+ * ArrayBuffer. Views are copied, so no handler sees the rest of a pooled
+ * buffer. undefined for anything else, e.g. a Blob.
+ * @param {unknown} data
+ * @returns {Uint8Array | undefined}
+ */
+function toBytes(data) {
+  if (data instanceof ArrayBuffer) {
+    return new Uint8Array(data);
+  }
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  }
+  return undefined;
+}
+
+/**
+ * fillPlaceholders puts attachments in place of the placeholders of value,
+ * the parsed JSON of a packet, changing it in place. Every object with a
+ * "_placeholder" key must be exactly {"_placeholder":true,"num":i} with i
+ * naming one of the attachments (events.yaml field names start with a
+ * letter, so no payload field is called that), and every attachment must be
+ * named; anything else breaks the protocol.
+ * @param {unknown} value
+ * @param {Uint8Array[]} attachments
+ * @returns {unknown}
+ * @throws {Error} describing the broken placeholder or the unused attachment
+ */
+function fillPlaceholders(value, attachments) {
+  const used = attachments.map(() => false);
+  const out = fillValue(value, attachments, used);
+  const unused = used.indexOf(false);
+  if (unused >= 0) {
+    throw new Error(`attachment ${unused} has no placeholder`);
+  }
+  return out;
+}
+
+/**
+ * @param {unknown} value
+ * @param {Uint8Array[]} attachments
+ * @param {boolean[]} used
+ * @returns {unknown}
+ */
+function fillValue(value, attachments, used) {
+  if (typeof value !== "object" || value === null) {
+    return value;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      value[i] = fillValue(value[i], attachments, used);
+    }
+    return value;
+  }
+  const obj = /** @type {Record<string, unknown>} */ (value);
+  if (Object.hasOwn(obj, "_placeholder")) {
+    const num = obj.num;
+    if (obj._placeholder !== true || Object.keys(obj).length !== 2 || !Number.isInteger(num)) {
+      throw new Error(`invalid placeholder ${JSON.stringify(obj)}`);
+    }
+    const i = /** @type {number} */ (num);
+    if (i < 0 || i >= attachments.length) {
+      throw new Error(`placeholder num ${i} out of range: the packet has ${attachments.length} attachments`);
+    }
+    used[i] = true;
+    return attachments[i];
+  }
+  // In place: every key is an own property already, so even "__proto__"
+  // stays a key (a new object would take it as its prototype).
+  for (const [k, v] of Object.entries(obj)) {
+    obj[k] = fillValue(v, attachments, used);
+  }
+  return obj;
 }
 
 /**
@@ -715,17 +831,388 @@ function connectError(data) {
   );
 }
 
+// A Socket.IO packet: type, attachment count (BINARY_EVENT 5 and
+// BINARY_ACK 6 only), namespace, ack id, JSON data.
+const packetPattern = /^([0-6])(?:(\d+)-)?(?:(\/[^,]*),)?(\d*)([\s\S]*)$/;
+
 /**
- * EventwireConnection speaks Socket.IO v5 over Engine.IO v4 on a WebSocket
- * of its own, in one namespace ("/" or one events.yaml declares): it answers
- * pings, connects (with the auth payload when there is one), sends events
- * with ack ids, queues them until the server has confirmed the connection,
- * settles each emit's promise from the ack, a timeout, or the end of the
- * connection, and answers the events the server sends expecting an ack.
+ * parsePacket splits a Socket.IO packet (an Engine.IO message without its
+ * "4"); a binary packet becomes the EVENT ("2") or ACK ("3") it carries,
+ * with count attachments to come. undefined when it is malformed.
+ * @param {string} text
+ */
+function parsePacket(text) {
+  const m = packetPattern.exec(text);
+  if (!m) {
+    return undefined;
+  }
+  const binary = m[1] === "5" || m[1] === "6";
+  if (binary !== (m[2] !== undefined)) {
+    return undefined; // a count without a binary type, or a binary type without one
+  }
+  const type = binary ? (m[1] === "5" ? "2" : "3") : m[1];
+  const id = m[4] === "" ? undefined : Number(m[4]);
+  if (type === "3" && id === undefined) {
+    return undefined;
+  }
+  return { type, binary, count: binary ? Number(m[2]) : 0, namespace: m[3] ?? "/", id, json: m[5] };
+}
+
+/**
+ * shapeError says what is wrong with the data of a packet of type, or "".
+ * @param {string} type
+ * @param {unknown} data
+ */
+function shapeError(type, data) {
+  switch (type) {
+    case "0":
+      return typeof (/** @type {any} */ (data)?.sid) === "string" ? "" : "CONNECT reply without a sid";
+    case "2":
+      return Array.isArray(data) && typeof data[0] === "string" ? "" : "EVENT without an event name";
+    case "3":
+      return Array.isArray(data) ? "" : "ACK without an argument list";
+  }
+  return "";
+}
+
+/**
+ * EventwireManager owns one WebSocket to a server and its Engine.IO session,
+ * as socket.io-client's Manager does: it opens the WebSocket when its first
+ * socket needs it, answers pings and watches for silence, reassembles binary
+ * packets, and routes each Socket.IO packet to the socket of its namespace.
+ * The sockets (EventwireConnection, one per namespace) connect, emit and
+ * listen over it; the WebSocket closes with the last of them.
+ *
+ * Apps use url and close (the .d.ts declares no more); the other members
+ * are for managerFor and the sockets of this module.
+ */
+class EventwireManager {
+  #url;
+  #path;
+  #WebSocket;
+  /** @type {WebSocketLike | undefined} the current WebSocket; undefined while closed */
+  #ws;
+  /** whether the Engine.IO open packet has come on #ws */
+  #open = false;
+  /** @type {Map<string, EventwireConnection>} the sockets, by namespace */
+  #sockets = new Map();
+  /** @type {(NonNullable<ReturnType<typeof parsePacket>> & { attachments: Uint8Array[] }) | undefined} a binary packet awaiting its attachments */
+  #binary;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #pingTimer;
+  /** milliseconds without a ping after which the server is gone: pingInterval + pingTimeout */
+  #pingDeadline = 45000;
+
+  /**
+   * @param {string | URL} url
+   * @param {ManagerOptions} options
+   */
+  constructor(url, options) {
+    const WS = options.WebSocket ?? globalThis.WebSocket;
+    if (typeof WS !== "function") {
+      throw new TypeError(
+        "eventwire: connect: no WebSocket implementation; pass options.WebSocket (e.g. the ws package's WebSocket)",
+      );
+    }
+    this.#WebSocket = /** @type {WebSocketConstructor} */ (WS);
+    this.#path = options.path ?? "/socket.io/";
+    this.#url = wsURL(url, this.#path);
+  }
+
+  /** The Engine.IO WebSocket URL, e.g. "ws://localhost:5050/socket.io/?EIO=4&transport=websocket". */
+  get url() {
+    return this.#url;
+  }
+
+  /** The WebSocket class the manager opens its WebSocket with. */
+  get WebSocket() {
+    return this.#WebSocket;
+  }
+
+  /**
+   * serves reports whether url (with the manager's path) is the manager's server.
+   * @param {string | URL} url
+   */
+  serves(url) {
+    return wsURL(url, this.#path) === this.#url;
+  }
+
+  /**
+   * has reports whether a socket of namespace is on the manager.
+   * @param {string} namespace
+   */
+  has(namespace) {
+    return this.#sockets.has(namespace);
+  }
+
+  /**
+   * attach adds socket, opening the WebSocket if it is closed; once the
+   * Engine.IO session is open, the socket is told so at once.
+   * @param {EventwireConnection} socket
+   */
+  attach(socket) {
+    this.#sockets.set(socket.namespace, socket);
+    if (!this.#ws) {
+      this.#connect();
+    } else if (this.#open) {
+      socket.onManagerOpen();
+    }
+  }
+
+  /**
+   * detach removes socket; the WebSocket closes when it was the last one.
+   * @param {EventwireConnection} socket
+   */
+  detach(socket) {
+    if (this.#sockets.get(socket.namespace) !== socket) {
+      return;
+    }
+    this.#sockets.delete(socket.namespace);
+    if (this.#sockets.size === 0) {
+      this.#close("io client disconnect");
+    }
+  }
+
+  /**
+   * send writes a packet's text frame and its attachments, raw binary frames,
+   * with nothing in between; nothing while the session is not open.
+   * @param {string} text
+   * @param {Uint8Array[]} [attachments]
+   */
+  send(text, attachments = []) {
+    if (this.#open) {
+      this.#ws?.send(text);
+      attachments.forEach((a) => this.#ws?.send(a));
+    }
+  }
+
+  /** close disconnects every socket on the manager, which closes the WebSocket. */
+  close() {
+    for (const socket of [...this.#sockets.values()]) {
+      socket.close();
+    }
+  }
+
+  #connect() {
+    const ws = new this.#WebSocket(this.#url);
+    ws.binaryType = "arraybuffer";
+    ws.onmessage = (ev) => this.#onFrame(ev.data);
+    ws.onclose = () => this.#close("transport close");
+    ws.onerror = () => this.#close("transport error");
+    this.#ws = ws;
+  }
+
+  /**
+   * close ends the WebSocket and tells every socket still on it. The reason
+   * is socket.io's; err, when set, is why the connection broke.
+   * @param {string} reason
+   * @param {EventwireError} [err]
+   */
+  #close(reason, err) {
+    const ws = this.#ws;
+    if (!ws) {
+      return;
+    }
+    this.#ws = undefined;
+    this.#open = false;
+    this.#binary = undefined;
+    clearTimeout(this.#pingTimer);
+    ws.onmessage = ws.onclose = ws.onerror = null;
+    try {
+      ws.close();
+    } catch {
+      // Already closing; nothing more to release.
+    }
+    const sockets = [...this.#sockets.values()];
+    this.#sockets.clear();
+    for (const socket of sockets) {
+      socket.onManagerClose(reason, err);
+    }
+  }
+
+  /**
+   * protocolError closes a connection whose frames break the protocol.
+   * @param {string} what
+   */
+  #protocolError(what) {
+    this.#close("parse error", new EventwireError("protocol_error", `eventwire: protocol error: ${what}`));
+  }
+
+  /** @param {unknown} data a text frame (a string) or a binary one */
+  #onFrame(data) {
+    if (typeof data !== "string") {
+      return this.#onAttachment(data);
+    }
+    if (this.#binary) {
+      return this.#protocolError("a text frame came before all attachments of a binary packet");
+    }
+    switch (data[0]) {
+      case "0":
+        return this.#onOpen(data.slice(1));
+      case "1":
+        return this.#close("transport close");
+      case "2":
+        this.#ws?.send("3");
+        return this.#watchPing();
+      case "4":
+        return this.#onPacket(data.slice(1));
+    }
+  }
+
+  /** @param {string} json the Engine.IO open packet's data */
+  #onOpen(json) {
+    let open;
+    try {
+      open = JSON.parse(json);
+    } catch {
+      return this.#protocolError("malformed open packet");
+    }
+    this.#pingDeadline = (Number(open?.pingInterval) || 25000) + (Number(open?.pingTimeout) || 20000);
+    this.#open = true;
+    this.#watchPing();
+    for (const socket of [...this.#sockets.values()]) {
+      socket.onManagerOpen();
+    }
+  }
+
+  /** watchPing closes the connection when the server's next ping is late. */
+  #watchPing() {
+    clearTimeout(this.#pingTimer);
+    this.#pingTimer = setTimeout(() => this.#close("ping timeout"), this.#pingDeadline);
+  }
+
+  /** @param {string} text a Socket.IO packet */
+  #onPacket(text) {
+    const p = parsePacket(text);
+    if (!p) {
+      return this.#protocolError(`malformed packet ${JSON.stringify(text.slice(0, 40))}`);
+    }
+    if (p.count > 0) {
+      this.#binary = { ...p, attachments: [] };
+      return;
+    }
+    this.#deliver(p, []);
+  }
+
+  /** @param {unknown} data a binary frame: the next attachment of the binary packet awaited */
+  #onAttachment(data) {
+    const b = this.#binary;
+    if (!b) {
+      return this.#protocolError("a binary frame came that no binary packet announced");
+    }
+    const bytes = toBytes(data);
+    if (!bytes) {
+      return this.#protocolError(`a binary frame arrived as ${Object.prototype.toString.call(data)}, not an ArrayBuffer`);
+    }
+    b.attachments.push(bytes);
+    if (b.attachments.length === b.count) {
+      this.#binary = undefined;
+      this.#deliver(b, b.attachments);
+    }
+  }
+
+  /**
+   * deliver hands a whole packet, its placeholders filled, to the socket of
+   * its namespace; a packet for a namespace without one is dropped.
+   * @param {NonNullable<ReturnType<typeof parsePacket>>} p
+   * @param {Uint8Array[]} attachments
+   */
+  #deliver(p, attachments) {
+    const socket = this.#sockets.get(p.namespace);
+    if (!socket) {
+      return;
+    }
+    let data;
+    try {
+      data = p.json === "" ? undefined : JSON.parse(p.json);
+      // Only a binary packet may hold placeholders; in any other, one is an error.
+      if (p.binary || p.json.includes('"_placeholder"')) {
+        data = fillPlaceholders(data, attachments);
+      }
+    } catch (err) {
+      return this.#protocolError(`${err instanceof Error ? err.message : err} in packet ${JSON.stringify(p.json.slice(0, 40))}`);
+    }
+    const wrong = shapeError(p.type, data);
+    if (wrong !== "") {
+      return this.#protocolError(wrong);
+    }
+    socket.onPacket(p.type, p.id, data);
+  }
+}
+
+/**
+ * The managers connect() shares, by WebSocket URL: the sockets of one server
+ * share a WebSocket, one socket per namespace, as with socket.io's io().
+ * @type {Map<string, EventwireManager>}
+ */
+const managers = new Map();
+
+/**
+ * managerFor picks the manager a socket of namespace connects on: the one
+ * in options, else a cached one for url unless options say forceNew or the
+ * cached one has that namespace already (one WebSocket carries one socket
+ * per namespace), else a new one.
+ * @param {string | URL} url
+ * @param {Omit<ConnectOptions, "auth">} options
+ * @param {string} namespace
+ * @returns {EventwireManager}
+ */
+function managerFor(url, options, namespace) {
+  const given = options.manager;
+  if (given) {
+    if (options.path !== undefined || options.WebSocket !== undefined || options.forceNew !== undefined || options.multiplex !== undefined) {
+      throw new TypeError("eventwire: connect: options.manager excludes path, WebSocket, forceNew and multiplex; set them on manager()");
+    }
+    if (!given.serves(url)) {
+      throw new TypeError(`eventwire: connect: ${url} is not the server of options.manager (${given.url})`);
+    }
+    if (given.has(namespace)) {
+      throw new TypeError(`eventwire: connect: options.manager has a connection to namespace ${namespace} already; close it first`);
+    }
+    return given;
+  }
+  const fresh = new EventwireManager(url, options);
+  if (options.forceNew === true || options.multiplex === false) {
+    return fresh;
+  }
+  const cached = managers.get(fresh.url);
+  if (!cached) {
+    managers.set(fresh.url, fresh);
+    return fresh;
+  }
+  return cached.has(namespace) || cached.WebSocket !== fresh.WebSocket ? fresh : cached;
+}
+
+/**
+ * manager makes a manager for the eventwire server at url: one WebSocket
+ * that the connections passed it in options.manager share, opened when the
+ * first connects and closed when the last closes (a later connect opens it
+ * again). connect() shares one by default already; a manager of your own
+ * keeps a group of connections on a WebSocket apart from the others.
+ *
+ *   const m = manager("http://localhost:5050");
+ *   const main = connect("http://localhost:5050", { manager: m });
+ *
+ * @param {string | URL} url e.g. "http://localhost:5050" or location.origin; its path is not used
+ * @param {ManagerOptions} [options]
+ * @returns {EventwireManager}
+ */
+export function manager(url, options = {}) {
+  return new EventwireManager(url, options);
+}
+
+/**
+ * EventwireConnection is a Socket.IO socket in one namespace ("/" or one
+ * events.yaml declares), on the WebSocket of an EventwireManager: it
+ * connects (with the auth payload when there is one) once the manager's
+ * session is open, sends events with ack ids, queues them until the server
+ * has confirmed the connection, settles each emit's promise from the ack, a
+ * timeout, or the end of the connection, and answers the events the server
+ * sends expecting an ack.
  */
 class EventwireConnection {
-  /** @type {WebSocketLike | undefined} undefined when the auth payload was refused before connecting */
-  #ws;
+  /** @type {EventwireManager | undefined} undefined when the auth payload was refused before connecting */
+  #manager;
   #ackTimeout;
   /** the namespace */
   #namespace = "/";
@@ -733,6 +1220,8 @@ class EventwireConnection {
   #nsp = "";
   /** the CONNECT packet */
   #connectFrame = "40";
+  /** whether the CONNECT packet went out, so that the server has (or will have) this socket */
+  #connectSent = false;
   /** @type {Map<string, SchemaNode>} */
   #replies;
   /** @type {Map<string, Answerer>} */
@@ -743,12 +1232,8 @@ class EventwireConnection {
   #nextAck = 0;
   /** @type {Map<number, PendingAck>} */
   #acks = new Map();
-  /** @type {(string | Uint8Array)[]} frames emitted before the server confirmed the connection */
+  /** @type { { text: string, attachments: Uint8Array[] }[] } packets emitted before the server confirmed the connection */
   #queue = [];
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #pingTimer;
-  /** milliseconds without a ping after which the server is gone: pingInterval + pingTimeout */
-  #pingDeadline = 45000;
   /** @type {Map<string, Set<(...args: any[]) => void>>} */
   #events = new Map();
   /** @type {Set<() => void>} */
@@ -762,17 +1247,11 @@ class EventwireConnection {
 
   /**
    * @param {string | URL} url
-   * @param {ConnectOptions & { auth?: unknown }} options
+   * @param {Omit<ConnectOptions, "auth"> & { auth?: unknown }} options
    * @param {ConnectionSchema} schema
    */
   constructor(url, options, schema) {
-    const WS = options.WebSocket ?? globalThis.WebSocket;
-    if (typeof WS !== "function") {
-      throw new TypeError(
-        "eventwire: connect: no WebSocket implementation; pass options.WebSocket (e.g. the ws package's WebSocket)",
-      );
-    }
-    const target = wsURL(url, options.path ?? "/socket.io/");
+    const manager = managerFor(url, options, schema.namespace);
     this.#ackTimeout = options.ackTimeout ?? 10000;
     this.#replies = schema.replies;
     this.#namespace = schema.namespace;
@@ -793,10 +1272,12 @@ class EventwireConnection {
         this.#connectFrame = `40${this.#nsp}${JSON.stringify(options.auth)}`;
       }
     }
-    this.#ws = /** @type {WebSocketLike} */ (new WS(target));
-    this.#ws.onmessage = (ev) => this.#onFrame(ev.data);
-    this.#ws.onclose = () => this.#teardown("transport close");
-    this.#ws.onerror = () => this.#teardown("transport error");
+    this.#manager = manager;
+    manager.attach(this);
+  }
+
+  get namespace() {
+    return this.#namespace;
   }
 
   get connected() {
@@ -873,15 +1354,10 @@ class EventwireConnection {
     if (this.#closed) {
       return Promise.reject(new EventwireError("disconnected", `eventwire: ${event} not sent: the connection is closed`, [], event));
     }
-    let frame;
-    /** @type {Uint8Array[]} */
-    const attachments = [];
+    let packet;
     const id = this.#nextAck++;
     try {
-      const json = JSON.stringify(withPlaceholders([event, ...args], attachments));
-      // A packet with binary data is a BINARY_EVENT followed by its attachments.
-      const type = attachments.length > 0 ? `5${attachments.length}-` : "2";
-      frame = `4${type}${this.#nsp}${id}${json}`;
+      packet = encodePacket("2", this.#nsp, id, [event, ...args]);
     } catch (err) {
       return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
     }
@@ -895,125 +1371,97 @@ class EventwireConnection {
         }, this.#ackTimeout);
       }
       this.#acks.set(id, pending);
-      this.#sendPacket(frame, attachments);
+      if (this.#connected) {
+        this.#send(packet.text, packet.attachments);
+      } else {
+        this.#queue.push(packet);
+      }
     });
   }
 
-  /** close disconnects from the server; pending emits reject with code "disconnected". */
+  /**
+   * close disconnects from the server (41 for this namespace, when its
+   * CONNECT went out); pending emits reject with code "disconnected". The
+   * manager closes the WebSocket when no other socket is left on it.
+   */
   close() {
-    if (this.#connected) {
+    if (this.#connectSent && !this.#closed) {
       this.#send(`41${this.#nsp}`);
     }
     this.#teardown("io client disconnect");
   }
 
-  /** @param {string | Uint8Array} frame a text frame, or a binary one (an attachment, sent raw) */
-  #send(frame) {
-    if (!this.#closed) {
-      this.#ws?.send(frame);
+  /** onManagerOpen sends the CONNECT packet: the manager's Engine.IO session is open. */
+  onManagerOpen() {
+    if (!this.#closed && !this.#connectSent) {
+      this.#connectSent = true;
+      this.#send(this.#connectFrame);
     }
   }
 
   /**
-   * @param {string} frame a Socket.IO packet, sent once the connection is confirmed
-   * @param {Uint8Array[]} [attachments] the binary frames that follow a BINARY_EVENT
+   * onManagerClose ends the socket with its manager's WebSocket.
+   * @param {string} reason
+   * @param {EventwireError} [err] why the connection broke, when it broke
    */
-  #sendPacket(frame, attachments = []) {
-    if (this.#connected) {
-      this.#send(frame);
-      attachments.forEach((a) => this.#send(a));
-    } else {
-      this.#queue.push(frame, ...attachments);
-    }
+  onManagerClose(reason, err) {
+    this.#teardown(reason, err);
   }
 
-  /** @param {unknown} data */
-  #onFrame(data) {
-    if (this.#closed || typeof data !== "string") {
-      return;
-    }
-    switch (data[0]) {
-      case "0":
-        return this.#onOpen(data.slice(1));
-      case "1":
-        return this.#teardown("transport close");
-      case "2":
-        this.#send("3");
-        return this.#watchPing();
-      case "4":
-        return this.#onPacket(data.slice(1));
-    }
-  }
-
-  /** @param {string} json the Engine.IO open packet's data */
-  #onOpen(json) {
-    let open;
-    try {
-      open = JSON.parse(json);
-    } catch {
-      return this.#teardown("parse error");
-    }
-    this.#pingDeadline = (Number(open.pingInterval) || 25000) + (Number(open.pingTimeout) || 20000);
-    this.#watchPing();
-    this.#send(this.#connectFrame);
-  }
-
-  /** watchPing closes the connection when the server's next ping is late. */
-  #watchPing() {
-    clearTimeout(this.#pingTimer);
-    this.#pingTimer = setTimeout(() => this.#teardown("ping timeout"), this.#pingDeadline);
-  }
-
-  /** @param {string} packet a Socket.IO packet: type, optional namespace and ack id, JSON data */
-  #onPacket(packet) {
-    const m = /^([0-6])(?:(\/[^,]*),)?(\d*)([\s\S]*)$/.exec(packet);
-    if (!m || (m[2] ?? "/") !== this.#namespace) {
-      return; // another namespace's packet
-    }
-    let data;
-    try {
-      data = m[4] === "" ? undefined : JSON.parse(m[4]);
-    } catch {
-      return this.#teardown("parse error");
-    }
-    switch (m[1]) {
+  /**
+   * onPacket takes a packet of this namespace, whole: a binary one has its
+   * attachments in place already, and the data has the type's shape.
+   * @param {string} type "0" CONNECT, "1" DISCONNECT, "2" EVENT, "3" ACK or "4" CONNECT_ERROR
+   * @param {number | undefined} id
+   * @param {any} data
+   */
+  onPacket(type, id, data) {
+    switch (type) {
       case "0":
         return this.#onConnected(data);
       case "1":
         return this.#teardown("io server disconnect");
       case "2":
-        return this.#onEvent(data, m[3] === "" ? undefined : Number(m[3]));
+        return this.#onEvent(data, id);
       case "3":
-        return this.#onAck(Number(m[3]), data);
+        return this.#onAck(/** @type {number} */ (id), data);
       case "4":
         return this.#teardown("io server disconnect", connectError(data));
     }
   }
 
-  /** @param {any} data */
+  /**
+   * @param {string} text a text frame
+   * @param {Uint8Array[]} [attachments] the binary frames that follow it
+   */
+  #send(text, attachments) {
+    if (!this.#closed) {
+      this.#manager?.send(text, attachments);
+    }
+  }
+
+  /** @param { { sid: string } } data */
   #onConnected(data) {
-    if (typeof data?.sid !== "string") {
-      return this.#teardown("parse error");
+    if (this.#connected) {
+      return;
     }
     this.#id = data.sid;
     this.#connected = true;
-    for (const frame of this.#queue.splice(0)) {
-      this.#send(frame);
+    for (const packet of this.#queue.splice(0)) {
+      this.#send(packet.text, packet.attachments);
     }
     fire(this.#connectFns);
   }
 
   /**
-   * @param {unknown} data
+   * @param {unknown[]} data the event name and its arguments
    * @param {number | undefined} id the ack id the server asks a reply under
    */
   #onEvent(data, id) {
-    if (!Array.isArray(data) || typeof data[0] !== "string") {
-      return this.#teardown("parse error");
-    }
-    const [event, ...args] = data;
+    const [name, ...args] = data;
+    const event = /** @type {string} */ (name);
     if (event === "eventwire:error") {
-      const e = args[0] ?? {};
+      const e = /** @type {any} */ (args[0]) ?? {};
       fire(this.#errorFns, new EventwireError(String(e.code), String(e.message), e.details ?? [], String(e.event ?? "")));
       return;
     }
@@ -1022,7 +1470,10 @@ class EventwireConnection {
       this.#answerEvent(event, schema, args, id);
       return;
     }
-    fire(this.#events.get(event) ?? new Set(), ...args);
+    const fns = this.#events.get(event);
+    if (fns) {
+      fire(fns, ...args);
+    }
     if (id !== undefined) {
       this.#send(`43${this.#nsp}${id}[{"data":null}]`); // an event without an ack type, as the server answers one
     }
@@ -1030,7 +1481,8 @@ class EventwireConnection {
 
   /**
    * answerEvent runs the handler of an event the server sent expecting an
-   * ack and sends its reply, once it is ready, under id.
+   * ack and sends its reply, once it is ready, under id: a BINARY_ACK when
+   * the reply holds bytes.
    * @param {string} event
    * @param {SchemaNode} schema
    * @param {unknown[]} args
@@ -1041,19 +1493,19 @@ class EventwireConnection {
     if (id === undefined) {
       return; // sent without an ack id: nobody waits for the reply
     }
-    let frame;
+    let packet;
     try {
-      frame = `43${this.#nsp}${id}${JSON.stringify([reply])}`;
+      packet = encodePacket("3", this.#nsp, id, [reply]);
     } catch (err) {
       console.error(`eventwire: the ${event} reply cannot be encoded:`, err);
-      frame = `43${this.#nsp}${id}${JSON.stringify([{ error: { code: "internal", message: "internal error" } }])}`;
+      packet = encodePacket("3", this.#nsp, id, [{ error: { code: "internal", message: "internal error" } }]);
     }
-    this.#send(frame);
+    this.#send(packet.text, packet.attachments);
   }
 
   /**
    * @param {number} id
-   * @param {unknown} data
+   * @param {unknown[]} data
    */
   #onAck(id, data) {
     const pending = this.#acks.get(id);
@@ -1062,7 +1514,7 @@ class EventwireConnection {
     }
     this.#acks.delete(id);
     clearTimeout(pending.timer);
-    const reply = Array.isArray(data) ? data[0] : undefined;
+    const reply = /** @type {any} */ (data[0]);
     const err = reply?.error;
     if (err) {
       pending.reject(new EventwireError(String(err.code), String(err.message), err.details ?? [], pending.event));
@@ -1072,8 +1524,9 @@ class EventwireConnection {
   }
 
   /**
-   * teardown ends the connection once: it rejects what is still pending and
-   * tells the listeners, onDisconnect when the connection was confirmed,
+   * teardown ends the socket once: it rejects what is still pending, leaves
+   * the manager and tells the listeners: onDisconnect when the connection was
+   * confirmed (onError first when it broke with err), onConnectError or
    * onError otherwise (the connection never came up).
    * @param {string} reason
    * @param {EventwireError} [err]
@@ -1086,18 +1539,16 @@ class EventwireConnection {
     this.#closed = true;
     this.#connected = false;
     this.#queue.length = 0;
-    clearTimeout(this.#pingTimer);
     for (const p of this.#acks.values()) {
       clearTimeout(p.timer);
       p.reject(new EventwireError("disconnected", `eventwire: ${p.event}: the connection closed before the ack (${reason})`, [], p.event));
     }
     this.#acks.clear();
-    try {
-      this.#ws?.close();
-    } catch {
-      // Already closing; nothing more to release.
-    }
+    this.#manager?.detach(this);
     if (wasConnected) {
+      if (err) {
+        fire(this.#errorFns, err);
+      }
       fire(this.#disconnectFns, reason);
     } else if (reason !== "io client disconnect") {
       this.#connectFailed(err ?? new EventwireError("connect_error", `eventwire: could not connect (${reason})`));
@@ -1295,7 +1746,8 @@ class EventwireConnection {
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
  *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
  *   function is set
- * @property {() => void} close disconnects; pending emits reject with code "disconnected"
+ * @property {() => void} close disconnects; pending emits reject with code "disconnected"; the WebSocket
+ *   closes with the last connection on it
  * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
@@ -1326,7 +1778,8 @@ class EventwireConnection {
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
  *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
  *   function is set
- * @property {() => void} close disconnects; pending emits reject with code "disconnected"
+ * @property {() => void} close disconnects; pending emits reject with code "disconnected"; the WebSocket
+ *   closes with the last connection on it
  * @property {(fn: (payload: AdminKicked) => void) => () => void} onKicked calls fn for each kicked; returns the unsubscribe function
  * @property {(payload: AdminAnnounce) => Promise<void>} emitAnnounce sends announce; resolves when the server
  *   acknowledges it, rejects with an EventwireError
@@ -1893,7 +2346,9 @@ const authSchemaAdmin = {
 /**
  * connect opens a connection to the eventwire server at url, e.g.
  * "http://localhost:5050" or location.origin; url's path is not used, the
- * Socket.IO path is options.path.
+ * Socket.IO path is options.path. It shares the WebSocket of the other
+ * connections to that server unless one of them is to the same namespace,
+ * or options.forceNew is set; options.manager picks the WebSocket.
  * @param {string | URL} url
  * @param {ConnectOptions} [options]
  * @returns {Client}
@@ -1933,7 +2388,9 @@ export function connect(url, options = {}) {
 /**
  * connectAdmin opens a connection to namespace /admin of the eventwire server at url, e.g.
  * "http://localhost:5050" or location.origin; url's path is not used, the
- * Socket.IO path is options.path.
+ * Socket.IO path is options.path. It shares the WebSocket of the other
+ * connections to that server unless one of them is to the same namespace,
+ * or options.forceNew is set; options.manager picks the WebSocket.
  * @param {string | URL} url
  * @param {Omit<ConnectOptions, "auth"> & { auth?: AdminAuth }} [options]
  * @returns {AdminClient}

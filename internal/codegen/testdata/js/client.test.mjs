@@ -6,39 +6,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
+import { FakeWebSocket, OPEN, flush } from "./fake_websocket.mjs";
 
 const client = await import(pathToFileURL(process.env.EVENTWIRE_CLIENT).href);
 const { connect, EventwireError } = client;
 
-const OPEN = '0{"sid":"eio","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
-
 // AUTH passes the auth schema of richevents; CONNECT is the packet carrying it.
 const AUTH = { token: "secret-token" };
 const CONNECT = '40{"token":"secret-token"}';
-
-/** FakeWebSocket records what the client sends; receive() plays the server. */
-class FakeWebSocket {
-  static last;
-  static created = 0;
-  constructor(url) {
-    FakeWebSocket.created++;
-    this.url = url;
-    this.sent = [];
-    this.closed = false;
-    this.onopen = this.onmessage = this.onclose = this.onerror = null;
-    FakeWebSocket.last = this;
-  }
-  send(data) {
-    assert.equal(this.closed, false, `send after close: ${data}`);
-    this.sent.push(data);
-  }
-  close() {
-    this.closed = true;
-  }
-  receive(frame) {
-    this.onmessage?.({ data: frame });
-  }
-}
 
 /** open connects with the fake and closes the client when the test ends. */
 function open(t, options = {}) {
@@ -234,9 +209,6 @@ test("validators report at most 100 details, like the server", () => {
   assert.equal(details.length, 100);
   assert.deepEqual(details[0], { field: "k0", rule: "unknown", message: "k0 is not a known field" });
 });
-
-// flush lets the client's pending promises (ack handlers, replies) settle.
-const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 test("refuses an invalid auth option through onConnectError, opening no socket", async (t) => {
   const before = FakeWebSocket.created;

@@ -7,33 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
+import { FakeWebSocket, OPEN } from "./fake_websocket.mjs";
 
 const client = await import(pathToFileURL(process.env.EVENTWIRE_CLIENT).href);
 const { connect, connectAdmin, validateAdminKick, validateSay } = client;
-
-const OPEN = '0{"sid":"eio","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}';
-
-class FakeWebSocket {
-  static last;
-  static created = 0;
-  constructor(url) {
-    FakeWebSocket.created++;
-    this.url = url;
-    this.sent = [];
-    this.closed = false;
-    FakeWebSocket.last = this;
-  }
-  send(data) {
-    assert.equal(this.closed, false, `send after close: ${data}`);
-    this.sent.push(data);
-  }
-  close() {
-    this.closed = true;
-  }
-  receive(frame) {
-    this.onmessage?.({ data: frame });
-  }
-}
 
 function openAdmin(t, auth = { token: "secret" }) {
   const admin = connectAdmin("http://localhost:5050", { WebSocket: FakeWebSocket, auth });
