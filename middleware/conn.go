@@ -29,11 +29,12 @@ const (
 
 // WebSocket close codes the server sends.
 const (
-	closeNormal        = websocket.CloseNormalClosure
-	closeGoingAway     = websocket.CloseGoingAway
-	closeProtocolError = websocket.CloseProtocolError
-	closeMessageTooBig = websocket.CloseMessageTooBig
-	closeTryAgainLater = websocket.CloseTryAgainLater
+	closeNormal         = websocket.CloseNormalClosure
+	closeGoingAway      = websocket.CloseGoingAway
+	closeProtocolError  = websocket.CloseProtocolError
+	closeMessageTooBig  = websocket.CloseMessageTooBig
+	closeTryAgainLater  = websocket.CloseTryAgainLater
+	closeInvalidPayload = websocket.CloseInvalidFramePayloadData
 )
 
 type connState uint8

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"unicode/utf8"
 
 	"github.com/olahol/melody"
 
@@ -24,6 +25,12 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	}
 	if e.binary != nil {
 		e.protocolError(errors.New("text frame before the attachments of a binary packet"))
+		return
+	}
+	if !utf8.Valid(msg) {
+		// RFC 6455 requires text frames to be UTF-8; gorilla does not check.
+		e.s.log.Debug("eventwire: invalid UTF-8", "conn", e.sid, "remote", e.req.RemoteAddr)
+		e.closeWith(closeInvalidPayload, "invalid UTF-8", reasonParseError, nil)
 		return
 	}
 	switch msg[0] {
