@@ -54,59 +54,6 @@ func TestConnectTimeout(t *testing.T) {
 	}
 }
 
-func TestProtocolErrors(t *testing.T) {
-	tests := []struct {
-		name    string
-		connect bool
-		frame   string
-		binary  bool
-		code    int
-	}{
-		{"event before connect", false, `42["browser_to_message",{"messageText":"hi"}]`, false, websocket.CloseProtocolError},
-		{"empty frame", true, "", false, websocket.CloseProtocolError},
-		{"unknown engine.io type", true, "9", false, websocket.CloseProtocolError},
-		{"open from client", true, "0{}", false, websocket.CloseProtocolError},
-		{"unknown socket.io type", true, "49", false, websocket.CloseProtocolError},
-		{"event not JSON", true, `42["x",`, false, websocket.CloseProtocolError},
-		{"event without name", true, `42[1]`, false, websocket.CloseProtocolError},
-		{"event on unconnected namespace", true, `42/admin,["browser_to_message",{}]`, false, websocket.CloseProtocolError},
-		{"connect_error from client", true, `44{"message":"x"}`, false, websocket.CloseProtocolError},
-		{"second connect", true, `40`, false, websocket.CloseProtocolError},
-		{"binary frame without header", true, "\x01\x02", true, websocket.CloseProtocolError},
-		{"oversized frame", true, `42["browser_to_message",{"messageText":"` + strings.Repeat("x", 300) + `"}]`, false, websocket.CloseMessageTooBig},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := testConfig()
-			cfg.MaxPayload = 256
-			h := newHarness(t, cfg)
-			var c *client
-			if tc.connect {
-				c, _ = h.connect()
-			} else {
-				c = h.dial(nil)
-			}
-			typ := websocket.TextMessage
-			if tc.binary {
-				typ = websocket.BinaryMessage
-			}
-			if err := c.ws.WriteMessage(typ, []byte(tc.frame)); err != nil {
-				t.Fatal(err)
-			}
-			c.expectClose(tc.code)
-			if tc.connect {
-				want := "parse error"
-				if tc.code == websocket.CloseMessageTooBig {
-					want = "transport error"
-				}
-				if d := h.waitGone(t); d.reason != want {
-					t.Errorf("reason %q, want %q", d.reason, want)
-				}
-			}
-		})
-	}
-}
-
 func TestDisconnectReasons(t *testing.T) {
 	tests := []struct {
 		name   string
