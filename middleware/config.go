@@ -51,6 +51,20 @@ type Config struct {
 	// (Stats), logged at warn level, and reported to the caller that can
 	// act: Conn.Emit and EmitWithAck return ErrSlowConsumer.
 	SlowConsumer string `mapstructure:"slow_consumer"`
+	// RateLimit is the average number of events a second one connection
+	// may send (all its namespaces together), a token bucket holding
+	// RateBurst; an event over it is refused with code rate_limited
+	// without running its handler, and a connection that sends a whole
+	// RateBurst (at least 10) of refused events in a row is closed with
+	// 1008. 0 turns
+	// the limit off. Default 20.
+	RateLimit float64 `mapstructure:"rate_limit"`
+	// RateBurst is the bucket size of RateLimit. Default 40.
+	RateBurst int `mapstructure:"rate_burst"`
+	// RateLimits adds a bucket per event name (in any namespace), counted
+	// besides RateLimit, e.g. {"say": {PerSecond: 2, Burst: 5}}; each
+	// name must be an event clients send. Default none.
+	RateLimits map[string]Rate `mapstructure:"rate_limits"`
 	// AllowedOrigins lists the browser origins ("scheme://host[:port]")
 	// allowed to connect besides the same origin (Origin host == request
 	// Host). Requests without an Origin header (non-browser clients) are
@@ -84,6 +98,8 @@ func DefaultConfig() Config {
 		WriteTimeout:      10 * time.Second,
 		OutboundBuffer:    256,
 		SlowConsumer:      SlowConsumerDisconnect,
+		RateLimit:         20,
+		RateBurst:         40,
 		AllowedOrigins:    []string{},
 		ServeClient:       true,
 	}
@@ -103,6 +119,8 @@ func configKeys() map[string]any {
 		"write_timeout":       d.WriteTimeout,
 		"outbound_buffer":     d.OutboundBuffer,
 		"slow_consumer":       d.SlowConsumer,
+		"rate_limit":          d.RateLimit,
+		"rate_burst":          d.RateBurst,
 		"allowed_origins":     d.AllowedOrigins,
 		"serve_client":        d.ServeClient,
 	}
@@ -206,6 +224,9 @@ func (c Config) validate() error {
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
+		add("rate_limit must be 0 (off) or positive with rate_burst at least 1, got %v and %d", c.RateLimit, c.RateBurst)
 	}
 	if c.SlowConsumer != SlowConsumerDisconnect && c.SlowConsumer != SlowConsumerDrop {
 		add("slow_consumer must be %q or %q, got %q", SlowConsumerDisconnect, SlowConsumerDrop, c.SlowConsumer)

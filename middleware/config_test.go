@@ -36,6 +36,11 @@ func TestLoadConfig(t *testing.T) {
 			c.WriteTimeout, c.OutboundBuffer = 3*time.Second, 16
 		}},
 		{"toml file", "eventwire.toml=connect_timeout = \"1m\"\n", nil, func(c *Config) { c.ConnectTimeout = time.Minute }},
+		{"rate limit off by env", "", map[string]string{"EVENTWIRE_RATE_LIMIT": "0"}, func(c *Config) { c.RateLimit = 0 }},
+		{"rate limits in a file", "eventwire.yaml=rate_limit: 5.5\nrate_burst: 9\nrate_limits:\n  say: {per_second: 2, burst: 5}\n", nil,
+			func(c *Config) {
+				c.RateLimit, c.RateBurst, c.RateLimits = 5.5, 9, map[string]Rate{"say": {PerSecond: 2, Burst: 5}}
+			}},
 		{"serve_client off by env", "", map[string]string{"EVENTWIRE_SERVE_CLIENT": "false"}, func(c *Config) { c.ServeClient = false }},
 		{"serve_client off in a file", "eventwire.yaml=serve_client: false\n", nil, func(c *Config) { c.ServeClient = false }},
 		{"env without file", "", map[string]string{

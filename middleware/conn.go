@@ -23,18 +23,20 @@ const (
 	reasonParseError       = "parse error"
 	reasonShutdown         = "server shutting down"
 	reasonSlowConsumer     = "slow consumer"
+	reasonRateLimited      = "rate limit exceeded"
 	reasonConnectTimeout   = "connect timeout" // never connected: no OnDisconnect
 	reasonConnectRefused   = "connect refused" // never connected: no OnDisconnect
 )
 
 // WebSocket close codes the server sends.
 const (
-	closeNormal         = websocket.CloseNormalClosure
-	closeGoingAway      = websocket.CloseGoingAway
-	closeProtocolError  = websocket.CloseProtocolError
-	closeMessageTooBig  = websocket.CloseMessageTooBig
-	closeTryAgainLater  = websocket.CloseTryAgainLater
-	closeInvalidPayload = websocket.CloseInvalidFramePayloadData
+	closeNormal          = websocket.CloseNormalClosure
+	closeGoingAway       = websocket.CloseGoingAway
+	closeProtocolError   = websocket.CloseProtocolError
+	closeMessageTooBig   = websocket.CloseMessageTooBig
+	closeTryAgainLater   = websocket.CloseTryAgainLater
+	closeInvalidPayload  = websocket.CloseInvalidFramePayloadData
+	closePolicyViolation = websocket.ClosePolicyViolation
 )
 
 type connState uint8

@@ -171,6 +171,10 @@ func (s *Server) onEvent(e *engine, p protocol.Packet) {
 		return
 	}
 	ns := c.s
+	if e.limiter != nil && !e.limiter.allow(name) {
+		ns.rateLimited(e, c, p, name)
+		return
+	}
 	data, werr := ns.runEvent(c, InboundEvent{Name: name, Args: args, HasAck: p.HasID})
 	ns.reply(c, p, name, data, werr)
 }

@@ -44,11 +44,12 @@ type engine struct {
 	dropped atomic.Uint64
 	wmu     sync.Mutex // held while queueing one packet's frames; see send
 
-	binary *binaryPacket // a 45/46 awaiting attachments; read loop only
+	binary  *binaryPacket // a 45/46 awaiting attachments; read loop only
+	limiter *eventLimiter // inbound event budget; nil: unlimited; read loop only
 }
 
 func newEngine(s *Server, r *http.Request) *engine {
-	return &engine{s: s, req: r, sid: newID(), sockets: make(map[string]*Conn)}
+	return &engine{s: s, req: r, sid: newID(), sockets: make(map[string]*Conn), limiter: newEventLimiter(s.cfg)}
 }
 
 // start sends the open packet and arms the heartbeat and connect timers.

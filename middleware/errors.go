@@ -30,6 +30,7 @@ const (
 	codeNotAllowed     = "not_allowed"
 	codeInvalidPayload = "invalid_payload"
 	codeInternal       = "internal"
+	codeRateLimited    = "rate_limited"
 )
 
 // maxDetails bounds the details of one reply: a payload with thousands of

@@ -113,6 +113,7 @@ func TestHostileInputs(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxPayload = maxPayload
 	cfg.MaxAttachmentSize = 1024
+	cfg.RateBurst = 100 // the bystander echoes once per case; rate_limit_test.go covers floods
 	h := newHarness(t, cfg)
 	bystander, _ := h.connect()
 	for i, tc := range tests {

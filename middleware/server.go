@@ -54,6 +54,7 @@ type Server struct {
 	dropped atomic.Uint64 // frames melody dropped on full buffers
 	// slowDisconnects counts connections closed by Config.SlowConsumer.
 	slowDisconnects atomic.Uint64
+	limitedEvents   atomic.Uint64 // events refused by the rate limit
 	strayAcks       atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 }
 
@@ -109,6 +110,9 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	if s.client, err = newServedClient(cfg, schema.Client); err != nil {
+		return nil, err
+	}
+	if err := s.checkRates(); err != nil {
 		return nil, err
 	}
 	s.m = s.newMelody() // last: it starts melody's hub goroutine

@@ -14,6 +14,8 @@ type Stats struct {
 	// SlowConsumerDisconnects counts connections closed (1013) for letting
 	// their outbound buffer fill.
 	SlowConsumerDisconnects uint64
+	// RateLimited counts inbound events refused by the rate limit.
+	RateLimited uint64
 }
 
 // Stats returns the server's counters; on a namespace's Server, Sockets
@@ -28,5 +30,6 @@ func (s *Server) Stats() Stats {
 		Sockets:                 s.Len(),
 		FramesDropped:           root.dropped.Load(),
 		SlowConsumerDisconnects: root.slowDisconnects.Load(),
+		RateLimited:             root.limitedEvents.Load(),
 	}
 }
