@@ -83,7 +83,7 @@ func TestDisconnectReasons(t *testing.T) {
 				t.Errorf("Emit after Close: %v", err)
 			}
 		}, []string{"41"}, websocket.CloseNormalClosure, "server namespace disconnect"},
-		{"server shuts down", func(t *testing.T, _ *client, _ *Conn, srv *Server) { _ = srv.Close() },
+		{"server shuts down", func(t *testing.T, _ *client, _ *Conn, srv *Server) { _ = srv.Shutdown(context.Background()) },
 			nil, websocket.CloseGoingAway, "server shutting down"},
 	}
 	for _, tc := range tests {

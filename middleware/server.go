@@ -50,6 +50,8 @@ type Server struct {
 	pending   sync.WaitGroup              // entries of upgrading
 	live      sync.WaitGroup              // entries of conns
 	closeOnce sync.Once
+	closed    chan struct{} // closed when shutdown has finished
+	hardStop  atomic.Bool   // Close or an expired Shutdown: cut connections at once
 
 	dropped atomic.Uint64 // frames melody dropped on full buffers
 	// slowDisconnects counts connections closed by Config.SlowConsumer.
@@ -223,48 +225,6 @@ func (s *Server) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.sockets)
-}
-
-// Close refuses new connections, closes every connection with WebSocket
-// code 1001 ("server shutting down"), waits for their OnDisconnect, and
-// stops melody. It is idempotent and always returns nil. A handler that
-// ignores its context's cancellation delays it. Close waits for every
-// connection's read loop, so calling it from a handler, Authorize, OnConnect
-// or OnDisconnect (which run on a read loop) never returns: call it from
-// another goroutine, as a signal handler does.
-func (s *Server) Close() error {
-	s = s.root
-	s.closeOnce.Do(s.shutdown)
-	return nil
-}
-
-func (s *Server) shutdown() {
-	s.mu.Lock()
-	s.closing = true
-	s.mu.Unlock()
-	for _, ns := range s.namespaces {
-		ns.mu.Lock()
-		ns.closing = true
-		ns.mu.Unlock()
-	}
-	// Every upgrade in flight registers (or fails) before melody stops:
-	// melody would block forever registering into a stopped hub.
-	s.pending.Wait()
-	s.mu.RLock()
-	all := make([]*engine, 0, len(s.conns))
-	for _, e := range s.conns {
-		all = append(all, e)
-	}
-	s.mu.RUnlock()
-	for _, e := range all {
-		e.closeWith(closeGoingAway, reasonShutdown, reasonShutdown, nil)
-	}
-	// Likewise melody unregisters each session through its hub; only once
-	// every session has ended may the hub stop.
-	s.live.Wait()
-	if err := s.m.Close(); err != nil {
-		s.log.Debug("eventwire: melody close", "err", err)
-	}
 }
 
 func (s *Server) beginUpgrade(r *http.Request) (*engine, bool) {

@@ -179,7 +179,12 @@ func (s *Server) RoomMembers(room string) []*Conn {
 	return out
 }
 
-// Close closes every connection and stops the runtime's timers.
+// Shutdown stops the server gracefully: connections get 1001 and handlers in
+// flight finish; see middleware.Server.Shutdown.
+func (s *Server) Shutdown(ctx context.Context) error { return s.rt.Shutdown(ctx) }
+
+// Close is the hard stop: every connection is cut at once; see
+// middleware.Server.Close.
 func (s *Server) Close() error { return s.rt.Close() }
 
 // Runtime returns the untyped runtime server, for what the typed API does not cover.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,11 +56,23 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 	return s, nil
 }
 
-// Run serves handler on addr until SIGINT or SIGTERM, then closes srv (the
-// eventwire server: http.Server.Shutdown does not wait for hijacked
-// WebSocket connections) and shuts the HTTP server down. It logs the URL it
-// listens on, which the end-to-end tests read.
-func Run(name, addr string, handler http.Handler, srv io.Closer, logger *slog.Logger) error {
+// Shutdowner is the eventwire server Run stops.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
+// Run serves handler on addr until SIGINT or SIGTERM, then shuts srv down
+// (the eventwire server: clients get 1001 and reconnect; http.Server's own
+// Shutdown does not wait for hijacked WebSocket connections) and the HTTP
+// server, within 5 seconds. It logs the URL it listens on, which the
+// end-to-end tests read.
+//
+// The timeouts bound what a slow or half-open client may hold: request
+// headers must arrive within 10s (WebSocket upgrades included), idle
+// keep-alive connections end after 60s, and a response (a page, the JS
+// client) must be written within 30s. Upgraded connections are the
+// eventwire server's: its ping_timeout and write_timeout bound them.
+func Run(name, addr string, handler http.Handler, srv Shutdowner, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -69,6 +80,8 @@ func Run(name, addr string, handler http.Handler, srv io.Closer, logger *slog.Lo
 	httpSrv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}
 	logger.Info(name+" listening", "url", "http://"+ln.Addr().String()+"/")
@@ -85,7 +98,9 @@ func Run(name, addr string, handler http.Handler, srv io.Closer, logger *slog.Lo
 	logger.Info(name + " shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = srv.Close()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn(name+" shutdown cut connections", "err", err)
+	}
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
