@@ -51,6 +51,14 @@ type Config struct {
 	// (Stats), logged at warn level, and reported to the caller that can
 	// act: Conn.Emit and EmitWithAck return ErrSlowConsumer.
 	SlowConsumer string `mapstructure:"slow_consumer"`
+	// MaxConnections bounds the WebSocket connections open at once
+	// (handshakes in progress included); one more is refused with HTTP 503
+	// and Engine.IO's JSON error. 0: no limit. Default 10000.
+	MaxConnections int `mapstructure:"max_connections"`
+	// MaxConnectionsPerIP bounds the connections from one remote address
+	// (the TCP peer: behind a reverse proxy every client shares the
+	// proxy's, so leave it 0 there, or raise it). 0: no limit. Default 0.
+	MaxConnectionsPerIP int `mapstructure:"max_connections_per_ip"`
 	// RateLimit is the average number of events a second one connection
 	// may send (all its namespaces together), a token bucket holding
 	// RateBurst; an event over it is refused with code rate_limited
@@ -98,6 +106,7 @@ func DefaultConfig() Config {
 		WriteTimeout:      10 * time.Second,
 		OutboundBuffer:    256,
 		SlowConsumer:      SlowConsumerDisconnect,
+		MaxConnections:    10000,
 		RateLimit:         20,
 		RateBurst:         40,
 		AllowedOrigins:    []string{},
@@ -110,19 +119,21 @@ func DefaultConfig() Config {
 func configKeys() map[string]any {
 	d := DefaultConfig()
 	return map[string]any{
-		"path":                d.Path,
-		"ping_interval":       d.PingInterval,
-		"ping_timeout":        d.PingTimeout,
-		"connect_timeout":     d.ConnectTimeout,
-		"max_payload":         d.MaxPayload,
-		"max_attachment_size": d.MaxAttachmentSize,
-		"write_timeout":       d.WriteTimeout,
-		"outbound_buffer":     d.OutboundBuffer,
-		"slow_consumer":       d.SlowConsumer,
-		"rate_limit":          d.RateLimit,
-		"rate_burst":          d.RateBurst,
-		"allowed_origins":     d.AllowedOrigins,
-		"serve_client":        d.ServeClient,
+		"path":                   d.Path,
+		"ping_interval":          d.PingInterval,
+		"ping_timeout":           d.PingTimeout,
+		"connect_timeout":        d.ConnectTimeout,
+		"max_payload":            d.MaxPayload,
+		"max_attachment_size":    d.MaxAttachmentSize,
+		"write_timeout":          d.WriteTimeout,
+		"outbound_buffer":        d.OutboundBuffer,
+		"slow_consumer":          d.SlowConsumer,
+		"max_connections":        d.MaxConnections,
+		"max_connections_per_ip": d.MaxConnectionsPerIP,
+		"rate_limit":             d.RateLimit,
+		"rate_burst":             d.RateBurst,
+		"allowed_origins":        d.AllowedOrigins,
+		"serve_client":           d.ServeClient,
 	}
 }
 
@@ -224,6 +235,9 @@ func (c Config) validate() error {
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 {
+		add("max_connections and max_connections_per_ip must be 0 (no limit) or positive, got %d and %d", c.MaxConnections, c.MaxConnectionsPerIP)
 	}
 	if c.RateLimit < 0 || (c.RateLimit > 0 && c.RateBurst < 1) {
 		add("rate_limit must be 0 (off) or positive with rate_burst at least 1, got %v and %d", c.RateLimit, c.RateBurst)

@@ -27,6 +27,7 @@ type engine struct {
 	s   *Server // the root server (namespace "/")
 	req *http.Request
 	sid string // Engine.IO session id, sent in the open packet
+	ip  string // the remote address, counted against Config.MaxConnectionsPerIP
 	// Set before the engine is shared (hijack, then melody's connect callback).
 	sess    *melody.Session
 	netConn net.Conn

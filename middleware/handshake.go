@@ -35,6 +35,12 @@ func eioError(code int) handshakeError {
 	return handshakeError{http.StatusBadRequest, 3, "Bad request"}
 }
 
+// tooManyConnections refuses a handshake over a connection limit; clients
+// retry with their reconnection backoff.
+func tooManyConnections(message string) handshakeError {
+	return handshakeError{http.StatusServiceUnavailable, 3, message}
+}
+
 func shuttingDown() handshakeError {
 	return handshakeError{http.StatusServiceUnavailable, 3, "Server shutting down"}
 }

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ type Server struct {
 	closing   bool
 	upgrading map[*http.Request]*engine   // root: handed to melody, not yet registered
 	conns     map[*melody.Session]*engine // root: every open session
+	perIP     map[string]int              // root: upgrading and open connections per remote address
 	sockets   map[*Conn]struct{}          // connected sockets (CONNECT answered)
 	rooms     map[string]map[*Conn]uint64 // room -> members -> join sequence; see room_index.go
 	joinSeq   uint64                      // last join sequence number handed out
@@ -57,6 +59,7 @@ type Server struct {
 	// slowDisconnects counts connections closed by Config.SlowConsumer.
 	slowDisconnects atomic.Uint64
 	limitedEvents   atomic.Uint64 // events refused by the rate limit
+	refusedConns    atomic.Uint64 // handshakes refused by the connection limits
 	strayAcks       atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 }
 
@@ -107,6 +110,7 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 	}
 	s.cfg, s.log, s.origins = cfg, o.log, origins
 	s.upgrading = make(map[*http.Request]*engine)
+	s.perIP = make(map[string]int)
 	s.conns = make(map[*melody.Session]*engine)
 	if err := s.addNamespaces(schema); err != nil {
 		return nil, err
@@ -166,9 +170,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		he.write(w)
 		return
 	}
-	e, ok := s.beginUpgrade(r)
-	if !ok {
-		shuttingDown().write(w)
+	e, he := s.beginUpgrade(r)
+	if he.status != 0 {
+		he.write(w)
 		return
 	}
 	err := s.m.HandleRequest(&hijackRecorder{ResponseWriter: w, e: e}, r)
@@ -227,27 +231,58 @@ func (s *Server) Len() int {
 	return len(s.sockets)
 }
 
-func (s *Server) beginUpgrade(r *http.Request) (*engine, bool) {
+// beginUpgrade admits a handshake within the connection limits and
+// registers its engine as upgrading.
+func (s *Server) beginUpgrade(r *http.Request) (*engine, handshakeError) {
 	e := newEngine(s, r)
+	e.ip = remoteIP(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
-		return nil, false
+	switch {
+	case s.closing:
+		return nil, shuttingDown()
+	case s.cfg.MaxConnections > 0 && len(s.upgrading)+len(s.conns) >= s.cfg.MaxConnections:
+		s.refusedConns.Add(1)
+		return nil, tooManyConnections("Too many connections")
+	case s.cfg.MaxConnectionsPerIP > 0 && s.perIP[e.ip] >= s.cfg.MaxConnectionsPerIP:
+		s.refusedConns.Add(1)
+		return nil, tooManyConnections("Too many connections from this address")
 	}
+	s.perIP[e.ip]++
 	s.pending.Add(1)
 	s.upgrading[r] = e
-	return e, true
+	return e, handshakeError{}
 }
 
 // endUpgrade settles an upgrade melody refused before registering it.
 func (s *Server) endUpgrade(r *http.Request) {
 	s.mu.Lock()
-	_, waiting := s.upgrading[r]
+	e, waiting := s.upgrading[r]
 	delete(s.upgrading, r)
+	if waiting {
+		s.releaseIPLocked(e)
+	}
 	s.mu.Unlock()
 	if waiting {
 		s.pending.Done()
 	}
+}
+
+// releaseIPLocked gives back the connection e counted against its address.
+func (s *Server) releaseIPLocked(e *engine) {
+	if s.perIP[e.ip]--; s.perIP[e.ip] <= 0 {
+		delete(s.perIP, e.ip)
+	}
+}
+
+// remoteIP is the host of r.RemoteAddr, the peer of the TCP connection
+// (behind a proxy: the proxy's address).
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (s *Server) lookup(sess *melody.Session) *engine {

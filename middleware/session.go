@@ -39,6 +39,9 @@ func (s *Server) onSessionEnd(sess *melody.Session) {
 	s.mu.Lock()
 	e := s.conns[sess]
 	delete(s.conns, sess)
+	if e != nil {
+		s.releaseIPLocked(e)
+	}
 	s.mu.Unlock()
 	if e == nil {
 		return

@@ -16,6 +16,9 @@ type Stats struct {
 	SlowConsumerDisconnects uint64
 	// RateLimited counts inbound events refused by the rate limit.
 	RateLimited uint64
+	// ConnectionsRefused counts handshakes refused by MaxConnections or
+	// MaxConnectionsPerIP.
+	ConnectionsRefused uint64
 }
 
 // Stats returns the server's counters; on a namespace's Server, Sockets
@@ -31,5 +34,6 @@ func (s *Server) Stats() Stats {
 		FramesDropped:           root.dropped.Load(),
 		SlowConsumerDisconnects: root.slowDisconnects.Load(),
 		RateLimited:             root.limitedEvents.Load(),
+		ConnectionsRefused:      root.refusedConns.Load(),
 	}
 }
