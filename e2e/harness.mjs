@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: start the example chat as a real
 // process on a free loopback port and wait for things without sleeping blindly.
 import { spawn, execFileSync } from "node:child_process";
+import net from "node:net";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,9 +25,10 @@ function exampleBinary(name) {
 }
 
 // startExample runs examples/<name> on 127.0.0.1 with a kernel-chosen port
-// and resolves once it listens. The returned stop() ends the process.
-export async function startExample(name, env = {}) {
-  const child = spawn(exampleBinary(name), ["-addr", "127.0.0.1:0"], {
+// (or port) and resolves once it listens. The returned stop() ends the
+// process (SIGTERM); restart() stops it and starts it again on the same port.
+export async function startExample(name, env = {}, port = 0) {
+  const child = spawn(exampleBinary(name), ["-addr", `127.0.0.1:${port}`], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
@@ -42,14 +44,69 @@ export async function startExample(name, env = {}) {
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code}:\n${log}`)); });
   });
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
   return {
     url,
+    port: Number(new URL(url).port),
     log: () => log,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    }),
+    stop,
+    async restart() {
+      await stop();
+      return startExample(name, env, Number(new URL(url).port));
+    },
+  };
+}
+
+// startProxy forwards TCP connections from a new loopback port to target
+// (an http://127.0.0.1:port URL), so a test can break the network between a
+// page and the server: cut() resets every connection and refuses new ones
+// until restore(); silence() keeps the current connections open but stops
+// forwarding on them (a dead network path no one closes), while new ones
+// pass. close() ends it all.
+export async function startProxy(target) {
+  const { hostname, port } = new URL(target);
+  const pairs = new Set(); // forwarding
+  const silenced = new Set();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) return client.resetAndDestroy();
+    const upstream = net.connect(Number(port), hostname);
+    const pair = { client, upstream };
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => { pairs.delete(pair); client.destroy(); upstream.destroy(); };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() {
+      refusing = true;
+      for (const { client, upstream } of pairs) { client.resetAndDestroy(); upstream.destroy(); }
+      pairs.clear();
+    },
+    restore() { refusing = false; },
+    silence() {
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+        silenced.add({ client, upstream });
+      }
+      pairs.clear(); // the silenced pairs stay open until close()
+    },
+    close() {
+      refusing = true;
+      for (const { client, upstream } of [...pairs, ...silenced]) { client.destroy(); upstream.destroy(); }
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -89,3 +89,34 @@ test("a shared file reaches the other page as binary, shown inline only when it 
   assert.equal(type, "application/octet-stream");
   assert.deepEqual([...ann.errors, ...bob.errors], []);
 });
+
+test("the server restarts: the page shows it reconnecting, connects again and rejoins its room", { skip }, async () => {
+  const ann = await login("ann3");
+  await ann.page.locator("#status", { hasText: "connected as ann3" }).waitFor();
+  const bob = await login("bob3");
+  await bob.page.locator("#status", { hasText: "connected as bob3" }).waitFor();
+  await join(ann.page, "after");
+  await join(bob.page, "after");
+  // Every status line the page shows, however briefly.
+  await ann.page.evaluate(() => {
+    const status = document.getElementById("status");
+    window.statuses = [];
+    new MutationObserver((records) => {
+      for (const r of records) window.statuses.push(...[...r.addedNodes].map((n) => n.textContent));
+    }).observe(status, { childList: true });
+  });
+  team = await team.restart();
+  await ann.page.waitForFunction(() => window.statuses.at(-1) === "connected as ann3", undefined, { timeout: 15000 });
+  const statuses = await ann.page.evaluate(() => window.statuses);
+  assert.match(statuses[0], /^disconnected: transport (close|error)$/, statuses.join(" | "));
+  assert.match(statuses[1], /^reconnecting… \(attempt 1\)$/, statuses.join(" | "));
+  // The restarted server knows no rooms: each page joins its own again.
+  for (const { page } of [ann, bob]) {
+    await page.locator("#members", { hasText: /ann3/ }).waitFor();
+    await page.locator("#members", { hasText: /bob3/ }).waitFor();
+  }
+  await bob.page.fill("#text", "back again");
+  await bob.page.click("#say");
+  await ann.page.locator("#log p", { hasText: "bob3: back again" }).waitFor();
+  assert.deepEqual([...ann.errors, ...bob.errors], []);
+});

@@ -66,6 +66,9 @@ func Render(s *spec.Spec, opts Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJSNames(s); err != nil {
+		return nil, err
+	}
 	goSrc, err := execute(t, templates.GoFile, m.goFile())
 	if err != nil {
 		return nil, err

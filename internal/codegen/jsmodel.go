@@ -29,7 +29,8 @@ type jsFile struct {
 	// HasArgs: some event has several arguments, so the client needs checkArgs.
 	HasArgs bool
 	// AuthNode is the auth schema as a SchemaNode literal; "" without auth.
-	AuthNode string
+	// AuthOption is then the type of ConnectOptions.auth.
+	AuthNode, AuthOption string
 	// Main is namespace "/" (its Receives, Sends, Answers and AuthNode are
 	// the fields above); Namespaces the others, in name order.
 	Main       jsNamespace
@@ -42,6 +43,10 @@ type jsNamespace struct {
 	Source, Name, Quoted, GoName string
 	Client, Connect              string // the client's type and the function that connects it
 	Options                      string // the type of the connect function's options
+	// Senders names the function making the client's emitting part, which
+	// timeout(ms) and volatile return too; SenderKeys are that part's keys
+	// as a TypeScript union of string literals (for Pick<Client, …>).
+	Senders, SenderKeys string
 	// ToClient and ToServer name the socket.io style events interfaces of
 	// the namespace: ServerToClientEvents and ClientToServerEvents for "/",
 	// prefixed with GoName for the others.
@@ -92,6 +97,9 @@ func (m *model) jsFile() jsFile {
 	f := jsFile{Source: m.opts.Source, Package: m.opts.Package, HasAcks: m.hasAcks(), MaxDetails: maxDetails}
 	f.Main = m.jsNamespace(&spec.Namespace{Name: "/", Auth: m.spec.Auth, Events: m.spec.Events})
 	f.Receives, f.Sends, f.Answers, f.AuthNode = f.Main.Receives, f.Main.Sends, f.Main.Answers, f.Main.AuthNode
+	if f.AuthNode != "" {
+		f.AuthOption = authOption(spec.AuthGoName)
+	}
 	for _, ns := range m.spec.Namespaces {
 		f.Namespaces = append(f.Namespaces, m.jsNamespace(ns))
 	}
@@ -114,11 +122,12 @@ func (m *model) jsNamespace(ns *spec.Namespace) jsNamespace {
 		Source: m.opts.Source, Name: ns.Name, Quoted: strconv.Quote(ns.Name), GoName: ns.GoName,
 		Client: ns.GoName + "Client", Connect: "connect" + ns.GoName, Options: "ConnectOptions",
 		ToClient: ns.GoName + "ServerToClientEvents", ToServer: ns.GoName + "ClientToServerEvents",
+		Senders: "senders" + ns.GoName,
 	}
 	if ns.GoName != "" {
 		j.Options = `Omit<ConnectOptions, "auth">`
 		if ns.Auth != nil {
-			j.Options += " & { auth?: " + ns.GoName + spec.AuthGoName + " }"
+			j.Options += " & { auth?: " + authOption(ns.GoName+spec.AuthGoName) + " }"
 		}
 	}
 	for _, e := range outbound(ns.Events) {
@@ -129,13 +138,23 @@ func (m *model) jsNamespace(ns *spec.Namespace) jsNamespace {
 			j.Answers = append(j.Answers, ev)
 		}
 	}
+	keys := []string{`"timeout"`, `"volatile"`}
 	for _, e := range inbound(ns.Events) {
 		j.Sends = append(j.Sends, jsSent(e, ns.GoName))
+		keys = append(keys, `"emit`+e.GoName+`"`)
 	}
+	j.SenderKeys = strings.Join(keys, " | ")
 	if ns.Auth != nil {
 		j.AuthNode, j.AuthVar = jsNodeText(ns.Auth), "authSchema"+ns.GoName
 	}
 	return j
+}
+
+// authOption is the type of the auth option of a connect function whose
+// auth payload is of type auth: the payload, or a function giving it per
+// CONNECT (so that a fresh token goes with each reconnection).
+func authOption(auth string) string {
+	return auth + " | (() => " + auth + " | Promise<" + auth + ">)"
 }
 
 // addValidators adds the SchemaNode constants and validate functions of

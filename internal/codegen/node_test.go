@@ -79,7 +79,15 @@ func TestNodeValidators(t *testing.T) {
 //   - binary.test.mjs: BINARY_EVENT and BINARY_ACK both ways, and the frame
 //     sequences that break the protocol;
 //   - namespaces.test.mjs: connect<Namespace> of nsevents;
-//   - manager.test.mjs: connections sharing a WebSocket (the manager).
+//   - manager.test.mjs: connections sharing a WebSocket (the manager), and
+//     reconnecting together;
+//   - reconnect.test.mjs: backoff, attempts, when not to reconnect, connect
+//     timeout, heartbeat, page wake-ups, the auth function, the state;
+//   - offline.test.mjs: the offline buffer, volatile, ack timeouts and the
+//     unsubscribe functions.
+//
+// The last two run on node:test's fake clock (mock.timers: setTimeout and
+// Date), so they wait out backoff delays and deadlines exactly and at once.
 func TestNodeClient(t *testing.T) {
 	node := nodeTool(t)
 	for _, tt := range []struct{ script, caseName string }{
@@ -87,6 +95,8 @@ func TestNodeClient(t *testing.T) {
 		{"binary.test.mjs", "richevents"},
 		{"namespaces.test.mjs", "nsevents"},
 		{"manager.test.mjs", "nsevents"},
+		{"reconnect.test.mjs", "richevents"},
+		{"offline.test.mjs", "richevents"},
 	} {
 		t.Run(tt.script, func(t *testing.T) {
 			runNodeTest(t, node, tt.caseName, tt.script)

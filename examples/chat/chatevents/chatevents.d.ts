@@ -15,37 +15,69 @@ export interface Detail {
 /** An error the server or the client reports: a code, a message and, for invalid_payload, details. */
 export declare class EventwireError extends Error {
   constructor(code: string, message: string, details?: Detail[], event?: string);
-  /** snake_case, e.g. "invalid_payload", "timeout", "disconnected", "connect_error", "protocol_error", or a handler's code. */
+  /**
+   * snake_case: "invalid_payload" (with details), "timeout", "disconnected", "buffer_full", "connect_error",
+   * "auth_failed", "protocol_error", or the code of the server's (or a handler's) error.
+   */
   readonly code: string;
   readonly details: Detail[];
   /** The event the error is about, when there is one. */
   readonly event: string;
 }
 
-/** The part of the WebSocket API the client uses; the browser's WebSocket and the ws package's both fit. */
+/**
+ * The part of the WebSocket API the client uses; the browser's WebSocket and the ws package's both fit. The
+ * client sends strings and Uint8Arrays and reads ev.data (and ev.code); the parameters are typed loosely so
+ * that each implementation's own event and data types fit.
+ */
 export interface WebSocketLike {
-  send(data: string | Uint8Array): void;
+  send(data: any): void;
   close(code?: number, reason?: string): void;
   /** Set to "arraybuffer", so that binary frames arrive as ArrayBuffer. */
   binaryType?: string;
   onopen: ((ev: any) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onmessage: ((ev: any) => void) | null;
+  onclose: ((ev: any) => void) | null;
   onerror: ((ev: any) => void) | null;
 }
 
-/** Where a server's Socket.IO endpoint is, and how to open a WebSocket to it. */
+/**
+ * Where a server's Socket.IO endpoint is, how to open a WebSocket to it, and how to open it again when it is
+ * lost. The reconnection options are socket.io-client's, with its defaults.
+ */
 export interface ManagerOptions {
   /** The server's Socket.IO path (its Config.Path); default "/socket.io/". */
   path?: string;
   /** The WebSocket class; default globalThis.WebSocket (pass the ws package's in Node before version 22). */
   WebSocket?: new (url: string) => WebSocketLike;
+  /**
+   * Reconnect after the connection is lost (the server restarting or shutting down, the network dropping,
+   * a ping timeout); default true. Never after close(), the server's DISCONNECT, or a refused CONNECT.
+   */
+  reconnection?: boolean;
+  /** Attempts in a row before giving up (onReconnectFailed); default Infinity. */
+  reconnectionAttempts?: number;
+  /**
+   * Milliseconds before reconnection attempt 1; attempt n waits min(reconnectionDelayMax,
+   * reconnectionDelay·2^(n-1)), randomized by ±randomizationFactor of itself; default 1000.
+   */
+  reconnectionDelay?: number;
+  /** The most the doubling of reconnectionDelay goes to, before randomization; default 5000. */
+  reconnectionDelayMax?: number;
+  /** How far each delay is randomized, from 0 (not at all) to 1 (anything from 0 to twice it); default 0.5. */
+  randomizationFactor?: number;
+  /**
+   * Milliseconds the WebSocket may take to open and the server to confirm the connections on it before the
+   * attempt fails (onConnectError, code "timeout"); default 20000; 0 waits as long as it takes.
+   */
+  timeout?: number;
 }
 
 /**
- * One WebSocket to a server and its Engine.IO session (heartbeat, binary reassembly), shared by one
- * connection per namespace, as socket.io-client's Manager. It opens when its first connection needs it
- * and closes with the last one; a later connection opens it again.
+ * One WebSocket to a server and its Engine.IO session (heartbeat, binary reassembly, reconnection), shared
+ * by one connection per namespace, as socket.io-client's Manager. It opens when its first connection needs
+ * it, is reopened with backoff when it is lost (every connection on it connects again), and closes with the
+ * last connection; a later connection opens it again.
  */
 export interface EventwireManager {
   /** The Engine.IO WebSocket URL, e.g. "ws://localhost:5050/socket.io/?EIO=4&transport=websocket". */
@@ -62,12 +94,21 @@ export interface EventwireManager {
 export declare function manager(url: string | URL, options?: ManagerOptions): EventwireManager;
 
 export interface ConnectOptions extends ManagerOptions {
-  /** Milliseconds an emit waits for the server's ack before it rejects with code "timeout"; default 10000; 0 waits as long as the connection lasts. */
+  /**
+   * Milliseconds an emit waits for the server's ack, from the emit (buffered time included), before it rejects
+   * with code "timeout"; default 10000; 0 waits as long as the connection lasts. timeout(ms) sets it per emit.
+   */
   ackTimeout?: number;
   /**
-   * The manager (WebSocket) to connect on, from manager(): its server must be url's, and path, WebSocket,
+   * How many emits made while not connected wait for the connection, to be sent in order once it is
+   * confirmed; default 100. When it is full, a further emit rejects with code "buffer_full" and nothing
+   * buffered is dropped. volatile emits are never buffered.
+   */
+  bufferLimit?: number;
+  /**
+   * The manager (WebSocket) to connect on, from manager(): its server must be url's, and the ManagerOptions,
    * forceNew and multiplex must not be set (they are the manager's). Without it, connections to one server
-   * share a manager, unless one of them is to the same namespace.
+   * share a manager, unless one of them is to the same namespace or asks for other ManagerOptions.
    */
   manager?: EventwireManager;
   /** true opens a WebSocket of its own instead of sharing one with the other connections to the server; default false. */
@@ -107,19 +148,34 @@ export interface ClientToServerEvents {
 
 /** A connection to the server, typed by the events of ../../events.yaml. */
 export interface Client {
-  /** Whether the server has confirmed the connection. */
+  /** Whether the server has confirmed the connection: state is "connected". */
   readonly connected: boolean;
-  /** The Socket.IO socket id the server gave; "" until connected. */
+  /** The Socket.IO socket id the server gave; "" while not connected (a reconnection gets a new one). */
   readonly id: string;
-  /** Calls fn once the server confirms the connection; returns the unsubscribe function. */
-  onConnect(fn: () => void): () => void;
-  /** Calls fn when a confirmed connection ends; returns the unsubscribe function. */
-  onDisconnect(fn: (reason: string) => void): () => void;
   /**
-   * Calls fn when the connection cannot be made: the server refused it (CONNECT_ERROR; err.code is its
+   * "connecting" until the server first confirms the connection, "connected", "reconnecting" after a loss
+   * while the manager tries again, and "disconnected" for good: after close(), the server's DISCONNECT
+   * (reason "io server disconnect") or refusal, a loss with reconnection off, or onReconnectFailed.
+   */
+  readonly state: "connecting" | "connected" | "reconnecting" | "disconnected";
+  /** Calls fn each time the server confirms the connection, reconnections included; returns the unsubscribe function. */
+  onConnect(fn: () => void): () => void;
+  /**
+   * Calls fn when a confirmed connection ends, with socket.io's reason: "io server disconnect",
+   * "io client disconnect", "ping timeout", "transport close", "transport error" or "parse error" (the
+   * last four are followed by reconnection unless it is off). Returns the unsubscribe function.
+   */
+  onDisconnect(fn: (reason: string) => void): () => void;
+  /** Calls fn when reconnection attempt n (1, 2, …) is scheduled, delayMs from now; returns the unsubscribe function. */
+  onReconnectAttempt(fn: (attempt: number, delayMs: number) => void): () => void;
+  /** Calls fn when reconnectionAttempts attempts in a row failed; the state is "disconnected". Returns the unsubscribe function. */
+  onReconnectFailed(fn: () => void): () => void;
+  /**
+   * Calls fn when an attempt to connect fails: the server refused it (CONNECT_ERROR; err.code is its
    * data.code, e.g. "invalid_payload" with err.details, or the code of the app's refusal), the auth option
-   * is invalid (code "invalid_payload"; nothing is sent), or the transport failed (code "connect_error").
-   * Returns the unsubscribe function.
+   * is invalid (code "invalid_payload"; nothing is sent) or its function failed ("auth_failed"), all of
+   * which end the connection; or the transport failed (code "connect_error") or took too long ("timeout"),
+   * after which the manager tries again. Returns the unsubscribe function.
    */
   onConnectError(fn: (err: EventwireError) => void): () => void;
   /**
@@ -127,8 +183,18 @@ export interface Client {
    * connection failures while no onConnectError function is set. Returns the unsubscribe function.
    */
   onError(fn: (err: EventwireError) => void): () => void;
-  /** Disconnects; pending emits reject with code "disconnected". The WebSocket closes with the last connection on it. */
+  /**
+   * Disconnects for good and stops reconnecting; emits awaiting their ack or buffered reject with code
+   * "disconnected". The WebSocket closes with the last connection on it.
+   */
   close(): void;
+  /** The emit functions, with an ack timeout of ms milliseconds (0: none) instead of options.ackTimeout. */
+  timeout(ms: number): Pick<Client, "timeout" | "volatile" | "emitBrowserToMessage">;
+  /**
+   * The emit functions, dropping what is emitted while not connected (rejecting with code "disconnected")
+   * rather than buffering it; for what is stale once late, e.g. a cursor position.
+   */
+  readonly volatile: Pick<Client, "timeout" | "volatile" | "emitBrowserToMessage">;
   /**
    * Calls fn for each link; returns the unsubscribe function.
    * Welcome text sent to a browser when it connects.
@@ -150,7 +216,7 @@ export interface Client {
 /**
  * Opens a connection to the eventwire server at url; the Socket.IO path is options.path.
  * It shares the WebSocket of the other connections to that server unless one of them is to the same
- * namespace, or options.forceNew is set; options.manager picks the WebSocket.
+ * namespace, its ManagerOptions differ, or options.forceNew is set; options.manager picks the WebSocket.
  */
 export declare function connect(url: string | URL, options?: ConnectOptions): Client;
 

@@ -13,7 +13,9 @@
 //
 // Connections to one server share one WebSocket, one connection per
 // namespace, as socket.io's io() does; options.forceNew opens one of its
-// own, and manager() makes one to pass as options.manager.
+// own, and manager() makes one to pass as options.manager. A lost WebSocket
+// is reopened with backoff, and every connection on it connects again;
+// emits made meanwhile wait in a bounded buffer.
 
 /**
  * One problem with a payload, as the server reports it in error details.
@@ -542,42 +544,49 @@ function validEscapes(s) {
 
 /**
  * The part of the WebSocket API the client uses; the browser's WebSocket and
- * the ws package's both fit.
+ * the ws package's both fit. The client sends strings and Uint8Arrays and
+ * reads ev.data; the parameters are typed loosely so that each
+ * implementation's own event and data types fit.
  * @typedef {object} WebSocketLike
- * @property {(data: string | Uint8Array) => void} send
+ * @property {(data: any) => void} send
  * @property {(code?: number, reason?: string) => void} close
  * @property {string} [binaryType] set to "arraybuffer" so that binary frames arrive as ArrayBuffer
  * @property {((ev: any) => void) | null} onopen
- * @property {((ev: { data: unknown }) => void) | null} onmessage
- * @property {((ev: { code?: number, reason?: string }) => void) | null} onclose
+ * @property {((ev: any) => void) | null} onmessage
+ * @property {((ev: any) => void) | null} onclose
  * @property {((ev: any) => void) | null} onerror
  */
 
 /** @typedef {new (url: string) => WebSocketLike} WebSocketConstructor */
 
 /**
- * What a manager() needs: where the server's Socket.IO endpoint is and how
- * to open a WebSocket to it.
+ * What a manager() needs: where the server's Socket.IO endpoint is, how to
+ * open a WebSocket to it, and how to reconnect (socket.io-client's option
+ * names and defaults; the .d.ts documents each).
  * @typedef {object} ManagerOptions
  * @property {string} [path] the server's Socket.IO path (its Config.Path); default "/socket.io/"
  * @property {WebSocketConstructor} [WebSocket] the WebSocket class; default globalThis.WebSocket
  *   (pass the ws package's in Node before version 22)
+ * @property {boolean} [reconnection] reconnect after a lost connection; default true
+ * @property {number} [reconnectionAttempts] attempts in a row before giving up; default Infinity
+ * @property {number} [reconnectionDelay] milliseconds before the first attempt, doubled for each next one; default 1000
+ * @property {number} [reconnectionDelayMax] the most the doubling goes to; default 5000
+ * @property {number} [randomizationFactor] each delay moves by up to ± this fraction of itself; default 0.5
+ * @property {number} [timeout] milliseconds the WebSocket may take to open and confirm the connections
+ *   on it; default 20000; 0 waits forever
  */
 
 /**
- * @typedef {object} ConnectOptions
- * @property {string} [path] the server's Socket.IO path (its Config.Path); default "/socket.io/"
- * @property {WebSocketConstructor} [WebSocket] the WebSocket class; default globalThis.WebSocket
- *   (pass the ws package's in Node before version 22)
- * @property {number} [ackTimeout] milliseconds an emit waits for the server's ack before it
- *   rejects with code "timeout"; default 10000; 0 waits as long as the connection lasts
- * @property {EventwireManager} [manager] the manager (one WebSocket) to connect on, from
- *   manager(); its server must be url's, and path, WebSocket, forceNew and multiplex are not set
- * @property {boolean} [forceNew] true opens a WebSocket of its own instead of sharing the one
- *   other connections to the same server use; default false
- * @property {boolean} [multiplex] false does what forceNew: true does; default true
- * @property {Auth} [auth] sent in the CONNECT packet once it passes the checks the server makes;
- *   when it does not, nothing is sent and onConnectError hears code "invalid_payload"
+ * What a connect function takes: the options of the manager it makes or
+ * shares (none with options.manager), and the connection's own.
+ * @typedef {ManagerOptions & {
+ *   ackTimeout?: number,
+ *   bufferLimit?: number,
+ *   manager?: EventwireManager,
+ *   forceNew?: boolean,
+ *   multiplex?: boolean,
+ *   auth?: Auth | (() => Auth | Promise<Auth>),
+ * }} ConnectOptions
  */
 
 /**
@@ -590,12 +599,15 @@ function validEscapes(s) {
  */
 
 /**
+ * An emit waiting for its ack; packet is set while it waits in the offline
+ * buffer, unsent.
  * @typedef {object} PendingAck
  * @property {string} event
  * @property {boolean} withReply whether the emit resolves with the ack's data (the event has an ack)
  * @property {(data: unknown) => void} resolve
  * @property {(err: EventwireError) => void} reject
  * @property {ReturnType<typeof setTimeout> | undefined} timer
+ * @property {{ text: string, attachments: Uint8Array[] } | undefined} packet
  */
 
 /**
@@ -650,6 +662,32 @@ function subscribe(set, fn) {
   return () => {
     set.delete(fn);
   };
+}
+
+/**
+ * after calls fn in ms milliseconds and returns the timer; none for 0 or
+ * for more than setTimeout can wait (about 24.8 days, which it would take
+ * as 1 ms), so 0 and Infinity mean never.
+ * @param {number} ms
+ * @param {() => void} fn
+ */
+function after(ms, fn) {
+  return ms > 0 && ms <= 0x7fffffff ? setTimeout(fn, ms) : undefined;
+}
+
+/**
+ * millis returns ms, an option holding milliseconds or a count, when it is
+ * a number >= 0 (Infinity included), and throws naming the option otherwise:
+ * a typo must not turn into a timer that fires at once.
+ * @param {string} name
+ * @param {unknown} ms
+ * @returns {number}
+ */
+function millis(name, ms) {
+  if (typeof ms !== "number" || !(ms >= 0)) {
+    throw new TypeError(`eventwire: ${name} must be a number >= 0, not ${String(ms)}`);
+  }
+  return ms;
 }
 
 /**
@@ -876,12 +914,163 @@ function shapeError(type, data) {
 }
 
 /**
+ * The reconnection options and their defaults, socket.io-client's, so that
+ * people who know those know these.
+ * @type {Required<Omit<ManagerOptions, "path" | "WebSocket">>}
+ */
+const reconnectDefaults = {
+  reconnection: true,
+  reconnectionAttempts: Infinity,
+  reconnectionDelay: 1000,
+  reconnectionDelayMax: 5000,
+  randomizationFactor: 0.5,
+  timeout: 20000,
+};
+
+/**
+ * reconnectSettings reads the reconnection options of a manager, each
+ * checked: a negative delay or a factor above 1 would turn the backoff
+ * into a busy loop.
+ * @param {ManagerOptions} o
+ * @returns {Required<Omit<ManagerOptions, "path" | "WebSocket">>}
+ */
+function reconnectSettings(o) {
+  const d = reconnectDefaults;
+  const reconnection = o.reconnection ?? d.reconnection;
+  if (typeof reconnection !== "boolean") {
+    throw new TypeError(`eventwire: reconnection must be true or false, not ${String(reconnection)}`);
+  }
+  const s = {
+    reconnection,
+    reconnectionAttempts: millis("reconnectionAttempts", o.reconnectionAttempts ?? d.reconnectionAttempts),
+    reconnectionDelay: millis("reconnectionDelay", o.reconnectionDelay ?? d.reconnectionDelay),
+    reconnectionDelayMax: millis("reconnectionDelayMax", o.reconnectionDelayMax ?? d.reconnectionDelayMax),
+    randomizationFactor: millis("randomizationFactor", o.randomizationFactor ?? d.randomizationFactor),
+    timeout: millis("timeout", o.timeout ?? d.timeout),
+  };
+  if (s.randomizationFactor > 1) {
+    throw new TypeError(`eventwire: randomizationFactor must be between 0 and 1, not ${s.randomizationFactor}`);
+  }
+  return s;
+}
+
+/**
+ * retryDelay is the wait before reconnection attempt n (1, 2, …):
+ * min(reconnectionDelayMax, reconnectionDelay·2^(n-1)), moved by a random
+ * amount up to ± randomizationFactor of itself, so that the clients of a
+ * restarted server come back spread out rather than all at once (also once
+ * they all reached the maximum, which is why the jitter applies after it).
+ * @param {Required<Omit<ManagerOptions, "path" | "WebSocket">>} s
+ * @param {number} n
+ */
+function retryDelay(s, n) {
+  const base = Math.min(s.reconnectionDelayMax, s.reconnectionDelay * 2 ** (n - 1));
+  return Math.round(base * (1 + s.randomizationFactor * (2 * Math.random() - 1)));
+}
+
+// The page events after which a reconnection waiting out its delay starts
+// at once and a connection silent for too long is given up on: the network
+// came back, or the page (a laptop, a phone) woke up, its timers frozen
+// while it slept.
+const wakeEvents = ["online", "pageshow", "visibilitychange"];
+
+/**
+ * onWake calls fn after each wake event of the page, in browsers (Node has
+ * no window), and returns the function that stops it.
+ * @param {() => void} fn
+ * @returns {() => void}
+ */
+function onWake(fn) {
+  const g = /** @type {any} */ (globalThis);
+  /** @type {{ addEventListener: (type: string, fn: () => void) => void, removeEventListener: (type: string, fn: () => void) => void } | undefined} */
+  const page = typeof g.window?.addEventListener === "function" ? g.window : undefined;
+  if (!page) {
+    return () => {};
+  }
+  const awake = () => {
+    if (g.document?.visibilityState !== "hidden") {
+      fn();
+    }
+  };
+  wakeEvents.forEach((type) => page.addEventListener(type, awake));
+  return () => wakeEvents.forEach((type) => page.removeEventListener(type, awake));
+}
+
+/**
+ * The managers connect() shares, by WebSocket URL: the sockets of one server
+ * share a WebSocket, one socket per namespace, as with socket.io's io().
+ * @type {Map<string, EventwireManager>}
+ */
+const managers = new Map();
+
+// The options that belong to a manager, not to one connection on it.
+const managerOptionNames = ["path", "WebSocket", "forceNew", "multiplex", ...Object.keys(reconnectDefaults)];
+
+/**
+ * managerFor picks the manager a socket of namespace connects on: the one
+ * in options, else the cached one for url unless options say forceNew, or
+ * it has that namespace already (one WebSocket carries one socket per
+ * namespace) or other settings, else a new one (cached in place of an idle
+ * one).
+ * @param {string | URL} url
+ * @param {Omit<ConnectOptions, "auth">} options
+ * @param {string} namespace
+ * @returns {EventwireManager}
+ */
+function managerFor(url, options, namespace) {
+  const given = options.manager;
+  if (given) {
+    if (managerOptionNames.some((name) => /** @type {Record<string, unknown>} */ (options)[name] !== undefined)) {
+      throw new TypeError(`eventwire: connect: options.manager excludes ${managerOptionNames.join(", ")}: they are the manager's`);
+    }
+    if (!given.serves(url)) {
+      throw new TypeError(`eventwire: connect: ${url} is not the server of options.manager (${given.url})`);
+    }
+    if (given.has(namespace)) {
+      throw new TypeError(`eventwire: connect: options.manager has a connection to namespace ${namespace} already; close it first`);
+    }
+    return given;
+  }
+  const fresh = new EventwireManager(url, options);
+  if (options.forceNew === true || options.multiplex === false) {
+    return fresh;
+  }
+  const cached = managers.get(fresh.url);
+  if (!cached || cached.idle) {
+    managers.set(fresh.url, fresh); // an idle manager holds nothing worth sharing
+    return fresh;
+  }
+  return cached.has(namespace) || !cached.sameSettings(fresh) ? fresh : cached;
+}
+
+/**
+ * manager makes a manager for the eventwire server at url: one WebSocket
+ * that the connections passed it in options.manager share, opened when the
+ * first connects, reopened after a loss (options say how) and closed when
+ * the last closes (a later connect opens it again). connect() shares one by
+ * default already; a manager of your own keeps a group of connections on a
+ * WebSocket apart from the others.
+ *
+ *   const m = manager("http://localhost:5050", { reconnectionDelayMax: 10000 });
+ *   const main = connect("http://localhost:5050", { manager: m });
+ *
+ * @param {string | URL} url e.g. "http://localhost:5050" or location.origin; its path is not used
+ * @param {ManagerOptions} [options]
+ * @returns {EventwireManager}
+ */
+export function manager(url, options = {}) {
+  return new EventwireManager(url, options);
+}
+
+/**
  * EventwireManager owns one WebSocket to a server and its Engine.IO session,
  * as socket.io-client's Manager does: it opens the WebSocket when its first
- * socket needs it, answers pings and watches for silence, reassembles binary
- * packets, and routes each Socket.IO packet to the socket of its namespace.
+ * socket needs it, answers pings and gives up on a server gone silent,
+ * reassembles binary packets, routes each Socket.IO packet to the socket of
+ * its namespace, and opens a new WebSocket, with backoff, when one is lost.
  * The sockets (EventwireConnection, one per namespace) connect, emit and
- * listen over it; the WebSocket closes with the last of them.
+ * listen over it; they stay on it across reconnections, until they close,
+ * and the WebSocket closes with the last of them.
  *
  * Apps use url and close (the .d.ts declares no more); the other members
  * are for managerFor and the sockets of this module.
@@ -890,7 +1079,8 @@ class EventwireManager {
   #url;
   #path;
   #WebSocket;
-  /** @type {WebSocketLike | undefined} the current WebSocket; undefined while closed */
+  #settings;
+  /** @type {WebSocketLike | undefined} the current WebSocket; undefined between attempts and once closed */
   #ws;
   /** whether the Engine.IO open packet has come on #ws */
   #open = false;
@@ -900,8 +1090,18 @@ class EventwireManager {
   #binary;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #pingTimer;
-  /** milliseconds without a ping after which the server is gone: pingInterval + pingTimeout */
+  /** milliseconds of silence after which the server is gone: pingInterval + pingTimeout */
   #pingDeadline = 45000;
+  /** Date.now() when the server last sent a frame */
+  #lastFrame = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} the connect timeout of #ws, until its sockets are connected */
+  #handshakeTimer;
+  /** @type {ReturnType<typeof setTimeout> | undefined} the next reconnection attempt, while it waits out its delay */
+  #retryTimer;
+  /** reconnection attempts since the server last confirmed a connection */
+  #attempts = 0;
+  /** @type {(() => void) | undefined} stops listening to the page's wake events; set while sockets are on the manager */
+  #stopWake;
 
   /**
    * @param {string | URL} url
@@ -917,6 +1117,7 @@ class EventwireManager {
     this.#WebSocket = /** @type {WebSocketConstructor} */ (WS);
     this.#path = options.path ?? "/socket.io/";
     this.#url = wsURL(url, this.#path);
+    this.#settings = reconnectSettings(options);
   }
 
   /** The Engine.IO WebSocket URL, e.g. "ws://localhost:5050/socket.io/?EIO=4&transport=websocket". */
@@ -924,9 +1125,16 @@ class EventwireManager {
     return this.#url;
   }
 
-  /** The WebSocket class the manager opens its WebSocket with. */
-  get WebSocket() {
-    return this.#WebSocket;
+  /**
+   * sameSettings reports whether other opens and reopens its WebSocket as
+   * this manager does, so that a connection asking for other may share it.
+   * @param {EventwireManager} other
+   */
+  sameSettings(other) {
+    const a = this.#settings;
+    const b = other.#settings;
+    const keys = /** @type {(keyof typeof a)[]} */ (Object.keys(a));
+    return this.#WebSocket === other.#WebSocket && keys.every((k) => a[k] === b[k]);
   }
 
   /**
@@ -935,6 +1143,11 @@ class EventwireManager {
    */
   serves(url) {
     return wsURL(url, this.#path) === this.#url;
+  }
+
+  /** Whether no socket is on the manager: it holds no WebSocket and makes no attempt. */
+  get idle() {
+    return this.#sockets.size === 0;
   }
 
   /**
@@ -946,21 +1159,24 @@ class EventwireManager {
   }
 
   /**
-   * attach adds socket, opening the WebSocket if it is closed; once the
-   * Engine.IO session is open, the socket is told so at once.
+   * attach adds socket and connects it: at once when the Engine.IO session
+   * is open, else with the WebSocket being opened (now, when none is and no
+   * reconnection attempt is waiting).
    * @param {EventwireConnection} socket
    */
   attach(socket) {
     this.#sockets.set(socket.namespace, socket);
-    if (!this.#ws) {
-      this.#connect();
-    } else if (this.#open) {
+    this.#stopWake ??= onWake(() => this.#onWake());
+    if (this.#open) {
       socket.onManagerOpen();
+    } else if (!this.#ws && this.#retryTimer === undefined) {
+      this.#connect();
     }
   }
 
   /**
-   * detach removes socket; the WebSocket closes when it was the last one.
+   * detach removes socket; with the last one the manager stops: it closes
+   * the WebSocket and reconnects no more.
    * @param {EventwireConnection} socket
    */
   detach(socket) {
@@ -969,8 +1185,19 @@ class EventwireManager {
     }
     this.#sockets.delete(socket.namespace);
     if (this.#sockets.size === 0) {
-      this.#close("io client disconnect");
+      this.#stop();
+    } else {
+      this.#settleHandshake();
     }
+  }
+
+  /**
+   * confirmed hears that the server confirmed a socket's connection: the
+   * next loss starts the backoff afresh.
+   */
+  confirmed() {
+    this.#attempts = 0;
+    this.#settleHandshake();
   }
 
   /**
@@ -993,41 +1220,145 @@ class EventwireManager {
     }
   }
 
+  #stop() {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#attempts = 0;
+    this.#stopWake?.();
+    this.#stopWake = undefined;
+    this.#drop();
+  }
+
   #connect() {
-    const ws = new this.#WebSocket(this.#url);
+    this.#retryTimer = undefined;
+    let ws;
+    try {
+      ws = new this.#WebSocket(this.#url);
+    } catch (err) {
+      // A URL or port the implementation refuses: this attempt failed. Told
+      // a turn later, as a refused connection is, once connect()'s caller
+      // has subscribed.
+      const failure = new EventwireError("connect_error", `eventwire: cannot open a WebSocket to ${this.#url}: ${err}`);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#afterLoss("transport error", failure);
+      }, 0);
+      return;
+    }
     ws.binaryType = "arraybuffer";
     ws.onmessage = (ev) => this.#onFrame(ev.data);
-    ws.onclose = () => this.#close("transport close");
-    ws.onerror = () => this.#close("transport error");
+    ws.onclose = () => this.#lost("transport close");
+    ws.onerror = () => this.#lost("transport error");
     this.#ws = ws;
+    this.#handshakeTimer = after(this.#settings.timeout, () => this.#handshakeTimedOut());
   }
 
   /**
-   * close ends the WebSocket and tells every socket still on it. The reason
-   * is socket.io's; err, when set, is why the connection broke.
-   * @param {string} reason
-   * @param {EventwireError} [err]
+   * drop closes #ws, if there is one, saying nothing to the sockets.
+   * @returns {boolean} whether there was one
    */
-  #close(reason, err) {
+  #drop() {
     const ws = this.#ws;
-    if (!ws) {
-      return;
-    }
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#handshakeTimer);
+    this.#pingTimer = this.#handshakeTimer = undefined;
     this.#ws = undefined;
     this.#open = false;
     this.#binary = undefined;
-    clearTimeout(this.#pingTimer);
+    if (!ws) {
+      return false;
+    }
     ws.onmessage = ws.onclose = ws.onerror = null;
     try {
       ws.close();
     } catch {
       // Already closing; nothing more to release.
     }
-    const sockets = [...this.#sockets.values()];
-    this.#sockets.clear();
-    for (const socket of sockets) {
-      socket.onManagerClose(reason, err);
+    return true;
+  }
+
+  /**
+   * lost ends #ws, broken for reason (socket.io's: "transport close",
+   * "transport error", "ping timeout" or "parse error"; err, when set, says
+   * more), and tells the sockets on it.
+   * @param {string} reason
+   * @param {EventwireError} [err]
+   */
+  #lost(reason, err) {
+    if (this.#drop()) {
+      this.#afterLoss(reason, err);
     }
+  }
+
+  /**
+   * afterLoss tells every socket that its connection, or the attempt at
+   * one, failed, and schedules the next attempt. Without reconnection, or
+   * out of attempts, the sockets end instead (and hear onReconnectFailed
+   * when the attempts ran out).
+   * @param {string} reason
+   * @param {EventwireError} [err]
+   */
+  #afterLoss(reason, err) {
+    const { reconnection, reconnectionAttempts } = this.#settings;
+    const retrying = reconnection && this.#attempts < reconnectionAttempts;
+    const sockets = [...this.#sockets.values()];
+    sockets.forEach((s) => s.onManagerClose(reason, err, retrying));
+    if (!retrying) {
+      if (reconnection) {
+        sockets.forEach((s) => s.onManagerGiveUp());
+      }
+      return;
+    }
+    // A listener may have closed every socket, or connected a new one.
+    if (this.#sockets.size > 0 && !this.#ws && this.#retryTimer === undefined) {
+      this.#scheduleRetry();
+    }
+  }
+
+  #scheduleRetry() {
+    const attempt = ++this.#attempts;
+    const delay = retryDelay(this.#settings, attempt);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+    [...this.#sockets.values()].forEach((s) => s.onManagerRetry(attempt, delay));
+  }
+
+  /**
+   * onWake, once the page is back online or awake, starts a reconnection
+   * that waits out its delay now, and gives up on a connection the server
+   * has been silent on for too long: the ping timer may have slept with the
+   * page, and a network change may have left the WebSocket dead but open.
+   */
+  #onWake() {
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#connect();
+    } else if (this.#open && Date.now() - this.#lastFrame >= this.#pingDeadline) {
+      this.#lost("ping timeout");
+    }
+  }
+
+  /** settleHandshake ends the connect timeout once every socket on #ws is connected. */
+  #settleHandshake() {
+    if ([...this.#sockets.values()].every((s) => s.connected)) {
+      clearTimeout(this.#handshakeTimer);
+      this.#handshakeTimer = undefined;
+    }
+  }
+
+  /**
+   * handshakeTimedOut: #ws did not open, or its sockets were not confirmed,
+   * within the timeout. When no socket is connected on it, #ws is a failed
+   * attempt; otherwise it works, and only the sockets still waiting hear of
+   * the timeout (their confirmation may still come).
+   */
+  #handshakeTimedOut() {
+    this.#handshakeTimer = undefined;
+    const err = new EventwireError("timeout", `eventwire: no connection within ${this.#settings.timeout} ms`);
+    const sockets = [...this.#sockets.values()];
+    if (!sockets.some((s) => s.connected)) {
+      return this.#lost("transport error", err);
+    }
+    sockets.filter((s) => !s.connected).forEach((s) => s.onManagerTimeout(err));
   }
 
   /**
@@ -1035,11 +1366,12 @@ class EventwireManager {
    * @param {string} what
    */
   #protocolError(what) {
-    this.#close("parse error", new EventwireError("protocol_error", `eventwire: protocol error: ${what}`));
+    this.#lost("parse error", new EventwireError("protocol_error", `eventwire: protocol error: ${what}`));
   }
 
   /** @param {unknown} data a text frame (a string) or a binary one */
   #onFrame(data) {
+    this.#lastFrame = Date.now();
     if (typeof data !== "string") {
       return this.#onAttachment(data);
     }
@@ -1050,10 +1382,10 @@ class EventwireManager {
       case "0":
         return this.#onOpen(data.slice(1));
       case "1":
-        return this.#close("transport close");
+        return this.#lost("transport close");
       case "2":
         this.#ws?.send("3");
-        return this.#watchPing();
+        return;
       case "4":
         return this.#onPacket(data.slice(1));
     }
@@ -1069,16 +1401,25 @@ class EventwireManager {
     }
     this.#pingDeadline = (Number(open?.pingInterval) || 25000) + (Number(open?.pingTimeout) || 20000);
     this.#open = true;
-    this.#watchPing();
+    this.#watch();
     for (const socket of [...this.#sockets.values()]) {
       socket.onManagerOpen();
     }
   }
 
-  /** watchPing closes the connection when the server's next ping is late. */
-  #watchPing() {
+  /**
+   * watch gives the connection up once the server has sent nothing for
+   * pingInterval + pingTimeout: it pings every pingInterval, so the path is
+   * dead, and a dead path (a proxy that lost the connection, a network
+   * that changed) may never report a close. Any frame counts as life.
+   */
+  #watch() {
     clearTimeout(this.#pingTimer);
-    this.#pingTimer = setTimeout(() => this.#close("ping timeout"), this.#pingDeadline);
+    const left = this.#lastFrame + this.#pingDeadline - Date.now();
+    if (left <= 0) {
+      return this.#lost("ping timeout");
+    }
+    this.#pingTimer = setTimeout(() => this.#watch(), left);
   }
 
   /** @param {string} text a Socket.IO packet */
@@ -1141,99 +1482,51 @@ class EventwireManager {
 }
 
 /**
- * The managers connect() shares, by WebSocket URL: the sockets of one server
- * share a WebSocket, one socket per namespace, as with socket.io's io().
- * @type {Map<string, EventwireManager>}
- */
-const managers = new Map();
-
-/**
- * managerFor picks the manager a socket of namespace connects on: the one
- * in options, else a cached one for url unless options say forceNew or the
- * cached one has that namespace already (one WebSocket carries one socket
- * per namespace), else a new one.
- * @param {string | URL} url
- * @param {Omit<ConnectOptions, "auth">} options
- * @param {string} namespace
- * @returns {EventwireManager}
- */
-function managerFor(url, options, namespace) {
-  const given = options.manager;
-  if (given) {
-    if (options.path !== undefined || options.WebSocket !== undefined || options.forceNew !== undefined || options.multiplex !== undefined) {
-      throw new TypeError("eventwire: connect: options.manager excludes path, WebSocket, forceNew and multiplex; set them on manager()");
-    }
-    if (!given.serves(url)) {
-      throw new TypeError(`eventwire: connect: ${url} is not the server of options.manager (${given.url})`);
-    }
-    if (given.has(namespace)) {
-      throw new TypeError(`eventwire: connect: options.manager has a connection to namespace ${namespace} already; close it first`);
-    }
-    return given;
-  }
-  const fresh = new EventwireManager(url, options);
-  if (options.forceNew === true || options.multiplex === false) {
-    return fresh;
-  }
-  const cached = managers.get(fresh.url);
-  if (!cached) {
-    managers.set(fresh.url, fresh);
-    return fresh;
-  }
-  return cached.has(namespace) || cached.WebSocket !== fresh.WebSocket ? fresh : cached;
-}
-
-/**
- * manager makes a manager for the eventwire server at url: one WebSocket
- * that the connections passed it in options.manager share, opened when the
- * first connects and closed when the last closes (a later connect opens it
- * again). connect() shares one by default already; a manager of your own
- * keeps a group of connections on a WebSocket apart from the others.
- *
- *   const m = manager("http://localhost:5050");
- *   const main = connect("http://localhost:5050", { manager: m });
- *
- * @param {string | URL} url e.g. "http://localhost:5050" or location.origin; its path is not used
- * @param {ManagerOptions} [options]
- * @returns {EventwireManager}
- */
-export function manager(url, options = {}) {
-  return new EventwireManager(url, options);
-}
-
-/**
  * EventwireConnection is a Socket.IO socket in one namespace ("/" or one
- * events.yaml declares), on the WebSocket of an EventwireManager: it
- * connects (with the auth payload when there is one) once the manager's
- * session is open, sends events with ack ids, queues them until the server
- * has confirmed the connection, settles each emit's promise from the ack, a
- * timeout, or the end of the connection, and answers the events the server
- * sends expecting an ack.
+ * events.yaml declares), on the WebSocket of an EventwireManager. Each time
+ * the manager's session opens, so after each reconnection too, it sends its
+ * CONNECT (with the auth payload when there is one); it buffers the emits
+ * made while not connected and sends them, in order, once the server
+ * confirms the connection; it settles each emit's promise from the ack, a
+ * timeout, or the end of the connection; and it answers the events the
+ * server sends expecting an ack.
+ *
+ * Its state is "connecting" until the server first confirms it,
+ * "connected", "reconnecting" after a loss while the manager tries again,
+ * and "disconnected" for good: after close(), the server's DISCONNECT or
+ * refusal, or a loss without reconnection (or out of attempts).
  */
 class EventwireConnection {
   /** @type {EventwireManager | undefined} undefined when the auth payload was refused before connecting */
   #manager;
   #ackTimeout;
+  #bufferLimit;
   /** the namespace */
   #namespace = "/";
   /** what follows the packet type on the wire: "" for "/", else the namespace and a comma */
   #nsp = "";
-  /** the CONNECT packet */
-  #connectFrame = "40";
-  /** whether the CONNECT packet went out, so that the server has (or will have) this socket */
+  /** @type {SchemaNode | undefined} the auth payload's schema; no auth is sent without one */
+  #authSchema;
+  /** @type {unknown} the auth option: the payload, or a function giving it (or its Promise) per CONNECT */
+  #auth;
+  /** @type {"connecting" | "connected" | "reconnecting" | "disconnected"} */
+  #state = "connecting";
+  /** whether this session's CONNECT is on its way (the auth function may still run) */
+  #connecting = false;
+  /** whether this session's CONNECT went out, so that the server has (or will have) this socket */
   #connectSent = false;
+  /** counts sessions lost: what began in one (an auth function's call, an ack reply) ends with it */
+  #session = 0;
+  #id = "";
+  #nextAck = 0;
+  /** @type {Map<number, PendingAck>} sent emits awaiting their ack, by ack id */
+  #acks = new Map();
+  /** @type {Map<number, PendingAck>} emits made while not connected, in order, by ack id */
+  #buffer = new Map();
   /** @type {Map<string, SchemaNode>} */
   #replies;
   /** @type {Map<string, Answerer>} */
   #answerers = new Map();
-  #connected = false;
-  #closed = false;
-  #id = "";
-  #nextAck = 0;
-  /** @type {Map<number, PendingAck>} */
-  #acks = new Map();
-  /** @type { { text: string, attachments: Uint8Array[] }[] } packets emitted before the server confirmed the connection */
-  #queue = [];
   /** @type {Map<string, Set<(...args: any[]) => void>>} */
   #events = new Map();
   /** @type {Set<() => void>} */
@@ -1244,6 +1537,10 @@ class EventwireConnection {
   #errorFns = new Set();
   /** @type {Set<(err: EventwireError) => void>} */
   #connectErrorFns = new Set();
+  /** @type {Set<(attempt: number, delayMs: number) => void>} */
+  #retryFns = new Set();
+  /** @type {Set<() => void>} */
+  #giveUpFns = new Set();
 
   /**
    * @param {string | URL} url
@@ -1251,25 +1548,24 @@ class EventwireConnection {
    * @param {ConnectionSchema} schema
    */
   constructor(url, options, schema) {
+    this.#ackTimeout = millis("ackTimeout", options.ackTimeout ?? 10000);
+    this.#bufferLimit = millis("bufferLimit", options.bufferLimit ?? 100);
     const manager = managerFor(url, options, schema.namespace);
-    this.#ackTimeout = options.ackTimeout ?? 10000;
     this.#replies = schema.replies;
     this.#namespace = schema.namespace;
     this.#nsp = schema.namespace === "/" ? "" : `${schema.namespace},`;
-    this.#connectFrame = `40${this.#nsp}`;
-    if (schema.auth) {
+    this.#authSchema = schema.auth;
+    this.#auth = options.auth;
+    if (schema.auth && typeof options.auth !== "function") {
       // The server checks an absent auth payload as {}; so does the client.
       const details = checkPayload(schema.auth, options.auth ?? {});
       if (details.length > 0) {
-        this.#closed = true;
+        this.#state = "disconnected";
         const err = new EventwireError("invalid_payload", "invalid auth", details);
         // Reported later, as a transport failure would be, so that the caller
         // can subscribe to the client connect() returns first.
         setTimeout(() => this.#connectFailed(err), 0);
         return;
-      }
-      if (options.auth !== undefined && options.auth !== null) {
-        this.#connectFrame = `40${this.#nsp}${JSON.stringify(options.auth)}`;
       }
     }
     this.#manager = manager;
@@ -1281,7 +1577,11 @@ class EventwireConnection {
   }
 
   get connected() {
-    return this.#connected;
+    return this.#state === "connected";
+  }
+
+  get state() {
+    return this.#state;
   }
 
   get id() {
@@ -1306,6 +1606,16 @@ class EventwireConnection {
   /** @param {(err: EventwireError) => void} fn */
   onConnectError(fn) {
     return subscribe(this.#connectErrorFns, fn);
+  }
+
+  /** @param {(attempt: number, delayMs: number) => void} fn */
+  onReconnectAttempt(fn) {
+    return subscribe(this.#retryFns, fn);
+  }
+
+  /** @param {() => void} fn */
+  onReconnectFailed(fn) {
+    return subscribe(this.#giveUpFns, fn);
   }
 
   /**
@@ -1338,74 +1648,82 @@ class EventwireConnection {
   }
 
   /**
-   * emit sends event with args and an ack id unless details (the payload's
-   * problems) is not empty; it settles when the server acknowledges, with
-   * the ack's data when withReply is set (the event has an ack reply).
-   * @param {string} event
-   * @param {unknown[]} args
-   * @param {Detail[]} details
-   * @param {boolean} [withReply]
-   * @returns {Promise<any>}
-   */
-  emit(event, args, details, withReply = false) {
-    if (details.length > 0) {
-      return Promise.reject(new EventwireError("invalid_payload", "invalid payload", details, event));
-    }
-    if (this.#closed) {
-      return Promise.reject(new EventwireError("disconnected", `eventwire: ${event} not sent: the connection is closed`, [], event));
-    }
-    let packet;
-    const id = this.#nextAck++;
-    try {
-      packet = encodePacket("2", this.#nsp, id, [event, ...args]);
-    } catch (err) {
-      return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
-    }
-    return new Promise((resolve, reject) => {
-      /** @type {PendingAck} */
-      const pending = { event, withReply, resolve, reject, timer: undefined };
-      if (this.#ackTimeout > 0) {
-        pending.timer = setTimeout(() => {
-          this.#acks.delete(id);
-          reject(new EventwireError("timeout", `eventwire: no ack for ${event} within ${this.#ackTimeout} ms`, [], event));
-        }, this.#ackTimeout);
-      }
-      this.#acks.set(id, pending);
-      if (this.#connected) {
-        this.#send(packet.text, packet.attachments);
-      } else {
-        this.#queue.push(packet);
-      }
-    });
-  }
-
-  /**
    * close disconnects from the server (41 for this namespace, when its
-   * CONNECT went out); pending emits reject with code "disconnected". The
-   * manager closes the WebSocket when no other socket is left on it.
+   * CONNECT went out) and stops reconnecting; emits awaiting their ack, or
+   * buffered, reject with code "disconnected". The manager closes the
+   * WebSocket when no other socket is left on it.
    */
   close() {
-    if (this.#connectSent && !this.#closed) {
-      this.#send(`41${this.#nsp}`);
+    if (this.#connectSent && this.#state !== "disconnected") {
+      this.#manager?.send(`41${this.#nsp}`);
     }
-    this.#teardown("io client disconnect");
-  }
-
-  /** onManagerOpen sends the CONNECT packet: the manager's Engine.IO session is open. */
-  onManagerOpen() {
-    if (!this.#closed && !this.#connectSent) {
-      this.#connectSent = true;
-      this.#send(this.#connectFrame);
-    }
+    this.#end("io client disconnect");
   }
 
   /**
-   * onManagerClose ends the socket with its manager's WebSocket.
-   * @param {string} reason
-   * @param {EventwireError} [err] why the connection broke, when it broke
+   * onManagerOpen sends the CONNECT packet: the manager's Engine.IO session
+   * is open. An auth function is called now, for each CONNECT, so that it
+   * can hand over a fresh token; what it gives is checked as the server will.
    */
-  onManagerClose(reason, err) {
-    this.#teardown(reason, err);
+  onManagerOpen() {
+    if (this.#state === "disconnected" || this.#connecting) {
+      return;
+    }
+    this.#connecting = true;
+    const auth = this.#auth;
+    if (!this.#authSchema || typeof auth !== "function") {
+      return this.#sendConnect(auth);
+    }
+    const session = this.#session;
+    const current = () => session === this.#session && this.#state !== "disconnected";
+    Promise.resolve()
+      .then(() => auth())
+      .then(
+        (payload) => current() && this.#authorize(payload),
+        (err) => current() && this.#end("io client disconnect", authFailed(err)),
+      );
+  }
+
+  /**
+   * onManagerClose hears that the manager's WebSocket was lost, or an
+   * attempt at one failed; the socket waits for the next attempt when
+   * retrying, and ends otherwise.
+   * @param {string} reason
+   * @param {EventwireError | undefined} err why the connection broke, when it broke
+   * @param {boolean} retrying
+   */
+  onManagerClose(reason, err, retrying) {
+    if (!retrying || this.#state === "disconnected") {
+      return this.#end(reason, err);
+    }
+    const wasConnected = this.#state === "connected";
+    this.#forgetSession(reason);
+    this.#state = "reconnecting";
+    this.#lost(wasConnected, reason, err);
+  }
+
+  /**
+   * onManagerRetry hears that the manager makes reconnection attempt n in delayMs.
+   * @param {number} attempt
+   * @param {number} delayMs
+   */
+  onManagerRetry(attempt, delayMs) {
+    fire(this.#retryFns, attempt, delayMs);
+  }
+
+  /** onManagerGiveUp hears that the manager ran out of reconnection attempts; the socket has ended. */
+  onManagerGiveUp() {
+    fire(this.#giveUpFns);
+  }
+
+  /**
+   * onManagerTimeout hears that the connection was not confirmed in time
+   * on a WebSocket that works for other namespaces; the server may still
+   * confirm it.
+   * @param {EventwireError} err
+   */
+  onManagerTimeout(err) {
+    this.#connectFailed(err);
   }
 
   /**
@@ -1420,37 +1738,207 @@ class EventwireConnection {
       case "0":
         return this.#onConnected(data);
       case "1":
-        return this.#teardown("io server disconnect");
+        return this.#end("io server disconnect");
       case "2":
         return this.#onEvent(data, id);
       case "3":
         return this.#onAck(/** @type {number} */ (id), data);
       case "4":
-        return this.#teardown("io server disconnect", connectError(data));
+        return this.#end("io server disconnect", connectError(data));
     }
   }
 
-  /**
-   * @param {string} text a text frame
-   * @param {Uint8Array[]} [attachments] the binary frames that follow it
-   */
-  #send(text, attachments) {
-    if (!this.#closed) {
-      this.#manager?.send(text, attachments);
+  /** @param {unknown} payload what the auth function gave */
+  #authorize(payload) {
+    const details = checkPayload(/** @type {SchemaNode} */ (this.#authSchema), payload ?? {});
+    if (details.length > 0) {
+      return this.#end("io client disconnect", new EventwireError("invalid_payload", "invalid auth", details));
     }
+    this.#sendConnect(payload);
+  }
+
+  /** @param {unknown} auth the auth payload; none without an auth schema */
+  #sendConnect(auth) {
+    this.#connectSent = true;
+    const payload = this.#authSchema && auth !== undefined && auth !== null ? JSON.stringify(auth) : "";
+    this.#manager?.send(`40${this.#nsp}${payload}`);
   }
 
   /** @param { { sid: string } } data */
   #onConnected(data) {
-    if (this.#connected) {
+    if (this.#state === "connected" || !this.#connectSent) {
       return;
     }
     this.#id = data.sid;
-    this.#connected = true;
-    for (const packet of this.#queue.splice(0)) {
-      this.#send(packet.text, packet.attachments);
-    }
+    this.#state = "connected";
+    this.#manager?.confirmed();
+    this.#flush();
     fire(this.#connectFns);
+  }
+
+  /**
+   * end ends the socket for good, once: it rejects what is still pending,
+   * leaves the manager and tells the listeners (see lost).
+   * @param {string} reason
+   * @param {EventwireError} [err]
+   */
+  #end(reason, err) {
+    if (this.#state === "disconnected") {
+      return;
+    }
+    const wasConnected = this.#state === "connected";
+    this.#forgetSession(reason);
+    this.#state = "disconnected";
+    for (const p of this.#buffer.values()) {
+      clearTimeout(p.timer);
+      p.reject(new EventwireError("disconnected", `eventwire: ${p.event} not sent: the connection closed (${reason})`, [], p.event));
+    }
+    this.#buffer.clear();
+    this.#manager?.detach(this);
+    if (wasConnected || err || reason !== "io client disconnect") {
+      this.#lost(wasConnected, reason, err);
+    }
+  }
+
+  /**
+   * lost tells the listeners that the connection ended, or that an attempt
+   * at one failed: onDisconnect when it was confirmed (onError first when it
+   * broke with err), onConnectError otherwise.
+   * @param {boolean} wasConnected
+   * @param {string} reason
+   * @param {EventwireError} [err]
+   */
+  #lost(wasConnected, reason, err) {
+    if (!wasConnected) {
+      return this.#connectFailed(err ?? new EventwireError("connect_error", `eventwire: could not connect (${reason})`));
+    }
+    if (err) {
+      fire(this.#errorFns, err);
+    }
+    fire(this.#disconnectFns, reason);
+  }
+
+  /**
+   * forgetSession ends what belongs to the session: the emits sent on it
+   * reject, since their acks cannot come (whether the server handled them
+   * is unknown, so they are not sent again); the buffer stays.
+   * @param {string} reason
+   */
+  #forgetSession(reason) {
+    this.#session++;
+    this.#connecting = this.#connectSent = false;
+    this.#id = "";
+    for (const p of this.#acks.values()) {
+      clearTimeout(p.timer);
+      p.reject(new EventwireError("disconnected", `eventwire: ${p.event}: the connection closed before the ack (${reason})`, [], p.event));
+    }
+    this.#acks.clear();
+  }
+
+  /**
+   * connectFailed reports that the connection could not be made: to the
+   * onConnectError functions, or to the onError ones while there are none.
+   * @param {EventwireError} err
+   */
+  #connectFailed(err) {
+    fire(this.#connectErrorFns.size > 0 ? this.#connectErrorFns : this.#errorFns, err);
+  }
+
+  /**
+   * emit sends event with args and an ack id (or buffers it while the
+   * socket is not connected) unless details, the payload's problems, is not
+   * empty. It settles when the server acknowledges it, with the ack's data
+   * when withReply is set (the event has an ack reply). flags.timeout
+   * replaces the ack timeout; flags.volatile drops the emit, rather than
+   * buffer it, while not connected.
+   *
+   * The buffer holds at most bufferLimit emits: one more rejects with code
+   * "buffer_full" and the buffer keeps what it has, so what the app was
+   * told is buffered is sent, in order. The ack timer runs from the emit,
+   * so an emit still buffered when it fires is dropped unsent.
+   * @param {string} event
+   * @param {unknown[]} args
+   * @param {Detail[]} details
+   * @param {{ timeout?: number, volatile?: boolean }} flags
+   * @param {boolean} [withReply]
+   * @returns {Promise<any>}
+   */
+  emit(event, args, details, flags, withReply = false) {
+    /**
+     * @param {string} code
+     * @param {string} why
+     */
+    const refuse = (code, why) => Promise.reject(new EventwireError(code, `eventwire: ${event} not sent: ${why}`, [], event));
+    if (details.length > 0) {
+      return Promise.reject(new EventwireError("invalid_payload", "invalid payload", details, event));
+    }
+    const connected = this.#state === "connected";
+    if (this.#state === "disconnected") {
+      return refuse("disconnected", "the connection is closed");
+    }
+    if (!connected && flags.volatile) {
+      return refuse("disconnected", "not connected, and a volatile emit is dropped rather than buffered");
+    }
+    if (!connected && this.#buffer.size >= this.#bufferLimit) {
+      return refuse("buffer_full", `${this.#buffer.size} emits wait for the connection already (bufferLimit)`);
+    }
+    const id = this.#nextAck++;
+    /** @type {PendingAck["packet"]} */
+    let packet;
+    try {
+      packet = encodePacket("2", this.#nsp, id, [event, ...args]);
+    } catch (err) {
+      return Promise.reject(new EventwireError("invalid_payload", `eventwire: ${event}: ${err}`, [], event));
+    }
+    return new Promise((resolve, reject) => {
+      const ms = flags.timeout ?? this.#ackTimeout;
+      /** @type {PendingAck} */
+      const pending = { event, withReply, resolve, reject, timer: after(ms, () => this.#timedOut(id, ms)), packet };
+      if (connected) {
+        this.#sendEmit(id, pending);
+      } else {
+        this.#buffer.set(id, pending);
+      }
+    });
+  }
+
+  /**
+   * @param {number} id
+   * @param {PendingAck} pending
+   */
+  #sendEmit(id, pending) {
+    const packet = pending.packet;
+    pending.packet = undefined; // the bytes are the WebSocket's now
+    this.#acks.set(id, pending);
+    if (packet) {
+      this.#manager?.send(packet.text, packet.attachments);
+    }
+  }
+
+  /** flush sends the buffered emits, in the order they were made: the server confirmed the connection. */
+  #flush() {
+    for (const [id, pending] of this.#buffer) {
+      this.#buffer.delete(id);
+      this.#sendEmit(id, pending);
+    }
+  }
+
+  /**
+   * timedOut rejects emit id, whose ack did not come within ms. A buffered
+   * one leaves the buffer unsent; for a sent one, a late ack is ignored.
+   * @param {number} id
+   * @param {number} ms
+   */
+  #timedOut(id, ms) {
+    const unsent = this.#buffer.get(id);
+    const pending = unsent ?? this.#acks.get(id);
+    if (!pending) {
+      return;
+    }
+    this.#buffer.delete(id);
+    this.#acks.delete(id);
+    const why = unsent ? `not sent: no connection within ${ms} ms` : `no ack within ${ms} ms`;
+    pending.reject(new EventwireError("timeout", `eventwire: ${pending.event}: ${why}`, [], pending.event));
   }
 
   /**
@@ -1475,23 +1963,25 @@ class EventwireConnection {
       fire(fns, ...args);
     }
     if (id !== undefined) {
-      this.#send(`43${this.#nsp}${id}[{"data":null}]`); // an event without an ack type, as the server answers one
+      this.#manager?.send(`43${this.#nsp}${id}[{"data":null}]`); // an event without an ack type, as the server answers one
     }
   }
 
   /**
    * answerEvent runs the handler of an event the server sent expecting an
    * ack and sends its reply, once it is ready, under id: a BINARY_ACK when
-   * the reply holds bytes.
+   * the reply holds bytes. A reply ready after the connection was lost is
+   * dropped: the id was the lost session's.
    * @param {string} event
    * @param {SchemaNode} schema
    * @param {unknown[]} args
    * @param {number | undefined} id
    */
   async #answerEvent(event, schema, args, id) {
+    const session = this.#session;
     const reply = await ackReply(event, schema, this.#answerers.get(event), args);
-    if (id === undefined) {
-      return; // sent without an ack id: nobody waits for the reply
+    if (id === undefined || session !== this.#session || this.#state !== "connected") {
+      return; // nobody waits for the reply
     }
     let packet;
     try {
@@ -1500,7 +1990,7 @@ class EventwireConnection {
       console.error(`eventwire: the ${event} reply cannot be encoded:`, err);
       packet = encodePacket("3", this.#nsp, id, [{ error: { code: "internal", message: "internal error" } }]);
     }
-    this.#send(packet.text, packet.attachments);
+    this.#manager?.send(packet.text, packet.attachments);
   }
 
   /**
@@ -1522,47 +2012,16 @@ class EventwireConnection {
       pending.resolve(pending.withReply ? reply?.data : undefined);
     }
   }
+}
 
-  /**
-   * teardown ends the socket once: it rejects what is still pending, leaves
-   * the manager and tells the listeners: onDisconnect when the connection was
-   * confirmed (onError first when it broke with err), onConnectError or
-   * onError otherwise (the connection never came up).
-   * @param {string} reason
-   * @param {EventwireError} [err]
-   */
-  #teardown(reason, err) {
-    if (this.#closed) {
-      return;
-    }
-    const wasConnected = this.#connected;
-    this.#closed = true;
-    this.#connected = false;
-    this.#queue.length = 0;
-    for (const p of this.#acks.values()) {
-      clearTimeout(p.timer);
-      p.reject(new EventwireError("disconnected", `eventwire: ${p.event}: the connection closed before the ack (${reason})`, [], p.event));
-    }
-    this.#acks.clear();
-    this.#manager?.detach(this);
-    if (wasConnected) {
-      if (err) {
-        fire(this.#errorFns, err);
-      }
-      fire(this.#disconnectFns, reason);
-    } else if (reason !== "io client disconnect") {
-      this.#connectFailed(err ?? new EventwireError("connect_error", `eventwire: could not connect (${reason})`));
-    }
-  }
-
-  /**
-   * connectFailed reports that the connection could not be made: to the
-   * onConnectError functions, or to the onError ones while there are none.
-   * @param {EventwireError} err
-   */
-  #connectFailed(err) {
-    fire(this.#connectErrorFns.size > 0 ? this.#connectErrorFns : this.#errorFns, err);
-  }
+/**
+ * authFailed is what an auth function threw, as the connect error: an
+ * EventwireError as it is (the app chose its code), anything else as code
+ * "auth_failed".
+ * @param {unknown} err
+ */
+function authFailed(err) {
+  return err instanceof EventwireError ? err : new EventwireError("auth_failed", `eventwire: the auth function failed: ${err}`);
 }
 
 // The events of events.yaml.
@@ -1736,18 +2195,26 @@ class EventwireConnection {
 /**
  * Client is a connection to the server, typed by the events of events.yaml.
  * @typedef {object} Client
- * @property {boolean} connected whether the server has confirmed the connection
- * @property {string} id the Socket.IO socket id the server gave; "" until connected
- * @property {(fn: () => void) => () => void} onConnect calls fn once the server confirms the connection
+ * @property {boolean} connected whether the server has confirmed the connection (state "connected")
+ * @property {string} id the Socket.IO socket id the server gave; "" while not connected
+ * @property {"connecting" | "connected" | "reconnecting" | "disconnected"} state "disconnected" is for good
+ * @property {(fn: () => void) => () => void} onConnect calls fn each time the server confirms the connection
  * @property {(fn: (reason: string) => void) => () => void} onDisconnect calls fn when a confirmed connection ends
- * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when the connection
- *   cannot be made: refused by the server (err.code is the refusal's data.code), an invalid auth option
- *   (code "invalid_payload", nothing sent) or a failed transport (code "connect_error")
+ * @property {(fn: (attempt: number, delayMs: number) => void) => () => void} onReconnectAttempt calls fn when
+ *   reconnection attempt n (1, 2, …) is scheduled, delayMs from now
+ * @property {(fn: () => void) => () => void} onReconnectFailed calls fn when the reconnection attempts ran out
+ * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when an attempt to
+ *   connect fails: refused by the server (err.code is the refusal's data.code), an invalid auth option
+ *   (code "invalid_payload", nothing sent), a failed transport (code "connect_error") or a timeout
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
  *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
  *   function is set
- * @property {() => void} close disconnects; pending emits reject with code "disconnected"; the WebSocket
- *   closes with the last connection on it
+ * @property {() => void} close disconnects for good; pending and buffered emits reject with code
+ *   "disconnected"; the WebSocket closes with the last connection on it
+ * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} timeout the emit functions with an ack
+ *   timeout of ms (0: none) instead of options.ackTimeout
+ * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
+ *   rather than buffering what is emitted while not connected
  * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
@@ -1768,18 +2235,26 @@ class EventwireConnection {
 /**
  * AdminClient is a connection to namespace /admin of the server, typed by the events of events.yaml.
  * @typedef {object} AdminClient
- * @property {boolean} connected whether the server has confirmed the connection
- * @property {string} id the Socket.IO socket id the server gave; "" until connected
- * @property {(fn: () => void) => () => void} onConnect calls fn once the server confirms the connection
+ * @property {boolean} connected whether the server has confirmed the connection (state "connected")
+ * @property {string} id the Socket.IO socket id the server gave; "" while not connected
+ * @property {"connecting" | "connected" | "reconnecting" | "disconnected"} state "disconnected" is for good
+ * @property {(fn: () => void) => () => void} onConnect calls fn each time the server confirms the connection
  * @property {(fn: (reason: string) => void) => () => void} onDisconnect calls fn when a confirmed connection ends
- * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when the connection
- *   cannot be made: refused by the server (err.code is the refusal's data.code), an invalid auth option
- *   (code "invalid_payload", nothing sent) or a failed transport (code "connect_error")
+ * @property {(fn: (attempt: number, delayMs: number) => void) => () => void} onReconnectAttempt calls fn when
+ *   reconnection attempt n (1, 2, …) is scheduled, delayMs from now
+ * @property {(fn: () => void) => () => void} onReconnectFailed calls fn when the reconnection attempts ran out
+ * @property {(fn: (err: EventwireError) => void) => () => void} onConnectError calls fn when an attempt to
+ *   connect fails: refused by the server (err.code is the refusal's data.code), an invalid auth option
+ *   (code "invalid_payload", nothing sent), a failed transport (code "connect_error") or a timeout
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
  *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
  *   function is set
- * @property {() => void} close disconnects; pending emits reject with code "disconnected"; the WebSocket
- *   closes with the last connection on it
+ * @property {() => void} close disconnects for good; pending and buffered emits reject with code
+ *   "disconnected"; the WebSocket closes with the last connection on it
+ * @property {(ms: number) => Pick<AdminClient, "timeout" | "volatile" | "emitAnnounce" | "emitKick">} timeout the emit functions with an ack
+ *   timeout of ms (0: none) instead of options.ackTimeout
+ * @property {Pick<AdminClient, "timeout" | "volatile" | "emitAnnounce" | "emitKick">} volatile the emit functions, dropping (code "disconnected")
+ *   rather than buffering what is emitted while not connected
  * @property {(fn: (payload: AdminKicked) => void) => () => void} onKicked calls fn for each kicked; returns the unsubscribe function
  * @property {(payload: AdminAnnounce) => Promise<void>} emitAnnounce sends announce; resolves when the server
  *   acknowledges it, rejects with an EventwireError
@@ -2348,7 +2823,8 @@ const authSchemaAdmin = {
  * "http://localhost:5050" or location.origin; url's path is not used, the
  * Socket.IO path is options.path. It shares the WebSocket of the other
  * connections to that server unless one of them is to the same namespace,
- * or options.forceNew is set; options.manager picks the WebSocket.
+ * its manager options differ, or options.forceNew is set; options.manager
+ * picks the WebSocket.
  * @param {string | URL} url
  * @param {ConnectOptions} [options]
  * @returns {Client}
@@ -2366,8 +2842,13 @@ export function connect(url, options = {}) {
     get id() {
       return conn.id;
     },
+    get state() {
+      return conn.state;
+    },
     onConnect: (fn) => conn.onConnect(fn),
     onDisconnect: (fn) => conn.onDisconnect(fn),
+    onReconnectAttempt: (fn) => conn.onReconnectAttempt(fn),
+    onReconnectFailed: (fn) => conn.onReconnectFailed(fn),
     onConnectError: (fn) => conn.onConnectError(fn),
     onError: (fn) => conn.onError(fn),
     close: () => conn.close(),
@@ -2377,11 +2858,29 @@ export function connect(url, options = {}) {
     onSaid: (fn) => conn.on("said", fn),
     onShared: (fn) => conn.on("shared", fn),
     onTypingStatus: (fn) => conn.on("typing_status", fn),
-    emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), true),
-    emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), true),
-    emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), true),
-    emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), true),
-    emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args)),
+    ...senders(conn, {}),
+  };
+}
+
+/**
+ * senders is the sending part of a Client: its emit functions, with
+ * the flags that timeout(ms) (their ack timeout) and volatile (drop rather
+ * than buffer while not connected) set.
+ * @param {EventwireConnection} conn
+ * @param {{ timeout?: number, volatile?: boolean }} flags
+ * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">}
+ */
+function senders(conn, flags) {
+  return {
+    timeout: (ms) => senders(conn, { ...flags, timeout: millis("timeout(ms)", ms) }),
+    get volatile() {
+      return senders(conn, { ...flags, volatile: true });
+    },
+    emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), flags, true),
+    emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), flags, true),
+    emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), flags, true),
+    emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), flags, true),
+    emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args), flags),
   };
 }
 
@@ -2390,9 +2889,10 @@ export function connect(url, options = {}) {
  * "http://localhost:5050" or location.origin; url's path is not used, the
  * Socket.IO path is options.path. It shares the WebSocket of the other
  * connections to that server unless one of them is to the same namespace,
- * or options.forceNew is set; options.manager picks the WebSocket.
+ * its manager options differ, or options.forceNew is set; options.manager
+ * picks the WebSocket.
  * @param {string | URL} url
- * @param {Omit<ConnectOptions, "auth"> & { auth?: AdminAuth }} [options]
+ * @param {Omit<ConnectOptions, "auth"> & { auth?: AdminAuth | (() => AdminAuth | Promise<AdminAuth>) }} [options]
  * @returns {AdminClient}
  */
 export function connectAdmin(url, options = {}) {
@@ -2408,13 +2908,36 @@ export function connectAdmin(url, options = {}) {
     get id() {
       return conn.id;
     },
+    get state() {
+      return conn.state;
+    },
     onConnect: (fn) => conn.onConnect(fn),
     onDisconnect: (fn) => conn.onDisconnect(fn),
+    onReconnectAttempt: (fn) => conn.onReconnectAttempt(fn),
+    onReconnectFailed: (fn) => conn.onReconnectFailed(fn),
     onConnectError: (fn) => conn.onConnectError(fn),
     onError: (fn) => conn.onError(fn),
     close: () => conn.close(),
     onKicked: (fn) => conn.on("kicked", fn),
-    emitAnnounce: (payload) => conn.emit("announce", [payload], validateAdminAnnounce(payload)),
-    emitKick: (payload) => conn.emit("kick", [payload], validateAdminKick(payload), true),
+    ...sendersAdmin(conn, {}),
+  };
+}
+
+/**
+ * sendersAdmin is the sending part of a AdminClient: its emit functions, with
+ * the flags that timeout(ms) (their ack timeout) and volatile (drop rather
+ * than buffer while not connected) set.
+ * @param {EventwireConnection} conn
+ * @param {{ timeout?: number, volatile?: boolean }} flags
+ * @returns {Pick<AdminClient, "timeout" | "volatile" | "emitAnnounce" | "emitKick">}
+ */
+function sendersAdmin(conn, flags) {
+  return {
+    timeout: (ms) => sendersAdmin(conn, { ...flags, timeout: millis("timeout(ms)", ms) }),
+    get volatile() {
+      return sendersAdmin(conn, { ...flags, volatile: true });
+    },
+    emitAnnounce: (payload) => conn.emit("announce", [payload], validateAdminAnnounce(payload), flags),
+    emitKick: (payload) => conn.emit("kick", [payload], validateAdminKick(payload), flags, true),
   };
 }

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
-import { FakeWebSocket, OPEN, bytes, placeholder as ph } from "./fake_websocket.mjs";
+import { FakeWebSocket, OPEN, bytes, placeholder as ph, fakeClock } from "./fake_websocket.mjs";
 
 const { connect, connectAdmin, manager } = await import(pathToFileURL(process.env.EVENTWIRE_CLIENT).href);
 
@@ -162,6 +162,9 @@ test("a broken WebSocket ends every socket on it", (t) => {
   admin.onError((err) => heard.push(["admin error", err.code]));
   ws.onclose({ code: 1006 });
   assert.deepEqual(heard, [["main", "transport close"], ["admin", "transport close"]]);
+  assert.deepEqual([main.state, admin.state], ["reconnecting", "reconnecting"]);
+  main.close(); // leave the shared manager to the next pair
+  admin.close();
   const b = both(t);
   handshake(b.ws);
   b.main.onDisconnect((r) => heard.push(["main", r]));
@@ -244,8 +247,8 @@ test("options.manager refuses what would not fit it", (t) => {
   t.after(() => main.close());
   assert.throws(() => connect(URL, { manager: m, auth: { name: "bob" } }), /has a connection to namespace \/ already/);
   assert.throws(() => connectAdmin("http://example.com", { manager: m, auth: { token: "abc" } }), /is not the server of options\.manager/);
-  for (const extra of [{ path: "/socket.io/" }, { WebSocket: FakeWebSocket }, { forceNew: true }, { multiplex: true }]) {
-    assert.throws(() => connectAdmin(URL, { manager: m, auth: { token: "abc" }, ...extra }), /options\.manager excludes path, WebSocket, forceNew and multiplex/);
+  for (const extra of [{ path: "/socket.io/" }, { WebSocket: FakeWebSocket }, { forceNew: true }, { multiplex: true }, { reconnection: false }, { timeout: 5 }]) {
+    assert.throws(() => connectAdmin(URL, { manager: m, auth: { token: "abc" }, ...extra }), /options\.manager excludes path, WebSocket, forceNew, multiplex, reconnection, .*timeout: they are the manager's/);
   }
   const admin = connectAdmin(URL + "/ignored/path", { manager: m, auth: { token: "abc" } });
   t.after(() => admin.close());
@@ -263,4 +266,83 @@ test("an invalid auth option leaves the shared WebSocket alone", async (t) => {
   assert.equal(ws.sent.length, sent);
   assert.equal(FakeWebSocket.created, before);
   assert.deepEqual([main.connected, ws.closed], [true, false]);
+});
+
+test("the namespaces on a manager reconnect together: one new WebSocket, a CONNECT each, auth asked again", async (t) => {
+  const clock = fakeClock(t);
+  let logins = 0;
+  const settings = { randomizationFactor: 0, reconnectionDelay: 500 };
+  const { main, admin, ws, opened } = both(t, { ...MAIN, ...settings, auth: () => ({ name: `ann${++logins}` }) }, { ...ADMIN, ...settings });
+  assert.equal(opened, 1, "the same settings share a manager");
+  ws.receive(OPEN);
+  await clock.flush();
+  ws.receive('40{"sid":"m"}');
+  ws.receive('40/admin,{"sid":"a"}');
+  const heard = [];
+  for (const [name, s] of [["main", main], ["admin", admin]]) {
+    s.onDisconnect((r) => heard.push([name, "disconnect", r]));
+    s.onReconnectAttempt((n, delay) => heard.push([name, "attempt", n, delay]));
+    s.onConnect(() => heard.push([name, "connect", s.id]));
+  }
+  ws.serverClose(1001);
+  const before = FakeWebSocket.created;
+  clock.tick(500);
+  assert.equal(FakeWebSocket.created, before + 1, "one WebSocket for both");
+  const next = FakeWebSocket.last;
+  next.receive(OPEN);
+  await clock.flush();
+  assert.deepEqual(next.sent.toSorted(), ['40/admin,{"token":"secret"}', '40{"name":"ann2"}']);
+  next.receive('40/admin,{"sid":"a2"}');
+  next.receive('40{"sid":"m2"}');
+  assert.deepEqual(heard, [
+    ["main", "disconnect", "transport close"],
+    ["admin", "disconnect", "transport close"],
+    ["main", "attempt", 1, 500],
+    ["admin", "attempt", 1, 500],
+    ["admin", "connect", "a2"],
+    ["main", "connect", "m2"],
+  ]);
+});
+
+test("a namespace refused (44) stays down; the others reconnect without it", (t) => {
+  const clock = fakeClock(t);
+  const { main, admin, ws } = both(t, { ...MAIN, randomizationFactor: 0 }, { ...ADMIN, randomizationFactor: 0 });
+  const heard = [];
+  main.onConnectError((err) => heard.push(["main", err.code, err.message]));
+  admin.onConnectError((err) => heard.push(["admin", err.code, err.message]));
+  ws.receive(OPEN);
+  // /admin refused before / was confirmed: the server closes the WebSocket (1008).
+  ws.receive('44/admin,{"message":"not a moderator","data":{"code":"forbidden"}}');
+  ws.serverClose(1008, "connect refused");
+  assert.deepEqual([main.state, admin.state], ["reconnecting", "disconnected"]);
+  clock.tick(1000);
+  FakeWebSocket.last.receive(OPEN);
+  assert.deepEqual(FakeWebSocket.last.sent, ['40{"name":"ann"}'], "the refused namespace connected again");
+  FakeWebSocket.last.receive('40{"sid":"m"}');
+  assert.equal(main.connected, true);
+  assert.deepEqual(heard, [
+    ["admin", "forbidden", "not a moderator"],
+    ["main", "connect_error", "eventwire: could not connect (transport close)"],
+  ]);
+});
+
+test("a namespace the server disconnected (41) is not connected again; the others are", (t) => {
+  const clock = fakeClock(t);
+  const { main, admin, ws } = both(t, { ...MAIN, randomizationFactor: 0 }, { ...ADMIN, randomizationFactor: 0 });
+  handshake(ws);
+  ws.receive("41/admin,");
+  ws.fail();
+  clock.tick(1000);
+  handshake(FakeWebSocket.last);
+  assert.deepEqual(FakeWebSocket.last.sent, ['40{"name":"ann"}']);
+  assert.deepEqual([main.state, admin.state], ["connected", "disconnected"]);
+});
+
+test("other reconnection settings get a manager of their own", (t) => {
+  for (const [mainOptions, adminOptions] of [[MAIN, { ...ADMIN, reconnectionDelayMax: 60000 }], [{ ...MAIN, reconnection: false }, ADMIN]]) {
+    const { main, admin, opened } = both(t, mainOptions, adminOptions);
+    assert.equal(opened, 2);
+    main.close();
+    admin.close();
+  }
 });
