@@ -47,11 +47,17 @@ func (e *engine) send(p outPacket) error {
 	return ErrSlowConsumer
 }
 
-// slowConsumer closes a connection that let its outbound buffer fill. The
-// close frame may not fit the full buffer either: the kill timer closeWith
-// arms then cuts the connection after WriteTimeout.
+// slowConsumer closes a connection that let its outbound buffer fill. When
+// the close frame does not fit the full buffer either, the TCP connection
+// is cut at once: waiting for the kill timer would leave the client with a
+// silent connection for up to WriteTimeout.
 func (e *engine) slowConsumer() {
-	if e.closeWith(closeTryAgainLater, "slow consumer", reasonSlowConsumer, nil) {
+	before := e.dropped.Load()
+	started := e.closeWith(closeTryAgainLater, "slow consumer", reasonSlowConsumer, nil)
+	if e.dropped.Load() != before {
+		e.kill()
+	}
+	if started {
 		e.s.slowDisconnects.Add(1)
 		e.s.log.Warn("eventwire: slow consumer disconnected", "conn", e.sid, "remote", e.req.RemoteAddr,
 			"outbound_buffer", e.s.cfg.OutboundBuffer)

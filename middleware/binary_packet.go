@@ -80,5 +80,5 @@ func (s *Server) completeBinary(e *engine) {
 // tooBig closes a connection whose binary packet exceeds the limits (1009).
 func (e *engine) tooBig(err error) {
 	e.s.log.Debug("eventwire: binary packet too big", "conn", e.sid, "remote", e.req.RemoteAddr, "err", err)
-	e.closeWith(closeMessageTooBig, "message too big", reasonParseError, nil)
+	e.closeBroken(closeMessageTooBig, "message too big")
 }

@@ -30,7 +30,7 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	if !utf8.Valid(msg) {
 		// RFC 6455 requires text frames to be UTF-8; gorilla does not check.
 		e.s.log.Debug("eventwire: invalid UTF-8", "conn", e.sid, "remote", e.req.RemoteAddr)
-		e.closeWith(closeInvalidPayload, "invalid UTF-8", reasonParseError, nil)
+		e.closeBroken(closeInvalidPayload, "invalid UTF-8")
 		return
 	}
 	switch msg[0] {
@@ -52,7 +52,16 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 // with every socket on it.
 func (e *engine) protocolError(err error) {
 	e.s.log.Debug("eventwire: protocol error", "conn", e.sid, "remote", e.req.RemoteAddr, "err", err)
-	e.closeWith(closeProtocolError, "protocol error", reasonParseError, nil)
+	e.closeBroken(closeProtocolError, "protocol error")
+}
+
+// closeBroken closes a connection that broke the protocol and counts it in
+// Stats.ProtocolErrors; only the call that starts the close counts, so a
+// connection counts once however many bad frames it sent.
+func (e *engine) closeBroken(code int, text string) {
+	if e.closeWith(code, text, reasonParseError, nil) {
+		e.s.protocolErrors.Add(1)
+	}
 }
 
 // onPacket routes one Socket.IO packet to the socket of its namespace.

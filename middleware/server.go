@@ -61,6 +61,9 @@ type Server struct {
 	limitedEvents   atomic.Uint64 // events refused by the rate limit
 	refusedConns    atomic.Uint64 // handshakes refused by the connection limits
 	strayAcks       atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
+	// protocolErrors counts connections closed for breaking the protocol
+	// (1002, 1007, 1009); see closeBroken and onSessionError.
+	protocolErrors atomic.Uint64
 }
 
 type options struct {

@@ -70,6 +70,11 @@ func (s *Server) onSessionError(sess *melody.Session, err error) {
 	case errors.Is(err, melody.ErrWriteClosed), errors.Is(err, melody.ErrSessionClosed):
 		// A write raced the close; the conn is gone, nothing was promised.
 	case e != nil:
+		// gorilla sent 1009 for a frame over MaxPayload and the read loop
+		// ends; a connection already closing was counted (or not) by its close.
+		if errors.Is(err, websocket.ErrReadLimit) && !e.closing() {
+			s.protocolErrors.Add(1)
+		}
 		e.setReason(transportReason(err))
 		s.log.Debug("eventwire: transport ended", "conn", e.sid, "remote", e.req.RemoteAddr, "err", err)
 	}

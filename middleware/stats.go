@@ -19,6 +19,11 @@ type Stats struct {
 	// ConnectionsRefused counts handshakes refused by MaxConnections or
 	// MaxConnectionsPerIP.
 	ConnectionsRefused uint64
+	// ProtocolErrors counts connections closed for breaking the protocol:
+	// 1002 (a malformed or unexpected packet), 1007 (a text frame that is
+	// not UTF-8) and 1009 (a frame or binary packet over MaxPayload or
+	// MaxAttachmentSize). Each connection counts once.
+	ProtocolErrors uint64
 }
 
 // Stats returns the server's counters; on a namespace's Server, Sockets
@@ -35,5 +40,6 @@ func (s *Server) Stats() Stats {
 		SlowConsumerDisconnects: root.slowDisconnects.Load(),
 		RateLimited:             root.limitedEvents.Load(),
 		ConnectionsRefused:      root.refusedConns.Load(),
+		ProtocolErrors:          root.protocolErrors.Load(),
 	}
 }
