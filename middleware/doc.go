@@ -45,6 +45,15 @@
 // rooms and operators. One WebSocket (an Engine.IO session) carries a
 // client's sockets on several namespaces; a Conn is one of those sockets.
 //
+// Clusters: WithAdapter joins Servers in several processes through a broker
+// (middleware/adapter/redis, middleware/adapter/nats) so they act as one:
+// operators reach matching sockets on every node, exactly once each, rooms
+// staying local to the node holding each connection; Operator.Join, Leave
+// and Disconnect and Server.ClusterLen and ClusterRoomMembers act
+// cluster-wide. An emit is delivered here first and never waits for the
+// broker; one that cannot reach the others returns ErrClusterPublish.
+// docs/CLUSTER.md has the channels, message format and guarantees.
+//
 // Secure defaults: upgrades are accepted only from the same origin (or from
 // Config.AllowedOrigins), frames are limited to Config.MaxPayload bytes,
 // handler panics are recovered. The WebSocket layer is

@@ -17,12 +17,16 @@ import (
 // any chain of To/In/Except on those. It is an immutable value: each method
 // returns a new Operator and leaves its receiver as it was, so a partly
 // built Operator may be kept and reused.
+//
+// In a cluster (WithAdapter) an Operator reaches the sockets it selects
+// on every node: rooms are evaluated on the node holding each socket.
 type Operator struct {
 	s        *Server
-	except   *Conn    // never a recipient (the sender), or nil
+	exceptID string   // the socket id never a recipient (the sender), or ""
 	to       []string // with targeted: the rooms whose members receive
 	without  []string // rooms whose members never receive
 	targeted bool     // To/In was called: the union of to, not everyone
+	local    bool     // Local: this node's sockets only
 }
 
 // To narrows the recipients to the sockets in any of rooms; rooms add to
@@ -49,6 +53,13 @@ func (o Operator) Except(rooms ...string) Operator {
 // that is closing is skipped. The recipients are those connected when Emit
 // is called. It fails if the schema does not let the server send event, the
 // arguments do not encode, or the server is closed.
+//
+// In a cluster, Emit delivers on this node first, then queues the encoded
+// packet once for the other nodes, which deliver it to their own
+// recipients; it never waits for the broker. If the packet cannot be
+// queued (the broker is failing, or the queue is full) Emit returns an
+// error wrapping ErrClusterPublish: this node's recipients got it all the
+// same.
 func (o Operator) Emit(event string, args ...any) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
@@ -64,7 +75,7 @@ func (o Operator) Emit(event string, args ...any) error {
 	for _, c := range recipients {
 		_ = c.eng.send(out) // a closed session's error means it left; skipping it is right
 	}
-	return nil
+	return o.publish(kindBroadcast, nil, out)
 }
 
 // Broadcast returns the operator that emits to every connected socket.
@@ -81,7 +92,7 @@ func (s *Server) In(rooms ...string) Operator { return s.To(rooms...) }
 func (s *Server) Except(rooms ...string) Operator { return Operator{s: s}.Except(rooms...) }
 
 // Broadcast returns the operator that emits to every connected socket but c.
-func (c *Conn) Broadcast() Operator { return Operator{s: c.s, except: c} }
+func (c *Conn) Broadcast() Operator { return Operator{s: c.s, exceptID: c.id} }
 
 // To returns the operator that emits to the sockets in any of rooms but c
 // (socket.io's socket.to), whether or not c is in them.

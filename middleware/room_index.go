@@ -176,7 +176,7 @@ func (s *Server) recipients(o Operator) ([]*Conn, error) {
 // keeps reports whether c, a candidate recipient, is not excluded by o.
 // Called under Server.mu.
 func (o Operator) keeps(c *Conn) bool {
-	return c != o.except && !c.inAnyLocked(o.without)
+	return (o.exceptID == "" || c.id != o.exceptID) && !c.inAnyLocked(o.without)
 }
 
 // inAnyLocked reports whether c is in any of rooms; called under Server.mu.

@@ -31,6 +31,8 @@ type Server struct {
 	replies    replyShapes
 	origins    originPolicy
 	client     *servedClient // root only: the JS client module to serve; nil: none
+	node       string        // root only: this node's id in a cluster (NodeID)
+	cluster    *cluster      // root only: the adapter's side; nil: a single node
 
 	hooksMu       sync.RWMutex
 	onConnect     func(ctx context.Context, c *Conn) error
@@ -67,8 +69,10 @@ type Server struct {
 }
 
 type options struct {
-	cfg Config
-	log *slog.Logger
+	cfg         Config
+	log         *slog.Logger
+	adapter     Adapter // WithAdapter; see adapter.go
+	adapterOpts AdapterOptions
 }
 
 // Option configures New.
@@ -97,6 +101,14 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 			opt(&o)
 		}
 	}
+	s, err := newServer(schema, o)
+	if err != nil && o.adapter != nil {
+		_ = o.adapter.Close() // the Server owns it (WithAdapter)
+	}
+	return s, err
+}
+
+func newServer(schema Schema, o options) (*Server, error) {
 	cfg := o.cfg
 	cfg.AllowedOrigins = append([]string(nil), cfg.AllowedOrigins...)
 	if err := cfg.validate(); err != nil {
@@ -123,6 +135,12 @@ func New(schema Schema, opts ...Option) (*Server, error) {
 	}
 	if err := s.checkRates(); err != nil {
 		return nil, err
+	}
+	s.node = newID()
+	if o.adapter != nil {
+		if s.cluster, err = startCluster(s, o.adapter, o.adapterOpts); err != nil {
+			return nil, err
+		}
 	}
 	s.m = s.newMelody() // last: it starts melody's hub goroutine
 	return s, nil

@@ -78,6 +78,9 @@ func (s *Server) shutdown() {
 	if err := s.m.Close(); err != nil {
 		s.log.Debug("eventwire: melody close", "err", err)
 	}
+	if s.cluster != nil {
+		s.cluster.close() // after the connections: their last emits go out first
+	}
 }
 
 // cutAll closes every registered connection's TCP connection after queueing

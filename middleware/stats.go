@@ -24,6 +24,15 @@ type Stats struct {
 	// not UTF-8) and 1009 (a frame or binary packet over MaxPayload or
 	// MaxAttachmentSize). Each connection counts once.
 	ProtocolErrors uint64
+	// ClusterPublished counts the messages (emits, Join/Leave/Disconnect
+	// commands, cluster queries and their answers) published to the other
+	// nodes; heartbeats are not counted. 0 without an adapter.
+	ClusterPublished uint64
+	// ClusterPublishFailed counts such messages lost: refused with
+	// ErrClusterPublish, or failed at the broker after being queued.
+	ClusterPublishFailed uint64
+	// ClusterReceived counts the messages received from other nodes.
+	ClusterReceived uint64
 }
 
 // Stats returns the server's counters; on a namespace's Server, Sockets
@@ -41,5 +50,8 @@ func (s *Server) Stats() Stats {
 		RateLimited:             root.limitedEvents.Load(),
 		ConnectionsRefused:      root.refusedConns.Load(),
 		ProtocolErrors:          root.protocolErrors.Load(),
+		ClusterPublished:        root.cluster.publishedCount(),
+		ClusterPublishFailed:    root.cluster.failedCount(),
+		ClusterReceived:         root.cluster.receivedCount(),
 	}
 }

@@ -44,16 +44,18 @@ func run(args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	handler, srv, err := newApp(settings.Config, logger)
+	handler, srv, err := newApp(settings.Config, logger, settings.Cluster)
 	if err != nil {
 		return err
 	}
 	return serve.Run("chat", settings.Addr, handler, srv, logger)
 }
 
-// newApp builds the chat: the eventwire server wrapped around the page's file server.
-func newApp(cfg middleware.Config, logger *slog.Logger) (http.Handler, *chatevents.Server, error) {
-	srv, err := chatevents.NewServer(chat{}, middleware.WithConfig(cfg), middleware.WithLogger(logger))
+// newApp builds the chat: the eventwire server wrapped around the page's
+// file server; opts add to the runtime's options (a cluster adapter).
+func newApp(cfg middleware.Config, logger *slog.Logger, opts ...middleware.Option) (http.Handler, *chatevents.Server, error) {
+	opts = append([]middleware.Option{middleware.WithConfig(cfg), middleware.WithLogger(logger)}, opts...)
+	srv, err := chatevents.NewServer(chat{}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

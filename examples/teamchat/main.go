@@ -47,7 +47,7 @@ func run(args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	// admin_token (EVENTWIRE_ADMIN_TOKEN) admits moderators to /admin; unset, nobody.
-	handler, srv, err := newApp(settings.Config, logger, settings.Viper.GetString("admin_token"))
+	handler, srv, err := newApp(settings.Config, logger, settings.Viper.GetString("admin_token"), settings.Cluster)
 	if err != nil {
 		return err
 	}
@@ -55,11 +55,13 @@ func run(args []string) error {
 }
 
 // newApp builds the team chat: the eventwire server wrapped around the page.
-// An empty adminToken leaves namespace /admin refusing everyone.
-func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string) (http.Handler, *teamevents.Server, error) {
+// An empty adminToken leaves namespace /admin refusing everyone; opts add
+// to the runtime's options (a cluster adapter).
+func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string, opts ...middleware.Option) (http.Handler, *teamevents.Server, error) {
 	app := &teamchat{name: middleware.NewKey[teamevents.UserName]("name")}
 	mods := &moderators{chat: app, token: adminToken}
-	srv, err := teamevents.NewServer(app, mods, middleware.WithConfig(cfg), middleware.WithLogger(logger))
+	opts = append([]middleware.Option{middleware.WithConfig(cfg), middleware.WithLogger(logger)}, opts...)
+	srv, err := teamevents.NewServer(app, mods, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

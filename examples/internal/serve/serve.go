@@ -1,23 +1,27 @@
 // Package serve holds what the examples share that is not about eventwire:
-// reading the listen address and configuration at start, and serving until
-// SIGINT or SIGTERM.
+// reading the listen address, configuration and cluster adapter at start,
+// and serving until SIGINT or SIGTERM.
 package serve
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/viper"
 
 	"github.com/eventwire/eventwire/middleware"
+	"github.com/eventwire/eventwire/middleware/adapter/nats"
+	"github.com/eventwire/eventwire/middleware/adapter/redis"
 )
 
 // Settings are what an example reads at start.
@@ -26,6 +30,9 @@ type Settings struct {
 	Addr string
 	// Config is the runtime's configuration.
 	Config middleware.Config
+	// Cluster is the middleware.WithAdapter option for the broker the
+	// settings name, or nil for a single node (see adapterOption).
+	Cluster middleware.Option
 	// Viper holds every other key, for the example's own settings.
 	Viper *viper.Viper
 }
@@ -45,6 +52,10 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 		return Settings{}, err
 	}
 	v.SetDefault("addr", defaultAddr)
+	v.SetDefault("adapter", "")
+	v.SetDefault("adapter_prefix", middleware.DefaultAdapterPrefix)
+	v.SetDefault("redis_url", "redis://127.0.0.1:6379")
+	v.SetDefault("nats_url", "nats://127.0.0.1:4222")
 	cfg, err := middleware.LoadConfig(v)
 	if err != nil {
 		return Settings{}, err
@@ -53,7 +64,37 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 	if *addrFlag != "" {
 		s.Addr = *addrFlag
 	}
+	if s.Cluster, err = adapterOption(v); err != nil { // last: it connects to the broker
+		return Settings{}, err
+	}
 	return s, nil
+}
+
+// adapterOption builds the cluster adapter that key adapter names
+// (EVENTWIRE_ADAPTER): "" or "memory" for none (one process, in memory),
+// "redis" at redis_url (EVENTWIRE_REDIS_URL) or "nats" at nats_url
+// (EVENTWIRE_NATS_URL), on channels starting with adapter_prefix
+// (EVENTWIRE_ADAPTER_PREFIX). It connects at once, so a broker that does
+// not answer stops the example at start.
+func adapterOption(v *viper.Viper) (middleware.Option, error) {
+	var (
+		a   middleware.Adapter
+		err error
+	)
+	switch kind := strings.ToLower(strings.TrimSpace(v.GetString("adapter"))); kind {
+	case "", "memory":
+		return nil, nil
+	case "redis":
+		a, err = redis.New(v.GetString("redis_url"))
+	case "nats":
+		a, err = nats.New(v.GetString("nats_url"))
+	default:
+		return nil, fmt.Errorf("adapter %q: want memory, redis or nats", kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return middleware.WithAdapter(a, middleware.AdapterOptions{Prefix: v.GetString("adapter_prefix")}), nil
 }
 
 // Shutdowner is the eventwire server Run stops.

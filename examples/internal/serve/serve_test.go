@@ -2,6 +2,7 @@ package serve
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,6 +39,42 @@ func TestSettings(t *testing.T) {
 			}
 			if s.Addr != tc.wantAddr || s.Config.PingInterval != tc.wantPing {
 				t.Errorf("addr %q ping %v, want %q %v", s.Addr, s.Config.PingInterval, tc.wantAddr, tc.wantPing)
+			}
+		})
+	}
+}
+
+func TestAdapterSetting(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		want      bool   // a cluster option
+		wantError string // part of the error; "" for none
+	}{
+		{"default: one process", nil, false, ""},
+		{"memory", map[string]string{"EVENTWIRE_ADAPTER": "Memory"}, false, ""},
+		{"unknown", map[string]string{"EVENTWIRE_ADAPTER": "kafka"}, false, `adapter "kafka"`},
+		{"redis unreachable", map[string]string{"EVENTWIRE_ADAPTER": "redis", "EVENTWIRE_REDIS_URL": "redis://127.0.0.1:1"}, false, "redis adapter"},
+		{"nats unreachable", map[string]string{"EVENTWIRE_ADAPTER": "nats", "EVENTWIRE_NATS_URL": "nats://127.0.0.1:1"}, false, "nats adapter"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"EVENTWIRE_ADAPTER", "EVENTWIRE_REDIS_URL", "EVENTWIRE_NATS_URL", "EVENTWIRE_CONFIG"} {
+				t.Setenv(k, tc.env[k])
+				if tc.env[k] == "" {
+					os.Unsetenv(k)
+				}
+			}
+			s, err := Load("chat", "127.0.0.1:0", nil)
+			switch {
+			case tc.wantError != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantError)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case (s.Cluster != nil) != tc.want:
+				t.Errorf("cluster option %v, want one: %v", s.Cluster != nil, tc.want)
 			}
 		})
 	}
