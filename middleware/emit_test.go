@@ -105,8 +105,9 @@ func TestDroppedFramesAreCounted(t *testing.T) {
 	}
 }
 
-// TestConcurrentEmitBroadcastDisconnect exercises emits, broadcasts and
-// disconnects at once; run with -race.
+// TestConcurrentEmitBroadcastDisconnect exercises emits, broadcasts, room
+// joins, leaves and emits, membership queries and disconnects at once; run
+// with -race.
 func TestConcurrentEmitBroadcastDisconnect(t *testing.T) {
 	h := newHarness(t, testConfig())
 	const n = 8
@@ -140,8 +141,15 @@ func TestConcurrentEmitBroadcastDisconnect(t *testing.T) {
 		}()
 		go func() {
 			defer writers.Done()
+			room := []string{"a", "b"}[i%2]
 			for j := range 50 {
 				_ = conns[i].Emit("link", "you")
+				conns[i].Join(room, "all")
+				_ = h.srv.To(room).Except("b").Emit("link", "room")
+				_ = conns[i].To("all").Emit("link", "room but me")
+				_ = h.srv.RoomMembers("all")
+				_ = conns[i].Rooms()
+				conns[i].Leave(room)
 				_ = h.srv.Len()
 				if j == 25 && i%2 == 0 {
 					_ = conns[i].Close()
