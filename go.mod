@@ -3,6 +3,7 @@ module github.com/eventwire/eventwire
 go 1.26.8
 
 require (
+	github.com/evanw/esbuild v0.28.2
 	github.com/go-playground/validator/v10 v10.30.6
 	github.com/go-viper/mapstructure/v2 v2.4.0
 	github.com/gorilla/websocket v1.5.3

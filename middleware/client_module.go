@@ -12,19 +12,27 @@ import (
 )
 
 // ClientModule is the generated JavaScript client of a schema, which the
-// server serves at Config.Path + Name (e.g. /socket.io/chatevents.js) so a
-// page can import it with no build step, as socket.io serves
-// /socket.io/socket.io.js. Generated code embeds it; Config.ServeClient
-// turns serving off.
+// server serves at Config.Path + Name (e.g. /socket.io/chatevents.js), and
+// minified at the same name ending in .min.js (/socket.io/chatevents.min.js),
+// so a page can import it with no build step, as socket.io serves
+// /socket.io/socket.io.js and socket.io.min.js. Generated code embeds both;
+// Config.ServeClient turns serving off.
 type ClientModule struct {
 	Name   string // the file name, e.g. "chatevents.js"; no "/"
-	Source []byte // the ES module
+	Source []byte // the ES module, readable: for reading and debugging
+	// Minified is the same module minified, the one pages should import;
+	// nil: only Source is served.
+	Minified []byte
 }
 
-// servedClient is a ClientModule ready to serve: its ETag and, when
-// smaller, its gzip encoding, both computed once.
+// servedClient is a ClientModule ready to serve: its files by URL path.
 type servedClient struct {
-	path     string // Config.Path + Name
+	files map[string]*servedFile
+}
+
+// servedFile is one file of a ClientModule with its ETag and, when smaller,
+// its gzip encoding, both computed once.
+type servedFile struct {
 	source   []byte
 	etag     string
 	gzipped  []byte // nil when gzip would not be smaller
@@ -38,25 +46,40 @@ func newServedClient(cfg Config, m *ClientModule) (*servedClient, error) {
 	if m.Name == "" || strings.ContainsAny(m.Name, "/\\") || !strings.HasSuffix(m.Name, ".js") {
 		return nil, fmt.Errorf("eventwire: client module name %q must be a file name ending in .js", m.Name)
 	}
-	sum := sha256.Sum256(m.Source)
-	tag := base64.RawURLEncoding.EncodeToString(sum[:12])
-	c := &servedClient{path: cfg.Path + m.Name, source: m.Source, etag: `"` + tag + `"`}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
-	_, _ = zw.Write(m.Source)                                // a bytes.Buffer does not fail
-	if zw.Close() == nil && buf.Len() < len(m.Source) {
-		c.gzipped, c.gzipETag = buf.Bytes(), `"`+tag+`-gz"`
+	c := &servedClient{files: map[string]*servedFile{cfg.Path + m.Name: newServedFile(m.Source)}}
+	if m.Minified != nil {
+		c.files[cfg.Path+strings.TrimSuffix(m.Name, ".js")+".min.js"] = newServedFile(m.Minified)
 	}
 	return c, nil
 }
 
-// serve answers a request for the client module: GET and HEAD, with a
-// strong ETag (If-None-Match gets 304), "Cache-Control: no-cache" (the URL
-// is not versioned, so every use revalidates, for a 304 when nothing
-// changed), gzip when the client accepts it, and CORS for the origins
-// allowed to connect, since a module script from another origin is fetched
-// in CORS mode.
+func newServedFile(source []byte) *servedFile {
+	sum := sha256.Sum256(source)
+	tag := base64.RawURLEncoding.EncodeToString(sum[:12])
+	f := &servedFile{source: source, etag: `"` + tag + `"`}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
+	_, _ = zw.Write(source)                                  // a bytes.Buffer does not fail
+	if zw.Close() == nil && buf.Len() < len(source) {
+		f.gzipped, f.gzipETag = buf.Bytes(), `"`+tag+`-gz"`
+	}
+	return f
+}
+
+// has reports whether path is the URL path of one of the module's files.
+func (c *servedClient) has(path string) bool {
+	_, ok := c.files[path]
+	return ok
+}
+
+// serve answers a request for one of the module's files (has(r.URL.Path)):
+// GET and HEAD, with a strong ETag (If-None-Match gets 304), "Cache-Control:
+// no-cache" (the URL is not versioned, so every use revalidates, for a 304
+// when nothing changed), gzip when the client accepts it, and CORS for the
+// origins allowed to connect, since a module script from another origin is
+// fetched in CORS mode.
 func (c *servedClient) serve(w http.ResponseWriter, r *http.Request, origins originPolicy) {
+	f := c.files[r.URL.Path]
 	h := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
@@ -70,11 +93,11 @@ func (c *servedClient) serve(w http.ResponseWriter, r *http.Request, origins ori
 	if origin := r.Header.Get("Origin"); origin != "" && origins.allow(r) {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
-	body, etag := c.source, c.etag
-	if c.gzipped != nil {
+	body, etag := f.source, f.etag
+	if f.gzipped != nil {
 		h.Add("Vary", "Accept-Encoding")
 		if acceptsGzip(r) {
-			body, etag = c.gzipped, c.gzipETag
+			body, etag = f.gzipped, f.gzipETag
 			h.Set("Content-Encoding", "gzip")
 		}
 	}

@@ -10,13 +10,16 @@ import (
 	"testing"
 )
 
-// clientSource is big and repetitive enough for gzip to pay.
-var clientSource = []byte(strings.Repeat("export const x = 1; // the client\n", 50))
+// clientSource and clientMinified are big and repetitive enough for gzip to pay.
+var (
+	clientSource   = []byte(strings.Repeat("export const x = 1; // the client\n", 50))
+	clientMinified = []byte(strings.Repeat("export const x=1;", 50))
+)
 
 func clientServer(t *testing.T, cfg Config) *Server {
 	t.Helper()
 	schema := testSchema()
-	schema.Client = &ClientModule{Name: "testevents.js", Source: clientSource}
+	schema.Client = &ClientModule{Name: "testevents.js", Source: clientSource, Minified: clientMinified}
 	srv, err := New(schema, WithConfig(cfg))
 	if err != nil {
 		t.Fatal(err)
@@ -25,35 +28,68 @@ func clientServer(t *testing.T, cfg Config) *Server {
 	return srv
 }
 
+// TestServeClient checks both files of the module, readable and minified:
+// each is served with the same headers, validators, encodings and CORS.
 func TestServeClient(t *testing.T) {
 	cfg := testConfig()
 	cfg.AllowedOrigins = []string{"https://app.example"}
 	srv := clientServer(t, cfg)
-	get := func(method string, header http.Header) *http.Response {
-		req := httptest.NewRequest(method, "http://chat.example/socket.io/testevents.js", nil)
-		req.Header = header
-		rec := httptest.NewRecorder()
-		srv.Middleware(nil).ServeHTTP(rec, req)
-		return rec.Result()
+	etags := map[string]bool{}
+	for _, file := range []struct {
+		name, path string
+		want       []byte
+	}{
+		{"readable", "/socket.io/testevents.js", clientSource},
+		{"minified", "/socket.io/testevents.min.js", clientMinified},
+	} {
+		t.Run(file.name, func(t *testing.T) {
+			etag := checkServedFile(t, srv, file.path, file.want)
+			if etags[etag] {
+				t.Errorf("ETag %s is another file's", etag)
+			}
+			etags[etag] = true
+		})
 	}
-	plain := get(http.MethodGet, http.Header{})
+}
+
+// getClient sends srv a request for path on http://chat.example.
+func getClient(srv *Server, method, path string, header http.Header) *http.Response {
+	req := httptest.NewRequest(method, "http://chat.example"+path, nil)
+	req.Header = header
+	rec := httptest.NewRecorder()
+	srv.Middleware(nil).ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// checkServedFile checks a plain GET of the module file at path, whose body
+// is want, then the requests of checkClientRequests, and returns its ETag.
+func checkServedFile(t *testing.T, srv *Server, path string, want []byte) string {
+	t.Helper()
+	plain := getClient(srv, http.MethodGet, path, http.Header{})
 	etag := plain.Header.Get("ETag")
 	body, _ := io.ReadAll(plain.Body)
-	if plain.StatusCode != http.StatusOK || !bytes.Equal(body, clientSource) {
+	if plain.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
 		t.Fatalf("GET: %d, %d bytes", plain.StatusCode, len(body))
 	}
-	for key, want := range map[string]string{
+	for key, value := range map[string]string{
 		"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache",
 		"X-Content-Type-Options": "nosniff", "Content-Encoding": "",
 	} {
-		if got := plain.Header.Get(key); got != want {
-			t.Errorf("%s = %q, want %q", key, got, want)
+		if got := plain.Header.Get(key); got != value {
+			t.Errorf("%s = %q, want %q", key, got, value)
 		}
 	}
 	if !strings.HasPrefix(etag, `"`) || len(etag) < 10 {
 		t.Fatalf("ETag %q is not a strong validator", etag)
 	}
+	checkClientRequests(t, srv, path, want, etag)
+	return etag
+}
 
+// checkClientRequests checks HEAD, revalidation, gzip, CORS and methods on
+// the module file at path, whose body is want and ETag etag.
+func checkClientRequests(t *testing.T, srv *Server, path string, want []byte, etag string) {
+	t.Helper()
 	tests := []struct {
 		name     string
 		method   string
@@ -74,7 +110,7 @@ func TestServeClient(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := get(tc.method, tc.header)
+			res := getClient(srv, tc.method, path, tc.header)
 			if res.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
 			}
@@ -98,7 +134,7 @@ func TestServeClient(t *testing.T) {
 					t.Error("the gzip body has the plain body's ETag")
 				}
 			}
-			if got, _ := io.ReadAll(r); !bytes.Equal(got, clientSource) {
+			if got, _ := io.ReadAll(r); !bytes.Equal(got, want) {
 				t.Errorf("body differs from the module (%d bytes)", len(got))
 			}
 		})
@@ -109,10 +145,30 @@ func TestServeClientOff(t *testing.T) {
 	cfg := testConfig()
 	cfg.ServeClient = false
 	srv := clientServer(t, cfg)
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/socket.io/testevents.js", nil))
-	if rec.Code == http.StatusOK || strings.Contains(rec.Body.String(), "export") {
-		t.Fatalf("serve_client false still serves the module: %d", rec.Code)
+	for _, path := range []string{"/socket.io/testevents.js", "/socket.io/testevents.min.js"} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code == http.StatusOK || strings.Contains(rec.Body.String(), "export") {
+			t.Errorf("serve_client false still serves %s: %d", path, rec.Code)
+		}
+	}
+}
+
+// A module without Minified (generated before it existed) serves Source alone.
+func TestServeClientWithoutMinified(t *testing.T) {
+	schema := testSchema()
+	schema.Client = &ClientModule{Name: "testevents.js", Source: clientSource}
+	srv, err := New(schema, WithConfig(testConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	if res := getClient(srv, http.MethodGet, "/socket.io/testevents.js", http.Header{}); res.StatusCode != http.StatusOK {
+		t.Errorf("testevents.js: %d", res.StatusCode)
+	}
+	res := getClient(srv, http.MethodGet, "/socket.io/testevents.min.js", http.Header{})
+	if body, _ := io.ReadAll(res.Body); res.StatusCode == http.StatusOK || strings.Contains(string(body), "export") {
+		t.Errorf("testevents.min.js served with no Minified: %d", res.StatusCode)
 	}
 }
 

@@ -83,7 +83,8 @@ type Config struct {
 	// hijacking). Use it only for servers that do not authenticate by cookie.
 	AllowedOrigins []string `mapstructure:"allowed_origins"`
 	// ServeClient serves the generated JavaScript client at Path + its
-	// file name (e.g. /socket.io/chatevents.js), with an ETag. Default true;
+	// file name (e.g. /socket.io/chatevents.js, and the minified
+	// /socket.io/chatevents.min.js), with an ETag. Default true;
 	// false when the app bundles or serves the module itself.
 	ServeClient bool `mapstructure:"serve_client"`
 }

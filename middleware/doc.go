@@ -68,3 +68,7 @@ const SupportsGeneratedV1 = true
 // SupportsGeneratedV2 is SupportsGeneratedV1 for generated code that hands
 // its JavaScript client to the runtime (Schema.Client).
 const SupportsGeneratedV2 = true
+
+// SupportsGeneratedV3 is SupportsGeneratedV2 for generated code that also
+// hands the runtime its minified client (ClientModule.Minified).
+const SupportsGeneratedV3 = true

@@ -100,7 +100,8 @@ type Schema struct {
 	// AuthTag is Tag for an auth type that is not a struct.
 	AuthTag string
 	// Client is the generated JavaScript client, served at Config.Path +
-	// Client.Name unless Config.ServeClient is false; nil: none.
+	// Client.Name (its minified form at the same name ending in .min.js)
+	// unless Config.ServeClient is false; nil: none.
 	Client *ClientModule
 }
 

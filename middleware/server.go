@@ -179,7 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if s.client != nil && r.URL.Path == s.client.path {
+	if s.client != nil && s.client.has(r.URL.Path) {
 		s.client.serve(w, r, s.origins)
 		return
 	}

@@ -1,7 +1,8 @@
 // Package templates holds the text/template files internal/codegen renders
 // generated code from: the Go package (events.go), the JavaScript client
-// (<package>.js, whose runtime part is a template of its own) and its
-// TypeScript declarations (<package>.d.ts).
+// (<package>.js, whose runtime part is a template of its own), the frame of
+// its minified form (<package>.min.js) and its TypeScript declarations
+// (<package>.d.ts).
 //
 // The templates hold no logic: codegen prepares every name, type, tag and
 // comment in Go and the templates only lay them out. Every generated file
@@ -19,9 +20,10 @@ import (
 
 // The names of the templates that render whole files.
 const (
-	GoFile  = "events.go"
-	JSFile  = "client.js"
-	DTSFile = "client.d.ts"
+	GoFile    = "events.go"
+	JSFile    = "client.js"
+	MinJSFile = "client.min.js"
+	DTSFile   = "client.d.ts"
 )
 
 //go:embed *.tmpl

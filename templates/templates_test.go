@@ -11,7 +11,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"header", GoFile, JSFile, DTSFile, "js_runtime", "js_binary", "js_packets", "js_reconnect", "js_manager", "js_socket", "js_socket_traffic", "js_replies", "js_validate", "js_formats", "dts_runtime"} {
+	for _, name := range []string{"header", GoFile, JSFile, MinJSFile, DTSFile, "js_runtime", "js_binary", "js_packets", "js_reconnect", "js_manager", "js_socket", "js_socket_traffic", "js_replies", "js_validate", "js_formats", "dts_runtime"} {
 		if set.Lookup(name) == nil {
 			t.Errorf("no template %q", name)
 		}

@@ -23,7 +23,7 @@ import (
 )
 
 // The page; the client module it imports is served by the eventwire server
-// at /socket.io/chatevents.js.
+// at /socket.io/chatevents.min.js (and the readable chatevents.js).
 //
 //go:embed static
 var assets embed.FS

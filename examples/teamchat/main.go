@@ -28,7 +28,7 @@ import (
 )
 
 // The page; the client module it imports is served by the eventwire server
-// at /socket.io/teamevents.js.
+// at /socket.io/teamevents.min.js (and the readable teamevents.js).
 //
 //go:embed static
 var assets embed.FS

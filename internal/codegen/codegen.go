@@ -1,8 +1,9 @@
 // Package codegen renders a validated events.yaml (internal/spec) into the
 // files of a generated package: events.go (typed payloads, ack replies and
 // auth payload, Handler, Conn, Broadcaster, Server and the runtime schema),
-// <package>.js (a dependency-free ES module client) and <package>.d.ts (its
-// types).
+// <package>.js (a dependency-free ES module client, readable),
+// <package>.min.js (the same module minified with esbuild, for pages to
+// import) and <package>.d.ts (its types).
 //
 // Render is pure and deterministic: spec in, file contents out, no I/O. The
 // gen command writes the files; it skips those whose bytes did not change.
@@ -33,11 +34,14 @@ type Options struct {
 }
 
 // GoFile is the name of the generated Go file; the JS files are named after
-// the package (JSFile, DTSFile).
+// the package (JSFile, MinJSFile, DTSFile).
 const GoFile = "events.go"
 
 // JSFile is the name of the generated JavaScript client for package pkg.
 func JSFile(pkg string) string { return pkg + ".js" }
+
+// MinJSFile is the name of the minified JavaScript client for package pkg.
+func MinJSFile(pkg string) string { return pkg + ".min.js" }
 
 // DTSFile is the name of the TypeScript declarations of the client for package pkg.
 func DTSFile(pkg string) string { return pkg + ".d.ts" }
@@ -49,8 +53,8 @@ var parsed = sync.OnceValues(func() (*template.Template, error) {
 })
 
 // Render returns the generated files of s by name (GoFile, JSFile(pkg),
-// DTSFile(pkg)). The Go file is gofmt'd; an error names what cannot be
-// generated, with the spec position when there is one.
+// MinJSFile(pkg), DTSFile(pkg)). The Go file is gofmt'd; an error names what
+// cannot be generated, with the spec position when there is one.
 func Render(s *spec.Spec, opts Options) (map[string][]byte, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -81,15 +85,30 @@ func Render(s *spec.Spec, opts Options) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	minJS, err := minified(t, opts, js)
+	if err != nil {
+		return nil, err
+	}
 	dts, err := execute(t, templates.DTSFile, client)
 	if err != nil {
 		return nil, err
 	}
 	return map[string][]byte{
-		GoFile:                goSrc,
-		JSFile(opts.Package):  js,
-		DTSFile(opts.Package): dts,
+		GoFile:                  goSrc,
+		JSFile(opts.Package):    js,
+		MinJSFile(opts.Package): minJS,
+		DTSFile(opts.Package):   dts,
 	}, nil
+}
+
+// minified renders MinJSFile: the client js minified, under the header.
+func minified(t *template.Template, opts Options, js []byte) ([]byte, error) {
+	readable := JSFile(opts.Package)
+	code, err := minifyJS(readable, js)
+	if err != nil {
+		return nil, err
+	}
+	return execute(t, templates.MinJSFile, struct{ Source, Readable, Code string }{opts.Source, readable, code})
 }
 
 func (o Options) check() error {

@@ -11,10 +11,11 @@ import (
 // goFile is the data of the "events.go" template.
 type goFile struct {
 	Source, QuotedSource, Package string
-	// ClientFile is the JS client's file name, which the Go file embeds.
-	ClientFile             string
-	StdImports, ExtImports []string
-	Types                  []goType
+	// ClientFile and MinClientFile are the JS client's file names, readable
+	// and minified, which the Go file embeds.
+	ClientFile, MinClientFile string
+	StdImports, ExtImports    []string
+	Types                     []goType
 	// Main is namespace "/"; Namespaces the others, in name order.
 	Main        goNamespace
 	Namespaces  []goNamespace
@@ -117,10 +118,11 @@ type goPattern struct{ QuotedTag, QuotedRegex string }
 
 func (m *model) goFile() goFile {
 	f := goFile{
-		Source:       m.opts.Source,
-		QuotedSource: strconv.Quote(m.opts.Source),
-		Package:      m.opts.Package,
-		ClientFile:   JSFile(m.opts.Package),
+		Source:        m.opts.Source,
+		QuotedSource:  strconv.Quote(m.opts.Source),
+		Package:       m.opts.Package,
+		ClientFile:    JSFile(m.opts.Package),
+		MinClientFile: MinJSFile(m.opts.Package),
 		// Every generated package uses all three: Handler and OnConnect take
 		// a context, Server is an http.Handler.
 		StdImports: []string{`"context"`, `_ "embed"`, `"net/http"`},

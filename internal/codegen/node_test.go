@@ -88,6 +88,9 @@ func TestNodeValidators(t *testing.T) {
 //
 // The last two run on node:test's fake clock (mock.timers: setTimeout and
 // Date), so they wait out backoff delays and deadlines exactly and at once.
+//
+// Each script runs twice: on the readable client and on the minified one
+// pages import, which must behave the same.
 func TestNodeClient(t *testing.T) {
 	node := nodeTool(t)
 	for _, tt := range []struct{ script, caseName string }{
@@ -98,15 +101,18 @@ func TestNodeClient(t *testing.T) {
 		{"reconnect.test.mjs", "richevents"},
 		{"offline.test.mjs", "richevents"},
 	} {
-		t.Run(tt.script, func(t *testing.T) {
-			runNodeTest(t, node, tt.caseName, tt.script)
-		})
+		for _, file := range []func(pkg string) string{JSFile, MinJSFile} {
+			name := file(tt.caseName)
+			t.Run(tt.script+"/"+name, func(t *testing.T) {
+				runNodeTest(t, node, tt.caseName, name, tt.script)
+			})
+		}
 	}
 }
 
-// runNodeTest runs testdata/js/<script> with node --test, the client of
-// caseName in EVENTWIRE_CLIENT.
-func runNodeTest(t *testing.T, node, caseName, script string) {
+// runNodeTest runs testdata/js/<script> with node --test, the client file
+// of caseName (JSFile or MinJSFile) in EVENTWIRE_CLIENT.
+func runNodeTest(t *testing.T, node, caseName, file, script string) {
 	t.Helper()
 	dir := writeClientModule(t, caseName)
 	path, err := filepath.Abs(filepath.Join("testdata", "js", script))
@@ -114,7 +120,7 @@ func runNodeTest(t *testing.T, node, caseName, script string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(node, "--test", "--test-reporter=spec", path)
-	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, JSFile(caseName)))
+	cmd.Env = append(os.Environ(), "EVENTWIRE_CLIENT="+filepath.Join(dir, file))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node --test %s: %v\n%s", path, err, out)
@@ -132,8 +138,9 @@ func nodeTool(t *testing.T) string {
 	return node
 }
 
-// writeClientModule renders the case and writes its JS client into a
-// temporary directory marked as ES modules, returning the directory.
+// writeClientModule renders the case and writes its JS client, readable
+// and minified, into a temporary directory marked as ES modules, returning
+// the directory.
 func writeClientModule(t *testing.T, caseName string) string {
 	t.Helper()
 	files, err := renderCase(t, filepath.Join("testdata", caseName))
@@ -142,7 +149,9 @@ func writeClientModule(t *testing.T, caseName string) string {
 	}
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "package.json"), []byte(`{"type": "module"}`+"\n"))
-	writeFile(t, filepath.Join(dir, JSFile(caseName)), files[JSFile(caseName)])
+	for _, name := range []string{JSFile(caseName), MinJSFile(caseName)} {
+		writeFile(t, filepath.Join(dir, name), files[name])
+	}
 	return dir
 }
 

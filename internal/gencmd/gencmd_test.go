@@ -53,7 +53,7 @@ func TestGenerate(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, name := range []string{"events.go", "chatevents.js", "chatevents.d.ts"} {
+	for _, name := range []string{"events.go", "chatevents.js", "chatevents.min.js", "chatevents.d.ts"} {
 		b, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +97,7 @@ func TestRewritesOnlyChangedFiles(t *testing.T) {
 	}
 	// Back-date every file so a rewrite would show in its mtime.
 	past := time.Now().Add(-time.Hour).Truncate(time.Second)
-	names := []string{"events.go", "chatevents.js", "chatevents.d.ts"}
+	names := []string{"events.go", "chatevents.js", "chatevents.min.js", "chatevents.d.ts"}
 	for _, name := range names {
 		if err := os.Chtimes(filepath.Join(out, name), past, past); err != nil {
 			t.Fatal(err)
@@ -123,8 +123,8 @@ func TestRewritesOnlyChangedFiles(t *testing.T) {
 	if b, err := os.ReadFile(userFile); err != nil || string(b) != "package chatevents\n" {
 		t.Errorf("the user's file changed: %q, %v", b, err)
 	}
-	if entries, _ := os.ReadDir(out); len(entries) != 4 {
-		t.Errorf("out holds %d entries, want the 3 generated files and the user's (no temporary files)", len(entries))
+	if entries, _ := os.ReadDir(out); len(entries) != 5 {
+		t.Errorf("out holds %d entries, want the 4 generated files and the user's (no temporary files)", len(entries))
 	}
 }
 

@@ -12,13 +12,17 @@ import (
 
 // The build fails here when the eventwire module is older than this generated
 // code needs; update github.com/eventwire/eventwire, or regenerate.
-const _ = middleware.SupportsGeneratedV2
+const _ = middleware.SupportsGeneratedV3
 
-// clientJS is the generated JavaScript client beside this file; the runtime
-// serves it at Config.Path + "chatevents.js" (Config.ServeClient).
+// clientJS is the generated JavaScript client beside this file, and
+// clientMinJS the same module minified; the runtime serves them at
+// Config.Path + "chatevents.js" and "chatevents.min.js" (Config.ServeClient).
 //
 //go:embed chatevents.js
 var clientJS []byte
+
+//go:embed chatevents.min.js
+var clientMinJS []byte
 
 // BrowserToMessage is the payload of browser_to_message.
 // A browser sends a chat line.
@@ -197,7 +201,7 @@ func (s *Server) Runtime() *middleware.Server { return s.rt }
 func schema() middleware.Schema {
 	return middleware.Schema{
 		Source: "../../events.yaml",
-		Client: &middleware.ClientModule{Name: "chatevents.js", Source: clientJS},
+		Client: &middleware.ClientModule{Name: "chatevents.js", Source: clientJS, Minified: clientMinJS},
 		Events: []middleware.Event{
 			{
 				Name:        "browser_to_message",

@@ -13,13 +13,17 @@ import (
 
 // The build fails here when the eventwire module is older than this generated
 // code needs; update github.com/eventwire/eventwire, or regenerate.
-const _ = middleware.SupportsGeneratedV2
+const _ = middleware.SupportsGeneratedV3
 
-// clientJS is the generated JavaScript client beside this file; the runtime
-// serves it at Config.Path + "teamevents.js" (Config.ServeClient).
+// clientJS is the generated JavaScript client beside this file, and
+// clientMinJS the same module minified; the runtime serves them at
+// Config.Path + "teamevents.js" and "teamevents.min.js" (Config.ServeClient).
 //
 //go:embed teamevents.js
 var clientJS []byte
+
+//go:embed teamevents.min.js
+var clientMinJS []byte
 
 // MediaType is a named type of events.yaml.
 // A file's media type, e.g. image/png; application/octet-stream when unknown.
@@ -640,7 +644,7 @@ func shapeUserName() *middleware.Shape {
 func schema() middleware.Schema {
 	return middleware.Schema{
 		Source: "events.yaml",
-		Client: &middleware.ClientModule{Name: "teamevents.js", Source: clientJS},
+		Client: &middleware.ClientModule{Name: "teamevents.js", Source: clientJS, Minified: clientMinJS},
 		Auth: &middleware.Shape{
 			Kind: middleware.KindObject,
 			Fields: []middleware.FieldShape{

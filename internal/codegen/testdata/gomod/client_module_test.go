@@ -10,21 +10,26 @@ import (
 )
 
 // TestServesItsClient checks that the generated Server serves the JS client
-// generated beside it, byte for byte, at /socket.io/richevents.js.
+// generated beside it, readable and minified, byte for byte, at
+// /socket.io/richevents.js and /socket.io/richevents.min.js.
 func TestServesItsClient(t *testing.T) {
 	s := serve(t)
-	want, err := os.ReadFile("../richevents/richevents.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	httpURL := "http" + strings.TrimPrefix(s.url[:strings.Index(s.url, "/socket.io/")], "ws")
-	res, err := http.Get(httpURL + "/socket.io/richevents.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) || res.Header.Get("ETag") == "" {
-		t.Fatalf("GET /socket.io/richevents.js: %d, %d bytes (want %d), ETag %q", res.StatusCode, len(got), len(want), res.Header.Get("ETag"))
+	for _, name := range []string{"richevents.js", "richevents.min.js"} {
+		t.Run(name, func(t *testing.T) {
+			want, err := os.ReadFile("../richevents/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := http.Get(httpURL + "/socket.io/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			got, _ := io.ReadAll(res.Body)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) || res.Header.Get("ETag") == "" {
+				t.Fatalf("GET /socket.io/%s: %d, %d bytes (want %d), ETag %q", name, res.StatusCode, len(got), len(want), res.Header.Get("ETag"))
+			}
+		})
 	}
 }
