@@ -67,16 +67,7 @@ func TestShutdownDeadlineCutsConnections(t *testing.T) {
 	if err := h.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown = %v, want DeadlineExceeded", err)
 	}
-	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		if _, _, err := c.ws.ReadMessage(); err != nil {
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
-				t.Fatal("the connection was not cut when the deadline passed")
-			}
-			break
-		}
-	}
+	expectCut(t, c, "the connection was not cut when the deadline passed")
 	close(release) // the handler ignored its context; once it returns, Close ends everything
 	if err := h.srv.Close(); err != nil || !finished.Load() {
 		t.Fatalf("Close = %v, handler finished %v", err, finished.Load())
@@ -89,20 +80,29 @@ func TestCloseIsHard(t *testing.T) {
 	if err := h.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		if _, _, err := c.ws.ReadMessage(); err != nil {
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
-				t.Fatal("Close left the connection open")
-			}
-			break
-		}
-	}
+	expectCut(t, c, "Close left the connection open")
 	if d := h.waitGone(t); d.reason != reasonShutdown {
 		t.Errorf("reason %q", d.reason)
 	}
 	if err := h.srv.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown after Close = %v", err)
+	}
+}
+
+// expectCut reads until the connection ends, and fails with why if it is
+// still open after 5 seconds.
+func expectCut(t *testing.T, c *client, why string) {
+	t.Helper()
+	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := c.ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal(why)
+		}
+		return
 	}
 }

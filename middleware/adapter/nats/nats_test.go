@@ -1,7 +1,6 @@
 package nats_test
 
 import (
-	"os"
 	"strconv"
 	"testing"
 
@@ -14,43 +13,22 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// sharedURL is the machine's NATS (EVENTWIRE_NATS_URL, or the default);
-// the suite uses subjects of its own prefix there.
-func sharedURL() string {
-	if u := os.Getenv("EVENTWIRE_NATS_URL"); u != "" {
-		return u
-	}
-	return "nats://127.0.0.1:4222"
+// broker is the machine's NATS (EVENTWIRE_NATS_URL, or the default) for the
+// conformance suite, and a private nats-server for the outage test.
+var broker = adaptertest.Service{
+	Name: "NATS", EnvURL: "EVENTWIRE_NATS_URL", DefaultURL: "nats://127.0.0.1:4222",
+	Scheme: "nats://", Binary: "nats-server",
+	Args: func(port int) []string {
+		return []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port)}
+	},
+	New: func(url string) (middleware.Adapter, error) { return nats.New(url) },
 }
 
-func newAdapter(url string) adaptertest.NewAdapter {
-	return func(t *testing.T) middleware.Adapter {
-		t.Helper()
-		a, err := nats.New(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-}
-
-func TestConformance(t *testing.T) {
-	a, err := nats.New(sharedURL())
-	if err != nil {
-		adaptertest.Missing(t, "NATS at "+sharedURL(), err)
-	}
-	_ = a.Close()
-	adaptertest.Run(t, newAdapter(sharedURL()))
-}
+func TestConformance(t *testing.T) { broker.RunConformance(t) }
 
 // TestOutage kills a private nats-server during traffic and starts it
 // again on the same port.
-func TestOutage(t *testing.T) {
-	p := adaptertest.StartProcess(t, "nats-server", func(port int) []string {
-		return []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port)}
-	})
-	adaptertest.RunOutage(t, p, newAdapter("nats://"+p.Addr()))
-}
+func TestOutage(t *testing.T) { broker.RunOutage(t) }
 
 func TestSubject(t *testing.T) {
 	tests := []struct{ channel, subject string }{

@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"os"
 	"strconv"
 	"testing"
 
@@ -14,43 +13,22 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// sharedURL is the machine's Redis (EVENTWIRE_REDIS_URL, or the default);
-// the suite uses channels of its own prefix there.
-func sharedURL() string {
-	if u := os.Getenv("EVENTWIRE_REDIS_URL"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379"
+// broker is the machine's Redis (EVENTWIRE_REDIS_URL, or the default) for the
+// conformance suite, and a private redis-server for the outage test.
+var broker = adaptertest.Service{
+	Name: "Redis", EnvURL: "EVENTWIRE_REDIS_URL", DefaultURL: "redis://127.0.0.1:6379",
+	Scheme: "redis://", Binary: "redis-server",
+	Args: func(port int) []string {
+		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	},
+	New: func(url string) (middleware.Adapter, error) { return redis.New(url) },
 }
 
-func newAdapter(url string) adaptertest.NewAdapter {
-	return func(t *testing.T) middleware.Adapter {
-		t.Helper()
-		a, err := redis.New(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-}
-
-func TestConformance(t *testing.T) {
-	a, err := redis.New(sharedURL())
-	if err != nil {
-		adaptertest.Missing(t, "Redis at "+sharedURL(), err)
-	}
-	_ = a.Close()
-	adaptertest.Run(t, newAdapter(sharedURL()))
-}
+func TestConformance(t *testing.T) { broker.RunConformance(t) }
 
 // TestOutage kills a private redis-server during traffic and starts it
 // again on the same port.
-func TestOutage(t *testing.T) {
-	p := adaptertest.StartProcess(t, "redis-server", func(port int) []string {
-		return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
-	})
-	adaptertest.RunOutage(t, p, newAdapter("redis://"+p.Addr()))
-}
+func TestOutage(t *testing.T) { broker.RunOutage(t) }
 
 func TestNewRefusesABadURL(t *testing.T) {
 	for _, url := range []string{"http://127.0.0.1:6379", "redis://127.0.0.1:1"} {
