@@ -67,7 +67,9 @@ type Config struct {
 	// 1008. 0 turns
 	// the limit off. Default 20.
 	RateLimit float64 `mapstructure:"rate_limit"`
-	// RateBurst is the bucket size of RateLimit. Default 40.
+	// RateBurst is the bucket size of RateLimit. Default 100, so a client
+	// flushing its full offline buffer (the generated client keeps 100) on
+	// reconnect is not refused.
 	RateBurst int `mapstructure:"rate_burst"`
 	// RateLimits adds a bucket per event name (in any namespace), counted
 	// besides RateLimit, e.g. {"say": {PerSecond: 2, Burst: 5}}; each
@@ -109,7 +111,7 @@ func DefaultConfig() Config {
 		SlowConsumer:      SlowConsumerDisconnect,
 		MaxConnections:    10000,
 		RateLimit:         20,
-		RateBurst:         40,
+		RateBurst:         100,
 		AllowedOrigins:    []string{},
 		ServeClient:       true,
 	}
