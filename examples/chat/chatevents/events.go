@@ -89,6 +89,18 @@ func (b Broadcaster) Except(rooms ...string) Broadcaster {
 	return Broadcaster{op: b.op.Except(rooms...)}
 }
 
+// Local narrows the recipients to this node's clients, even in a cluster.
+func (b Broadcaster) Local() Broadcaster { return Broadcaster{op: b.op.Local()} }
+
+// Join makes the recipients join rooms, on every node of a cluster.
+func (b Broadcaster) Join(rooms ...string) error { return b.op.Join(rooms...) }
+
+// Leave makes the recipients leave rooms, on every node of a cluster.
+func (b Broadcaster) Leave(rooms ...string) error { return b.op.Leave(rooms...) }
+
+// Disconnect disconnects the recipients, on every node of a cluster.
+func (b Broadcaster) Disconnect() error { return b.op.Disconnect() }
+
 // EmitLink sends link to the broadcaster's clients.
 // Welcome text sent to a browser when it connects.
 func (b Broadcaster) EmitLink(v string) error {
@@ -171,6 +183,16 @@ func (s *Server) Except(rooms ...string) Broadcaster { return Broadcaster{op: s.
 
 // Rooms returns the rooms that have members, sorted.
 func (s *Server) Rooms() []string { return s.rt.Rooms() }
+
+// ClusterLen returns the number of connected clients on every node of a
+// cluster (Len without an adapter); see middleware.Server.ClusterLen.
+func (s *Server) ClusterLen(ctx context.Context) (int, error) { return s.rt.ClusterLen(ctx) }
+
+// ClusterRoomMembers returns the clients in room on every node of a
+// cluster, with the node holding each; see middleware.Server.ClusterRoomMembers.
+func (s *Server) ClusterRoomMembers(ctx context.Context, room string) ([]middleware.RemoteSocket, error) {
+	return s.rt.ClusterRoomMembers(ctx, room)
+}
 
 // RoomMembers returns the clients in room, in join order. Each call wraps
 // them anew: compare clients by ID, not by pointer.
