@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/eventwire/eventwire/examples/teamchat/teamevents"
 	"github.com/eventwire/eventwire/middleware"
@@ -40,15 +41,23 @@ func (m *moderators) Announce(ctx context.Context, c *teamevents.AdminConn, a te
 	return m.chat.srv.Broadcast().EmitAnnouncement(teamevents.Announcement{Text: a.Text})
 }
 
-// Kick disconnects every chat connection of the name (they leave their
-// rooms as on any disconnect) and tells the other moderators.
+// Kick disconnects every chat connection of the name, on every node of a
+// cluster (they leave their rooms as on any disconnect), and tells the other
+// moderators. The count asks every node, for at most kickWait.
 func (m *moderators) Kick(ctx context.Context, c *teamevents.AdminConn, k teamevents.AdminKick) (teamevents.AdminKickAck, error) {
-	var n int64
-	for _, member := range m.chat.srv.RoomMembers(userRoom(k.Name)) {
-		if member.Close() == nil {
-			n++
-		}
+	room := userRoom(k.Name)
+	ctx, cancel := context.WithTimeout(ctx, kickWait)
+	defer cancel()
+	members, err := m.chat.srv.ClusterRoomMembers(ctx, room)
+	if err != nil {
+		return teamevents.AdminKickAck{}, err
 	}
-	err := c.Broadcast().EmitKicked(teamevents.AdminKicked{Name: k.Name, By: c.ID()})
-	return teamevents.AdminKickAck{Kicked: n}, err
+	if err := m.chat.srv.To(room).Disconnect(); err != nil {
+		return teamevents.AdminKickAck{}, err
+	}
+	err = c.Broadcast().EmitKicked(teamevents.AdminKicked{Name: k.Name, By: c.ID()})
+	return teamevents.AdminKickAck{Kicked: int64(len(members))}, err
 }
+
+// kickWait bounds how long Kick waits for the other nodes' counts.
+const kickWait = 2 * time.Second
