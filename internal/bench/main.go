@@ -1,0 +1,178 @@
+// Command bench measures eventwire against the servers its users would
+// pick instead: raw melody (the floor eventwire is built on), Node's ws and
+// Node's socket.io v4. Each run starts a fresh server process and drives it
+// with this process's clients over loopback; rounds are interleaved, so a
+// machine that slows down during the run slows every server alike, and the
+// figures are medians of the rounds. docs/BENCHMARKS.md says what each
+// scenario does and holds the last results, which this command writes.
+//
+//	go run ./internal/bench                       # everything, 3 rounds (~25 min)
+//	go run ./internal/bench -scenarios fanout -rounds 1 -docs ""
+//
+// It exits 0 when every run completed, 1 when one failed, 2 on bad flags.
+// It is not a test: nothing here asserts a speed.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eventwire/eventwire/internal/bench/report"
+)
+
+type options struct {
+	rounds                   int
+	scenarios, servers       []string
+	duration, warmup, settle time.Duration
+	window                   int64
+	pacedRate                float64
+	idleClients              int
+	docs                     string
+	scenarioFlag, serverFlag string
+}
+
+func (o options) has(scenario string) bool { return slices.Contains(o.scenarios, scenario) }
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, out, errOut io.Writer) int {
+	o, ok := parseFlags(args, errOut)
+	if !ok {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench(ctx, o, args, out); err != nil {
+		fmt.Fprintln(errOut, "bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func parseFlags(args []string, errOut io.Writer) (options, bool) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	var o options
+	fs.IntVar(&o.rounds, "rounds", 3, "rounds per case; each round runs every server once, in a rotated order")
+	fs.StringVar(&o.scenarioFlag, "scenarios", "fanout,latency,idle,rooms,cluster", "scenarios to run")
+	fs.StringVar(&o.serverFlag, "servers", "eventwire,melody,ws,socket.io,eventwire+redis,eventwire+nats", "servers to run")
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured window of a load run")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "load before the measured window")
+	fs.DurationVar(&o.settle, "settle", 3*time.Second, "idle wait before each memory reading")
+	fs.Int64Var(&o.window, "window", 4, "fan-out: messages whose deliveries may be outstanding")
+	fs.Float64Var(&o.pacedRate, "rate", 20, "paced cases: messages per second (each reaches every client)")
+	fs.IntVar(&o.idleClients, "idle-clients", 10000, "idle scenario: connections")
+	fs.StringVar(&o.docs, "docs", "docs", `write BENCHMARKS.md and bench/*.png under this directory ("": print only)`)
+	if err := fs.Parse(args); err != nil {
+		return o, false
+	}
+	o.scenarios = strings.Split(o.scenarioFlag, ",")
+	o.servers = strings.Split(o.serverFlag, ",")
+	if o.rounds < 1 || o.duration <= 0 || o.warmup < 0 || o.window < 1 || o.pacedRate <= 0 || o.idleClients < 1 || fs.NArg() > 0 {
+		fmt.Fprintln(errOut, "bench: -rounds, -duration, -window, -rate and -idle-clients must be positive; no arguments")
+		return o, false
+	}
+	return o, true
+}
+
+// bench runs every case and writes the report.
+func bench(ctx context.Context, o options, args []string, out io.Writer) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	raiseFileLimit()
+	work, err := os.MkdirTemp("", "ewbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	all, err := peers(ctx, root, work)
+	if err != nil {
+		return err
+	}
+	for _, s := range o.servers {
+		if _, ok := all[s]; !ok {
+			return fmt.Errorf("unknown server %q", s)
+		}
+	}
+	res := report.Results{When: time.Now().UTC(), Machine: machine(), Rounds: o.rounds,
+		Command: strings.TrimSpace("go run ./internal/bench " + strings.Join(args, " "))}
+	for _, s := range cases(o) {
+		c, err := runCase(ctx, o, s, all, out)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", s.scenario, s.name, err)
+		}
+		res.Cases = append(res.Cases, c)
+	}
+	if o.docs == "" {
+		return nil
+	}
+	return write(o.docs, res, out)
+}
+
+// runCase runs s's rounds, each server once per round, rotating the order.
+func runCase(ctx context.Context, o options, s spec, all map[string]peer, out io.Writer) (report.Case, error) {
+	c := report.Case{Scenario: s.scenario, Name: s.name}
+	rows := make([]report.Row, len(s.servers))
+	for i, name := range s.servers {
+		rows[i].Server = name
+	}
+	fmt.Fprintf(out, "\n== %s: %s\n", s.scenario, s.name)
+	for round := range o.rounds {
+		for k := range s.servers {
+			i := (k + round) % len(s.servers)
+			if err := ctx.Err(); err != nil {
+				return c, err
+			}
+			r, err := runRound(ctx, o, s, all[s.servers[i]], round)
+			if err != nil {
+				return c, fmt.Errorf("%s, round %d: %w", s.servers[i], round+1, err)
+			}
+			fmt.Fprintf(out, "   round %d  %-16s %s\n", round+1, s.servers[i], roundLine(r))
+			rows[i].Rounds = append(rows[i].Rounds, r)
+		}
+	}
+	c.Rows = rows
+	for i := range c.Rows {
+		c.Rows[i].Median = report.Median(c.Rows[i].Rounds)
+	}
+	printCase(out, c)
+	return c, nil
+}
+
+func roundLine(r report.Round) string {
+	if r.RSSPerConn > 0 {
+		return fmt.Sprintf("%.1f KiB/conn", r.RSSPerConn/1024)
+	}
+	return fmt.Sprintf("%9.0f deliveries/s  p50 %6.1f ms  p99 %6.1f ms  p99.9 %6.1f ms  CPU %5.1f ms/1000  delivered %d/%d",
+		r.DeliveriesPerSec, r.P50, r.P99, r.P999, r.CPUPer1000, r.Delivered, r.Expected)
+}
+
+// moduleRoot is the directory of the eventwire module's go.mod.
+func moduleRoot() (string, error) {
+	b, err := exec.Command("go", "env", "GOMOD").Output()
+	gomod := strings.TrimSpace(string(b))
+	if err != nil || gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run from inside the eventwire module (go env GOMOD: %q, %v)", gomod, err)
+	}
+	return strings.TrimSuffix(gomod, "/go.mod"), nil
+}
+
+// raiseFileLimit lets this process hold the idle scenario's connections.
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
