@@ -3,6 +3,7 @@ package middleware
 import (
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +37,11 @@ type engine struct {
 	state        engineState
 	reason       string // first disconnect reason recorded
 	awaitingPong bool
-	everSocket   bool             // a CONNECT was accepted: the connect timeout is over
-	sockets      map[string]*Conn // namespace -> its socket, from CONNECT until the socket ends
-	heartbeat    *time.Timer      // next ping, or the pong deadline
+	everSocket   bool // a CONNECT was accepted: the connect timeout is over
+	// sockets holds a socket per namespace, from CONNECT until it ends:
+	// nearly always one, so a slice (8 bytes) beats a map (~200).
+	sockets      []*Conn
+	heartbeat    *time.Timer // next ping, or the pong deadline
 	connectTimer *time.Timer
 	killTimer    *time.Timer
 
@@ -50,7 +53,7 @@ type engine struct {
 }
 
 func newEngine(s *Server, r *http.Request) *engine {
-	return &engine{s: s, req: r, sid: newID(), sockets: make(map[string]*Conn), limiter: newEventLimiter(s.cfg)}
+	return &engine{s: s, req: r, sid: newID(), limiter: newEventLimiter(s.cfg)}
 }
 
 // start sends the open packet and arms the heartbeat and connect timers.
@@ -111,7 +114,19 @@ func (e *engine) closing() bool {
 func (e *engine) socket(ns string) *Conn {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.sockets[ns]
+	if i := e.socketIndexLocked(ns); i >= 0 {
+		return e.sockets[i]
+	}
+	return nil
+}
+
+func (e *engine) socketIndexLocked(ns string) int {
+	for i, c := range e.sockets {
+		if c.s.name == ns {
+			return i
+		}
+	}
+	return -1
 }
 
 // addSocket registers c, a socket being connected; false if the engine is
@@ -122,10 +137,10 @@ func (e *engine) addSocket(c *Conn) (closing, dup bool) {
 	if e.state >= engineClosing {
 		return true, false
 	}
-	if _, in := e.sockets[c.s.name]; in {
+	if e.socketIndexLocked(c.s.name) >= 0 {
 		return false, true
 	}
-	e.sockets[c.s.name] = c
+	e.sockets = append(e.sockets, c)
 	return false, false
 }
 
@@ -136,6 +151,7 @@ func (e *engine) connected() {
 	e.everSocket = true
 	if e.connectTimer != nil {
 		e.connectTimer.Stop()
+		e.connectTimer = nil // a stopped timer is garbage; do not keep it
 	}
 }
 
@@ -144,13 +160,14 @@ func (e *engine) connected() {
 func (e *engine) detach(c *Conn) (detached, present bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.state >= engineClosing || e.sockets[c.s.name] != c {
+	i := e.socketIndexLocked(c.s.name)
+	if e.state >= engineClosing || i < 0 || e.sockets[i] != c {
 		return false, false
 	}
 	if len(e.sockets) == 1 {
 		return false, true
 	}
-	delete(e.sockets, c.s.name)
+	e.sockets = slices.Delete(e.sockets, i, i+1)
 	return true, true
 }
 
@@ -184,11 +201,7 @@ func (e *engine) closeWith(code int, text, reason string, preface []byte) bool {
 }
 
 func (e *engine) socketListLocked() []*Conn {
-	out := make([]*Conn, 0, len(e.sockets))
-	for _, c := range e.sockets {
-		out = append(out, c)
-	}
-	return out
+	return slices.Clone(e.sockets)
 }
 
 func (e *engine) kill() {
@@ -216,8 +229,8 @@ func (e *engine) finish() {
 		e.killTimer.Stop()
 	}
 	reason := e.reason
-	sockets := e.socketListLocked()
-	clear(e.sockets)
+	sockets := e.sockets
+	e.sockets = nil
 	e.mu.Unlock()
 	if reason == "" {
 		reason = reasonTransportClose

@@ -112,16 +112,30 @@ func headerHasToken(h http.Header, name, token string) bool {
 // hijackRecorder keeps the hijacked net.Conn for its engine: melody offers no
 // way to abort a session whose close frame cannot be delivered (a full
 // buffer drops it), so closing the socket itself is the last resort. It
-// also reaches a Hijacker behind wrappers that implement Unwrap.
+// also reaches a Hijacker behind wrappers that implement Unwrap, and tells
+// ServeHTTP when it may return (see serveConn).
 type hijackRecorder struct {
 	http.ResponseWriter
-	e *engine
+	e  *engine
+	up *upgrade
+}
+
+// upgrade is what ServeHTTP and the goroutine serving the connection
+// (serveConn) share.
+type upgrade struct {
+	// released is closed once the ResponseWriter is no longer used: at the
+	// hijack, or when an upgrade that never hijacked has ended.
+	released chan struct{}
+	hijacked bool // set and read on serveConn's goroutine only
+	panicked any  // a panic before the hijack, for ServeHTTP to re-raise
 }
 
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
 	if err == nil {
 		h.e.netConn = nc // before melody registers the session, so before e is shared
+		h.up.hijacked = true
+		close(h.up.released) // gorilla writes the 101 to nc, never again to w
 	}
 	return nc, brw, err
 }

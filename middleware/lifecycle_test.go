@@ -167,3 +167,22 @@ func TestCloseWithHijackedClientStillOpen(t *testing.T) {
 		t.Errorf("Len %d after Close", h.srv.Len())
 	}
 }
+
+// The connection runs on after ServeHTTP returns (serveConn), yet its
+// request's context lives until the connection ends, as it did when
+// ServeHTTP blocked for the connection's life.
+func TestRequestContextLivesWithConnection(t *testing.T) {
+	h := newHarness(t, testConfig())
+	cl, c := h.connect()
+	ctx := c.Request().Context()
+	if ctx.Err() != nil {
+		t.Fatalf("request context ended while connected: %v", ctx.Err())
+	}
+	_ = cl.ws.Close()
+	h.waitGone(t)
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("request context still live after the connection ended")
+	}
+}

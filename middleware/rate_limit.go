@@ -29,7 +29,7 @@ const minAbuseRun = 10
 type eventLimiter struct {
 	all      *rate.Limiter            // nil: no connection-wide limit
 	rates    map[string]Rate          // Config.RateLimits
-	perEvent map[string]*rate.Limiter // made on an event's first use
+	perEvent map[string]*rate.Limiter // made on an event's first use; nil until then
 	strikes  int                      // refusals in a row
 	maxRun   int                      // refusals in a row that close the connection
 }
@@ -39,7 +39,7 @@ func newEventLimiter(cfg Config) *eventLimiter {
 	if cfg.RateLimit == 0 && len(cfg.RateLimits) == 0 {
 		return nil
 	}
-	l := &eventLimiter{rates: cfg.RateLimits, perEvent: map[string]*rate.Limiter{}, maxRun: max(cfg.RateBurst, minAbuseRun)}
+	l := &eventLimiter{rates: cfg.RateLimits, maxRun: max(cfg.RateBurst, minAbuseRun)}
 	if cfg.RateLimit > 0 {
 		l.all = Rate{PerSecond: cfg.RateLimit, Burst: cfg.RateBurst}.limiter()
 	}
@@ -58,6 +58,9 @@ func (l *eventLimiter) allow(event string) bool {
 		lim := l.perEvent[event]
 		if lim == nil {
 			lim = r.limiter()
+			if l.perEvent == nil {
+				l.perEvent = make(map[string]*rate.Limiter)
+			}
 			l.perEvent[event] = lim
 		}
 		if one := reserve(lim, now); !one.OK() {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,6 +174,9 @@ func (s *Server) newMelody() *melody.Melody {
 // ServeHTTP answers the Engine.IO WebSocket handshake on Config.Path, and
 // the generated JS client at Config.Path + its name (see ClientModule);
 // other paths get 404. Refused handshakes get Engine.IO's JSON errors.
+// An accepted connection runs on a goroutine of its own: ServeHTTP returns
+// once it is upgraded, and the request's context (Conn.Request) is
+// cancelled when the connection ends.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s = s.root
 	if !strings.HasPrefix(r.URL.Path, s.cfg.Path) {
@@ -191,12 +195,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		he.write(w)
 		return
 	}
+	// The connection outlives ServeHTTP (see serveConn); its request's
+	// context ends with it, as if ServeHTTP had returned then.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	r = r.WithContext(ctx)
 	e, he := s.beginUpgrade(r)
 	if he.status != 0 {
+		cancel()
 		he.write(w)
 		return
 	}
-	err := s.m.HandleRequest(&hijackRecorder{ResponseWriter: w, e: e}, r)
+	up := &upgrade{released: make(chan struct{})}
+	go s.serveConn(&hijackRecorder{ResponseWriter: w, e: e, up: up}, r, cancel)
+	<-up.released
+	if up.panicked != nil {
+		panic(up.panicked) // before the hijack: net/http recovers it, as it always did
+	}
+}
+
+// serveConn upgrades r and runs the connection until it ends, on a
+// goroutine of its own. The goroutine net/http serves a request on keeps
+// that connection's 4 KiB read and write buffers and a deep stack for as
+// long as the handler runs, which for a WebSocket is its whole life;
+// ServeHTTP waits only until the connection is hijacked (up.released), so
+// they are freed (issue 7: memory per idle connection). Nothing here may
+// keep h (and so the ResponseWriter) once melody is done with it.
+func (s *Server) serveConn(h *hijackRecorder, r *http.Request, cancel context.CancelFunc) {
+	up := h.up
+	defer cancel()
+	defer func() {
+		p := recover()
+		if !up.hijacked {
+			up.panicked = p
+			close(up.released)
+		} else if p != nil {
+			s.log.Error("eventwire: connection panicked", "remote", r.RemoteAddr, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	err := s.m.HandleRequest(h, r)
 	s.endUpgrade(r)
 	if err != nil {
 		s.log.Debug("eventwire: upgrade failed", "remote", r.RemoteAddr, "err", err)
