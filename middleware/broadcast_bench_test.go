@@ -1,0 +1,224 @@
+package middleware
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// The broadcast benchmarks measure what one typed emit costs the server
+// (the generated Broadcaster.EmitServerBackMessage is this Emit call) with
+// 1,000 real WebSocket clients. Clients drain their TCP connections without
+// allocating, so allocs/recipient is the server's own: encode, recipients
+// and, per recipient, the queueing and the write.
+//
+//	go test -run '^$' -bench Broadcast -benchmem ./middleware/
+
+const benchClients = 1000
+
+// BenchmarkBroadcast emits to every connected socket.
+func BenchmarkBroadcast(b *testing.B) {
+	f := newFanout(b, benchClients)
+	f.run(b, f.srv.Broadcast(), benchClients, func(int) bool { return true })
+}
+
+// BenchmarkBroadcastRoom emits to a room holding half of the sockets.
+func BenchmarkBroadcastRoom(b *testing.B) {
+	f := newFanout(b, benchClients)
+	f.run(b, f.srv.To("even"), benchClients/2, func(i int) bool { return i%2 == 0 })
+}
+
+// fanout is a server with n connected clients; client i's socket is in room
+// "even" when i is even.
+type fanout struct {
+	srv  *Server
+	got  []atomic.Int64 // text frames client i received
+	wg   sync.WaitGroup // the drain goroutines
+	conn []net.Conn
+	sid  map[string]int // socket id -> client
+}
+
+func newFanout(b *testing.B, n int) *fanout {
+	b.Helper()
+	cfg := DefaultConfig()
+	cfg.PingInterval = time.Hour // no pings to answer: clients only read
+	cfg.RateLimit = 0
+	cfg.MaxConnections = 0
+	srv, err := New(testSchema(), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	f := &fanout{srv: srv, got: make([]atomic.Int64, n), conn: make([]net.Conn, n), sid: make(map[string]int, n)}
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + cfg.Path + "?EIO=4&transport=websocket"
+	for i := range n {
+		var sid string
+		f.conn[i], sid = connectRaw(b, url)
+		f.sid[sid] = i
+		f.wg.Add(1)
+		go f.drain(i)
+	}
+	b.Cleanup(func() {
+		_ = srv.Close()
+		ts.Close()
+		for _, c := range f.conn {
+			_ = c.Close()
+		}
+		f.wg.Wait()
+	})
+	f.joinEven(b, n)
+	return f
+}
+
+// connectRaw completes the Socket.IO CONNECT with gorilla and returns the
+// TCP connection, on which nothing more is buffered, and the socket id.
+func connectRaw(b *testing.B, url string) (net.Conn, string) {
+	b.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, open, err := ws.ReadMessage(); err != nil || open[0] != '0' {
+		b.Fatalf("open packet: %q %v", open, err)
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		b.Fatal(err)
+	}
+	var reply struct {
+		SID string `json:"sid"`
+	}
+	if _, m, err := ws.ReadMessage(); err != nil || !strings.HasPrefix(string(m), "40") ||
+		json.Unmarshal(m[2:], &reply) != nil {
+		b.Fatalf("connect reply: %q %v", m, err)
+	}
+	return ws.NetConn(), reply.SID
+}
+
+// joinEven puts the sockets of the even clients in room "even".
+func (f *fanout) joinEven(b *testing.B, n int) {
+	b.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.srv.Len() < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d sockets connected", f.srv.Len(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	f.srv.mu.RLock()
+	conns := make([]*Conn, 0, n)
+	for c := range f.srv.sockets {
+		conns = append(conns, c)
+	}
+	f.srv.mu.RUnlock()
+	for _, c := range conns {
+		if f.sid[c.ID()]%2 == 0 {
+			c.Join("even")
+		}
+	}
+}
+
+// run emits b.N times through op and waits for every delivery; member
+// says which clients op reaches. No client falls more than window frames
+// behind, so OutboundBuffer (256) never overflows.
+func (f *fanout) run(b *testing.B, op Operator, recipients int, member func(i int) bool) {
+	const window = 64
+	msg := serverBackMessage{MessageText: "a small chat line, about 64 bytes in all"}
+	base := make([]int64, len(f.got))
+	for i := range f.got {
+		base[i] = f.got[i].Load()
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 1; n <= b.N; n++ {
+		if err := op.Emit("server_back_message", msg); err != nil {
+			b.Fatal(err)
+		}
+		if n%window == 0 || n == b.N {
+			lag := int64(window)
+			if n == b.N {
+				lag = 0
+			}
+			f.waitFor(b, base, int64(n)-lag, member)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	deliveries := float64(b.N) * float64(recipients)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/deliveries, "allocs/recipient")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/deliveries, "ns/recipient")
+	if d := f.srv.Stats(); d.FramesDropped != 0 || d.SlowConsumerDisconnects != 0 {
+		b.Fatalf("frames dropped: %+v", d)
+	}
+}
+
+// waitFor waits until every member client has received want frames since base.
+func (f *fanout) waitFor(b *testing.B, base []int64, want int64, member func(i int) bool) {
+	deadline := time.Now().Add(30 * time.Second)
+	for i := range f.got {
+		for member(i) && f.got[i].Load()-base[i] < want {
+			if time.Now().After(deadline) {
+				b.Fatalf("client %d got %d of %d frames", i, f.got[i].Load()-base[i], want)
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
+// drain reads client i's connection until it fails, counting text frames
+// (the server's frames are unmasked) without allocating.
+func (f *fanout) drain(i int) {
+	defer f.wg.Done()
+	buf := make([]byte, 64<<10)
+	n, skip := 0, 0
+	for {
+		m, err := f.conn[i].Read(buf[n:])
+		if err != nil {
+			return
+		}
+		n += m
+		var used, frames int
+		used, skip, frames = parseFrames(buf[:n], skip)
+		f.got[i].Add(int64(frames))
+		n = copy(buf, buf[used:n])
+	}
+}
+
+// parseFrames walks the WebSocket frames in p, skipping skip payload bytes
+// of a frame begun earlier first; it returns the bytes consumed, the
+// payload bytes still to skip, and the text frames seen.
+func parseFrames(p []byte, skip int) (used, rest, frames int) {
+	for {
+		d := min(skip, len(p)-used)
+		used, skip = used+d, skip-d
+		if skip > 0 || len(p)-used < 2 {
+			return used, skip, frames
+		}
+		hdr, size := 2, int(p[used+1]&0x7f)
+		switch {
+		case size == 126 && len(p)-used >= 4:
+			hdr, size = 4, int(binary.BigEndian.Uint16(p[used+2:]))
+		case size == 127 && len(p)-used >= 10:
+			hdr, size = 10, int(binary.BigEndian.Uint64(p[used+2:]))
+		case size >= 126:
+			return used, 0, frames // the length is not all here yet
+		}
+		if p[used]&0x0f == websocket.TextMessage {
+			frames++
+		}
+		used, skip = used+hdr, size
+	}
+}
