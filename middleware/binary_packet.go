@@ -50,7 +50,7 @@ func (s *Server) onBinary(sess *melody.Session, msg []byte) {
 	}
 	b.atts = append(b.atts, append([]byte(nil), msg...))
 	if len(b.atts) == b.p.Attachments {
-		s.completeBinary(e)
+		shallow(func() { s.completeBinary(e) })
 	}
 }
 

@@ -35,7 +35,7 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	}
 	switch msg[0] {
 	case protocol.Message:
-		s.onPacket(e, msg[1:])
+		shallow(func() { s.onPacket(e, msg[1:]) })
 	case protocol.Pong:
 		e.onPong()
 	case protocol.Ping: // only probes; answer in kind
@@ -45,6 +45,27 @@ func (s *Server) onMessage(sess *melody.Session, msg []byte) {
 	case protocol.Noop:
 	default:
 		e.protocolError(fmt.Errorf("unexpected Engine.IO packet type %q", msg[0]))
+	}
+}
+
+// shallow runs fn, a packet's handling, on a goroutine of its own and waits
+// for it, so frames are still handled one at a time and in order. The
+// read loop's goroutine lives as long as its connection and rests about
+// 1.5 KiB deep; handling a packet (decoding, validation, Authorize,
+// OnConnect, handlers: user code of any depth) grows its stack to 8 KiB or
+// more, and Go gives a stack back only while under a quarter of it is in
+// use, which the resting read loop never is. Run here, that growth ends
+// with fn, and an idle connection keeps a 4 KiB read stack (issue 7:
+// memory per idle connection). A panic that escapes fn is raised again on
+// the read loop, as if fn had run there.
+func shallow(fn func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	if p := <-done; p != nil {
+		panic(p)
 	}
 }
 
