@@ -152,6 +152,9 @@ func newServer(schema Schema, o options) (*Server, error) {
 // Liveness is Engine.IO's ping/pong instead, which JS clients can see.
 const wsKeepaliveOff = 100 * 365 * 24 * time.Hour
 
+// writeBufferSize holds a whole frame of most events; see newMelody.
+const writeBufferSize = 4096
+
 func (s *Server) newMelody() *melody.Melody {
 	m := melody.New()
 	m.Config.MaxMessageSize = s.cfg.MaxPayload
@@ -163,6 +166,11 @@ func (s *Server) newMelody() *melody.Melody {
 	m.Upgrader.CheckOrigin = s.origins.allow
 	m.Upgrader.HandshakeTimeout = s.cfg.WriteTimeout
 	m.Upgrader.WriteBufferPool = new(sync.Pool) // idle connections hold no write buffer
+	// A frame longer than the write buffer goes out with writev (buffer plus
+	// the rest) instead of write: under fan-out, melody's 1 KiB buffer made
+	// every frame with a 1 KiB payload ~25% dearer in CPU (pprof, issue 7).
+	// Buffers are pooled, so the size costs nothing per idle connection.
+	m.Upgrader.WriteBufferSize = writeBufferSize
 	m.HandleConnect(s.onSessionOpen)
 	m.HandleDisconnect(s.onSessionEnd)
 	m.HandleMessage(s.onMessage)
