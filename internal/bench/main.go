@@ -36,7 +36,7 @@ type options struct {
 	window                   int64
 	pacedRate                float64
 	idleClients              int
-	docs                     string
+	docs, only               string
 	scenarioFlag, serverFlag string
 }
 
@@ -71,6 +71,7 @@ func parseFlags(args []string, errOut io.Writer) (options, bool) {
 	fs.Int64Var(&o.window, "window", 4, "fan-out: messages whose deliveries may be outstanding")
 	fs.Float64Var(&o.pacedRate, "rate", 20, "paced cases: messages per second (each reaches every client)")
 	fs.IntVar(&o.idleClients, "idle-clients", 10000, "idle scenario: connections")
+	fs.StringVar(&o.only, "cases", "", "run only the cases whose name holds this text")
 	fs.StringVar(&o.docs, "docs", "docs", `write BENCHMARKS.md and bench/*.png under this directory ("": print only)`)
 	if err := fs.Parse(args); err != nil {
 		return o, false
@@ -108,6 +109,9 @@ func bench(ctx context.Context, o options, args []string, out io.Writer) error {
 	res := report.Results{When: time.Now().UTC(), Machine: machine(), Rounds: o.rounds,
 		Command: strings.TrimSpace("go run ./internal/bench " + strings.Join(args, " "))}
 	for _, s := range cases(o) {
+		if !strings.Contains(s.name, o.only) {
+			continue
+		}
 		c, err := runCase(ctx, o, s, all, out)
 		if err != nil {
 			return fmt.Errorf("%s, %s: %w", s.scenario, s.name, err)
