@@ -22,14 +22,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	_ "net/http/pprof" // served only when BENCH_PPROF names an address
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"github.com/eventwire/eventwire/internal/bench/peers/eventwire/benchevents"
-	"github.com/eventwire/eventwire/internal/bench/peers/rlimit"
+	"github.com/eventwire/eventwire/internal/bench/peers/peerenv"
 	"github.com/eventwire/eventwire/middleware"
 	"github.com/eventwire/eventwire/middleware/adapter/nats"
 	"github.com/eventwire/eventwire/middleware/adapter/redis"
@@ -43,13 +42,9 @@ func main() {
 }
 
 func run() error {
-	port := os.Getenv("BENCH_PORT")
-	if port == "" {
-		return errors.New("BENCH_PORT is not set")
-	}
-	rlimit.Raise()
-	if addr := os.Getenv("BENCH_PPROF"); addr != "" {
-		go func() { _ = http.ListenAndServe(addr, nil) }() // DefaultServeMux: pprof's handlers only
+	addr, err := peerenv.Setup()
+	if err != nil {
+		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := []middleware.Option{middleware.WithConfig(config()), middleware.WithLogger(logger)}
@@ -66,7 +61,7 @@ func run() error {
 		return err
 	}
 	h.srv = srv
-	return serveUntilSignal("127.0.0.1:"+port, srv)
+	return serveUntilSignal(addr, srv)
 }
 
 // serveUntilSignal serves srv on addr until SIGINT or SIGTERM, then cuts

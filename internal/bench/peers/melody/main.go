@@ -8,13 +8,12 @@
 // bytes it received, unchanged, to everyone ("all"), all but the sender
 // ("others"), or the room's members but the sender ("room").
 //
-// It listens on 127.0.0.1:$BENCH_PORT.
+// It listens on 127.0.0.1:$BENCH_PORT; BENCH_PPROF=addr serves pprof.
 package main
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -25,7 +24,7 @@ import (
 
 	"github.com/olahol/melody"
 
-	"github.com/eventwire/eventwire/internal/bench/peers/rlimit"
+	"github.com/eventwire/eventwire/internal/bench/peers/peerenv"
 )
 
 func main() {
@@ -36,11 +35,10 @@ func main() {
 }
 
 func run() error {
-	port := os.Getenv("BENCH_PORT")
-	if port == "" {
-		return errors.New("BENCH_PORT is not set")
+	addr, err := peerenv.Setup()
+	if err != nil {
+		return err
 	}
-	rlimit.Raise()
 	m := melody.New()
 	m.Config.MaxMessageSize = 1 << 20 // the default, 512 bytes, is below the 1 KiB payloads
 	r := &relay{m: m, rooms: map[string]map[*melody.Session]struct{}{}, joined: map[*melody.Session][]string{}}
@@ -53,7 +51,7 @@ func run() error {
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	httpSrv := &http.Server{Addr: "127.0.0.1:" + port, Handler: mux}
+	httpSrv := &http.Server{Addr: addr, Handler: mux}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.ListenAndServe() }()
 	select {
