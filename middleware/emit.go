@@ -23,6 +23,7 @@ import (
 type Operator struct {
 	s        *Server
 	exceptID string   // the socket id never a recipient (the sender), or ""
+	except   *Conn    // that socket when it is on this node: compared without reading ids
 	to       []string // with targeted: the rooms whose members receive
 	without  []string // rooms whose members never receive
 	targeted bool     // To/In was called: the union of to, not everyone
@@ -92,7 +93,7 @@ func (s *Server) In(rooms ...string) Operator { return s.To(rooms...) }
 func (s *Server) Except(rooms ...string) Operator { return Operator{s: s}.Except(rooms...) }
 
 // Broadcast returns the operator that emits to every connected socket but c.
-func (c *Conn) Broadcast() Operator { return Operator{s: c.s, exceptID: c.id} }
+func (c *Conn) Broadcast() Operator { return Operator{s: c.s, exceptID: c.id, except: c} }
 
 // To returns the operator that emits to the sockets in any of rooms but c
 // (socket.io's socket.to), whether or not c is in them.

@@ -25,13 +25,18 @@ const (
 // the client connected, multiplexed as the protocol allows; closing the
 // engine ends all of them.
 type engine struct {
-	s   *Server // the root server (namespace "/")
-	req *http.Request
-	sid string // Engine.IO session id, sent in the open packet
-	ip  string // the remote address, counted against Config.MaxConnectionsPerIP
-	// Set before the engine is shared (hijack, then melody's connect callback).
+	// What every emit to this connection touches comes first, on one cache
+	// line: a broadcast visits thousands of engines, most not in cache.
+	// sess is set before the engine is shared (melody's connect callback).
 	sess    *melody.Session
-	netConn net.Conn
+	wmu     sync.Mutex // held while queueing one packet's frames; see send
+	dropped atomic.Uint64
+
+	s       *Server // the root server (namespace "/")
+	req     *http.Request
+	sid     string   // Engine.IO session id, sent in the open packet
+	ip      string   // the remote address, counted against Config.MaxConnectionsPerIP
+	netConn net.Conn // set at the hijack, before the engine is shared
 
 	mu           sync.Mutex
 	state        engineState
@@ -44,9 +49,6 @@ type engine struct {
 	heartbeat    *time.Timer // next ping, or the pong deadline
 	connectTimer *time.Timer
 	killTimer    *time.Timer
-
-	dropped atomic.Uint64
-	wmu     sync.Mutex // held while queueing one packet's frames; see send
 
 	binary  *binaryPacket // a 45/46 awaiting attachments; read loop only
 	limiter *eventLimiter // inbound event budget; nil: unlimited; read loop only

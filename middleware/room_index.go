@@ -176,6 +176,9 @@ func (s *Server) recipients(o Operator) ([]*Conn, error) {
 // keeps reports whether c, a candidate recipient, is not excluded by o.
 // Called under Server.mu.
 func (o Operator) keeps(c *Conn) bool {
+	if o.except != nil { // the pointer: a broadcast reads no recipient's id
+		return c != o.except && !c.inAnyLocked(o.without)
+	}
 	return (o.exceptID == "" || c.id != o.exceptID) && !c.inAnyLocked(o.without)
 }
 
