@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/olahol/melody"
 )
 
 // The broadcast benchmarks measure what one typed emit costs the server
@@ -23,6 +25,12 @@ import (
 // allocating, so allocs/recipient is the server's own: encode, recipients
 // and, per recipient, the queueing and the write.
 //
+// The BenchmarkBroadcastMelody pair is the floor on the same clients and
+// harness: raw melody, the frame already encoded, sent through its hub
+// (Melody.Broadcast, one envelope for all) and through Session.Write per
+// recipient (what a room emit, or eventwire, does with melody's API). Their
+// ns/recipient side by side with eventwire's is the runtime's own cost.
+//
 //	go test -run '^$' -bench Broadcast -benchmem ./middleware/
 
 const benchClients = 1000
@@ -30,13 +38,97 @@ const benchClients = 1000
 // BenchmarkBroadcast emits to every connected socket.
 func BenchmarkBroadcast(b *testing.B) {
 	f := newFanout(b, benchClients)
-	f.run(b, f.srv.Broadcast(), benchClients, func(int) bool { return true })
+	f.run(b, emitter(f.srv.Broadcast()), benchClients, func(int) bool { return true })
+	f.noDrops(b)
 }
 
 // BenchmarkBroadcastRoom emits to a room holding half of the sockets.
 func BenchmarkBroadcastRoom(b *testing.B) {
 	f := newFanout(b, benchClients)
-	f.run(b, f.srv.To("even"), benchClients/2, func(i int) bool { return i%2 == 0 })
+	f.run(b, emitter(f.srv.To("even")), benchClients/2, func(i int) bool { return i%2 == 0 })
+	f.noDrops(b)
+}
+
+// BenchmarkBroadcastMelodyHub sends the frame eventwire's emit encodes
+// through raw melody's hub, as the benchmark command's melody peer does.
+func BenchmarkBroadcastMelodyHub(b *testing.B) {
+	m, f := newMelodyFanout(b, benchClients)
+	frame := benchFrame(b)
+	f.run(b, func() error { return m.Broadcast(frame) }, benchClients, func(int) bool { return true })
+}
+
+// BenchmarkBroadcastMelodyWrite sends the same frame with one
+// Session.Write per recipient.
+func BenchmarkBroadcastMelodyWrite(b *testing.B) {
+	m, f := newMelodyFanout(b, benchClients)
+	frame := benchFrame(b)
+	sessions, err := m.Sessions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.run(b, func() error { return m.BroadcastMultiple(frame, sessions) }, benchClients, func(int) bool { return true })
+}
+
+// emitter is the benchmark's emit through op.
+func emitter(op Operator) func() error {
+	return func() error { return op.Emit("server_back_message", benchMessage) }
+}
+
+var benchMessage = serverBackMessage{MessageText: "a small chat line, about 64 bytes in all"}
+
+// benchFrame is the text frame eventwire sends for benchMessage.
+func benchFrame(b *testing.B) []byte {
+	b.Helper()
+	frame, err := encodeEvent("server_back_message", []any{benchMessage})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return frame
+}
+
+// newMelodyFanout is raw melody, configured as eventwire configures it
+// (MessageBufferSize, write buffer pool and size), with n connected clients.
+func newMelodyFanout(b *testing.B, n int) (*melody.Melody, *fanout) {
+	b.Helper()
+	m := melody.New()
+	m.Config.MessageBufferSize = DefaultConfig().OutboundBuffer
+	m.Upgrader.WriteBufferPool = new(sync.Pool)
+	m.Upgrader.WriteBufferSize = writeBufferSize
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = m.HandleRequest(w, r)
+	}))
+	f := &fanout{got: make([]atomic.Int64, n), conn: make([]net.Conn, n)}
+	url := "ws" + strings.TrimPrefix(ts.URL, "http")
+	for i := range n {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.conn[i] = ws.NetConn()
+		f.wg.Add(1)
+		go f.drain(i)
+	}
+	b.Cleanup(func() {
+		// Clients first: a session still open when the hub exits would
+		// wait forever to unregister (melody v1.1.4).
+		for _, c := range f.conn {
+			_ = c.Close()
+		}
+		f.wg.Wait()
+		for deadline := time.Now().Add(10 * time.Second); m.Len() > 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		_ = m.Close()
+		ts.Close()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for m.Len() < n { // the hub registers a session after its upgrade
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d sessions registered", m.Len(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return m, f
 }
 
 // fanout is a server with n connected clients; client i's socket is in room
@@ -128,12 +220,11 @@ func (f *fanout) joinEven(b *testing.B, n int) {
 	}
 }
 
-// run emits b.N times through op and waits for every delivery; member
-// says which clients op reaches. No client falls more than window frames
-// behind, so OutboundBuffer (256) never overflows.
-func (f *fanout) run(b *testing.B, op Operator, recipients int, member func(i int) bool) {
+// run calls emit b.N times and waits for every delivery; member says which
+// clients an emit reaches. No client falls more than window frames behind,
+// so OutboundBuffer (256) never overflows.
+func (f *fanout) run(b *testing.B, emit func() error, recipients int, member func(i int) bool) {
 	const window = 64
-	msg := serverBackMessage{MessageText: "a small chat line, about 64 bytes in all"}
 	base := make([]int64, len(f.got))
 	for i := range f.got {
 		base[i] = f.got[i].Load()
@@ -144,7 +235,7 @@ func (f *fanout) run(b *testing.B, op Operator, recipients int, member func(i in
 	b.ReportAllocs()
 	b.ResetTimer()
 	for n := 1; n <= b.N; n++ {
-		if err := op.Emit("server_back_message", msg); err != nil {
+		if err := emit(); err != nil {
 			b.Fatal(err)
 		}
 		if n%window == 0 || n == b.N {
@@ -160,6 +251,11 @@ func (f *fanout) run(b *testing.B, op Operator, recipients int, member func(i in
 	deliveries := float64(b.N) * float64(recipients)
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/deliveries, "allocs/recipient")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/deliveries, "ns/recipient")
+}
+
+// noDrops fails the benchmark when eventwire dropped a frame: its figures
+// would be for less work.
+func (f *fanout) noDrops(b *testing.B) {
 	if d := f.srv.Stats(); d.FramesDropped != 0 || d.SlowConsumerDisconnects != 0 {
 		b.Fatalf("frames dropped: %+v", d)
 	}
