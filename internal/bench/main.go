@@ -1,12 +1,14 @@
 // Command bench measures eventwire against the servers its users would
 // pick instead: raw melody (the floor eventwire is built on), Node's ws and
-// Node's socket.io v4. Each run starts a fresh server process and drives it
+// Node's socket.io v4. melody-write is raw melody sending with one
+// Session.Write per recipient, as eventwire must, instead of melody's hub;
+// it runs in the cases that send to all. Each run starts a fresh server process and drives it
 // with this process's clients over loopback; rounds are interleaved, so a
 // machine that slows down during the run slows every server alike, and the
 // figures are medians of the rounds. docs/BENCHMARKS.md says what each
 // scenario does and holds the last results, which this command writes.
 //
-//	go run ./internal/bench                       # everything, 3 rounds (~25 min)
+//	go run ./internal/bench                       # everything, 3 rounds (~30 min)
 //	go run ./internal/bench -scenarios fanout -rounds 1 -docs ""
 //
 // It exits 0 when every run completed, 1 when one failed, 2 on bad flags.
@@ -64,7 +66,7 @@ func parseFlags(args []string, errOut io.Writer) (options, bool) {
 	var o options
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds per case; each round runs every server once, in a rotated order")
 	fs.StringVar(&o.scenarioFlag, "scenarios", "fanout,latency,idle,rooms,cluster", "scenarios to run")
-	fs.StringVar(&o.serverFlag, "servers", "eventwire,melody,ws,socket.io,eventwire+redis,eventwire+nats", "servers to run")
+	fs.StringVar(&o.serverFlag, "servers", "eventwire,melody,melody-write,ws,socket.io,eventwire+redis,eventwire+nats", "servers to run")
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured window of a load run")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "load before the measured window")
 	fs.DurationVar(&o.settle, "settle", 3*time.Second, "idle wait before each memory reading")

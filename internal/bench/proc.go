@@ -39,6 +39,7 @@ func peers(ctx context.Context, root, work string) (map[string]peer, error) {
 		}
 		out[p] = peer{name: p, sio: p == "eventwire", argv: []string{bin}}
 	}
+	out["melody-write"] = peer{name: "melody-write", argv: out["melody"].argv, env: []string{"BENCH_MELODY_BROADCAST=write"}}
 	nodeDir := filepath.Join(root, "internal/bench/peers/node")
 	if err := npmCI(ctx, nodeDir); err != nil {
 		return nil, err

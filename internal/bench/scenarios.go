@@ -31,18 +31,21 @@ func cases(o options) []spec {
 		return slices.DeleteFunc(ps, func(p string) bool { return !slices.Contains(o.servers, p) })
 	}
 	base := peersFor("eventwire", "melody", "ws", "socket.io")
+	// melody-write differs from melody only in how it sends to all and to
+	// all but the sender, so it runs where those are measured.
+	toAll := peersFor("eventwire", "melody", "melody-write", "ws", "socket.io")
 	if o.has("fanout") {
 		for _, n := range []int{1000, 5000} {
 			for _, size := range []int{64, 1024} {
 				for _, to := range []string{"others", "all"} {
-					out = append(out, spec{scenario: "fanout", clients: n, size: size, to: to, servers: base,
+					out = append(out, spec{scenario: "fanout", clients: n, size: size, to: to, servers: toAll,
 						name: fmt.Sprintf("%s clients · %s · %s", thousands(n), bytesName(size), toName(to))})
 				}
 			}
 		}
 	}
 	if o.has("latency") {
-		out = append(out, spec{scenario: "latency", clients: 1000, size: 64, to: "others", perSec: o.pacedRate, servers: base,
+		out = append(out, spec{scenario: "latency", clients: 1000, size: 64, to: "others", perSec: o.pacedRate, servers: toAll,
 			name: fmt.Sprintf("1,000 clients · 64 B · all but sender · %g msg/s paced", o.pacedRate)})
 	}
 	if o.has("idle") {

@@ -30,7 +30,7 @@ type Round struct {
 
 // Row is one server in one case: its rounds and their medians.
 type Row struct {
-	Server string // "eventwire", "melody", "ws", "socket.io", "eventwire+redis", "eventwire+nats"
+	Server string // "eventwire", "melody", "melody-write", "ws", "socket.io", "eventwire+redis", "eventwire+nats"
 	Rounds []Round
 	Median Round // per field median over Rounds (computed by report.Median)
 }
@@ -124,7 +124,7 @@ func (c Case) paced() bool { return strings.Contains(c.Name, "paced") }
 
 // knownServers is the order servers appear in, in every chart and table.
 func knownServers() []string {
-	return []string{"eventwire", "eventwire+redis", "eventwire+nats", "melody", "ws", "socket.io"}
+	return []string{"eventwire", "eventwire+redis", "eventwire+nats", "melody", "melody-write", "ws", "socket.io"}
 }
 
 // serverOrder lists the servers of cases, eventwire first: the known ones

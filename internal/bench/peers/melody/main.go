@@ -8,6 +8,12 @@
 // bytes it received, unchanged, to everyone ("all"), all but the sender
 // ("others"), or the room's members but the sender ("room").
 //
+// "all" and "others" go through melody's hub (Broadcast, BroadcastOthers):
+// one envelope for every session, written from the hub's own goroutine.
+// With BENCH_MELODY_BROADCAST=write they go out as one Session.Write per
+// recipient instead, the only way melody's API offers to send to chosen
+// sessions and the way eventwire sends; rooms always do.
+//
 // It listens on 127.0.0.1:$BENCH_PORT; BENCH_PPROF=addr serves pprof.
 package main
 
@@ -41,7 +47,11 @@ func run() error {
 	}
 	m := melody.New()
 	m.Config.MaxMessageSize = 1 << 20 // the default, 512 bytes, is below the 1 KiB payloads
-	r := &relay{m: m, rooms: map[string]map[*melody.Session]struct{}{}, joined: map[*melody.Session][]string{}}
+	mode := os.Getenv("BENCH_MELODY_BROADCAST")
+	if mode != "" && mode != "hub" && mode != "write" {
+		return fmt.Errorf("BENCH_MELODY_BROADCAST %q: want hub or write", mode)
+	}
+	r := &relay{m: m, perSession: mode == "write", rooms: map[string]map[*melody.Session]struct{}{}, joined: map[*melody.Session][]string{}}
 	m.HandleMessage(r.message)
 	m.HandleDisconnect(r.leaveAll)
 
@@ -66,10 +76,11 @@ func run() error {
 // relay routes messages; rooms is the room index ("room" costs the room's
 // size), joined each session's rooms, so a disconnect leaves them.
 type relay struct {
-	m      *melody.Melody
-	mu     sync.Mutex
-	rooms  map[string]map[*melody.Session]struct{}
-	joined map[*melody.Session][]string
+	m          *melody.Melody
+	perSession bool // all and others by Session.Write, not the hub
+	mu         sync.Mutex
+	rooms      map[string]map[*melody.Session]struct{}
+	joined     map[*melody.Session][]string
 }
 
 // message is the contract's {"to","room",…}; seq and data are not read.
@@ -88,13 +99,29 @@ func (r *relay) message(s *melody.Session, msg []byte) {
 	if err := json.Unmarshal(msg, &m); err != nil {
 		return
 	}
-	switch m.To {
-	case "all":
+	switch {
+	case r.perSession && (m.To == "all" || m.To == "others"):
+		r.writeEach(msg, s, m.To == "others")
+	case m.To == "all":
 		_ = r.m.Broadcast(msg)
-	case "others":
+	case m.To == "others":
 		_ = r.m.BroadcastOthers(msg, s)
-	case "room":
+	case m.To == "room":
 		_ = r.m.BroadcastMultiple(msg, r.members(m.Room, s))
+	}
+}
+
+// writeEach sends msg to every session (but the sender, when others is
+// set) with one Session.Write each, on the sender's goroutine.
+func (r *relay) writeEach(msg []byte, sender *melody.Session, others bool) {
+	sessions, err := r.m.Sessions()
+	if err != nil {
+		return // closed
+	}
+	for _, q := range sessions {
+		if !others || q != sender {
+			_ = q.Write(msg) // a closed session has left; the others still get it
+		}
 	}
 }
 
