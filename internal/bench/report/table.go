@@ -74,13 +74,14 @@ func columns(c Case) []column {
 	return cols
 }
 
-// ratioRefs names the servers a scenario's deliveries/s are compared with:
-// in the cluster, eventwire on one node with the memory adapter.
+// ratioRefs names the servers a scenario's deliveries/s are compared with
+// (those a case ran): in the cluster, eventwire on one node with the memory
+// adapter.
 func ratioRefs(scenario string) []string {
 	if scenario == "cluster" {
 		return []string{"eventwire"}
 	}
-	return []string{"melody", "socket.io"}
+	return []string{"melody", "melody-write", "socket.io"}
 }
 
 func orDashIfZero(v float64, format func(float64) string) string {
