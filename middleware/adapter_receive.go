@@ -50,14 +50,7 @@ func (c *cluster) handle(origin string, r *record) {
 	c.received.Add(1)
 	switch r.kind {
 	case kindBroadcast:
-		recipients, err := ns.recipients(r.operator(ns))
-		if err != nil {
-			return // closing
-		}
-		p := outPacket{text: r.text, atts: r.atts}
-		for _, conn := range recipients {
-			_ = conn.eng.send(p) // as Operator.Emit: a closed session left
-		}
+		_ = ns.deliver(r.operator(ns), outPacket{text: r.text, atts: r.atts}) // ErrClosed: closing
 	case kindJoin, kindLeave, kindDisconnect:
 		recipients, err := ns.recipients(r.operator(ns))
 		if err != nil {

@@ -69,12 +69,8 @@ func (o Operator) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	recipients, err := o.s.recipients(o)
-	if err != nil {
+	if err := o.s.deliver(o, out); err != nil {
 		return err
-	}
-	for _, c := range recipients {
-		_ = c.eng.send(out) // a closed session's error means it left; skipping it is right
 	}
 	return o.publish(kindBroadcast, nil, out)
 }

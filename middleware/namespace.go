@@ -43,8 +43,8 @@ func newNamespace(root *Server, name string, schema Schema, valid *payloadValida
 	s := &Server{
 		name: name, events: events, valid: valid,
 		auth: schema.Auth, authTag: schema.AuthTag, replies: newReplyShapes(),
-		sockets: make(map[*Conn]struct{}),
-		rooms:   make(map[string]map[*Conn]uint64),
+		sockets: make(map[*Conn]*engine),
+		rooms:   make(map[string]map[*Conn]roomMember),
 	}
 	s.root = s
 	if root != nil {

@@ -46,14 +46,14 @@ type Server struct {
 
 	mu        sync.RWMutex
 	closing   bool
-	upgrading map[*http.Request]*engine   // root: handed to melody, not yet registered
-	conns     map[*melody.Session]*engine // root: every open session
-	perIP     map[string]int              // root: upgrading and open connections per remote address
-	sockets   map[*Conn]struct{}          // connected sockets (CONNECT answered)
-	rooms     map[string]map[*Conn]uint64 // room -> members -> join sequence; see room_index.go
-	joinSeq   uint64                      // last join sequence number handed out
-	pending   sync.WaitGroup              // entries of upgrading
-	live      sync.WaitGroup              // entries of conns
+	upgrading map[*http.Request]*engine       // root: handed to melody, not yet registered
+	conns     map[*melody.Session]*engine     // root: every open session
+	perIP     map[string]int                  // root: upgrading and open connections per remote address
+	sockets   map[*Conn]*engine               // connected sockets (CONNECT answered) and their engines
+	rooms     map[string]map[*Conn]roomMember // room -> members; see room_index.go
+	joinSeq   uint64                          // last join sequence number handed out
+	pending   sync.WaitGroup                  // entries of upgrading
+	live      sync.WaitGroup                  // entries of conns
 	closeOnce sync.Once
 	closed    chan struct{} // closed when shutdown has finished
 	hardStop  atomic.Bool   // Close or an expired Shutdown: cut connections at once
