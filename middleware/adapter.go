@@ -108,12 +108,6 @@ func (o AdapterOptions) withDefaults() (AdapterOptions, error) {
 	return o, nil
 }
 
-// Channel names; docs/CLUSTER.md lists them. Namespaces start with "/",
-// so a namespace's channel never collides with the others.
-func namespaceChannel(prefix, ns string) string { return prefix + "#" + ns + "#" }
-func nodeChannel(prefix, node string) string    { return prefix + "#node#" + node }
-func clusterChannel(prefix string) string       { return prefix + "#cluster#" }
-
 // NodeID returns the id of this Server in its cluster: random, new with
 // every New. RemoteSocket.Node holds such ids.
 func (s *Server) NodeID() string { return s.root.node }

@@ -1,6 +1,11 @@
 package middleware
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/eventwire/eventwire/internal/cluster"
+)
 
 // Local returns the operator that acts on this node's sockets only, even
 // in a cluster (socket.io's local flag).
@@ -17,7 +22,7 @@ func (o Operator) Join(rooms ...string) error {
 	if len(rooms) == 0 {
 		return nil
 	}
-	return o.command(kindJoin, rooms)
+	return o.command(cluster.OpJoin, rooms)
 }
 
 // Leave makes the operator's sockets leave rooms on every node of the
@@ -26,52 +31,73 @@ func (o Operator) Leave(rooms ...string) error {
 	if len(rooms) == 0 {
 		return nil
 	}
-	return o.command(kindLeave, rooms)
+	return o.command(cluster.OpLeave, rooms)
 }
 
 // Disconnect disconnects the operator's sockets on every node of the
 // cluster (socket.io's disconnectSockets) as Conn.Close does: each client
 // gets a DISCONNECT, and OnDisconnect sees "server namespace disconnect".
 func (o Operator) Disconnect() error {
-	return o.command(kindDisconnect, nil)
+	return o.command(cluster.OpDisconnect, nil)
 }
 
-func (o Operator) command(kind recordKind, rooms []string) error {
+func (o Operator) command(op cluster.Op, rooms []string) error {
 	if o.s == nil {
 		return errors.New("eventwire: command on a zero Operator")
 	}
-	recipients, err := o.s.recipients(o)
-	if err != nil {
+	if err := o.apply(op, rooms); err != nil {
 		return err
 	}
-	for _, c := range recipients {
-		apply(kind, c, rooms)
-	}
-	return o.publish(kind, rooms, outPacket{})
-}
-
-// apply carries out a Join, Leave or Disconnect command on c.
-func apply(kind recordKind, c *Conn, rooms []string) {
-	switch kind {
-	case kindJoin:
-		c.Join(rooms...)
-	case kindLeave:
-		c.Leave(rooms...)
-	case kindDisconnect:
-		_ = c.Close() // ErrClosed: it is ending already
-	}
-}
-
-// publish hands what o did on this node to the other nodes, unless o is
-// local, the server has no adapter, or o reaches no one anywhere.
-func (o Operator) publish(kind recordKind, args []string, p outPacket) error {
-	c := o.s.root.cluster
-	if c == nil || o.local || (o.targeted && len(o.to) == 0) {
+	if !o.reachesOtherNodes() {
 		return nil
 	}
-	return c.send(c.nsChan[o.s.name], &record{
-		kind: kind, targeted: o.targeted, ns: o.s.name,
-		to: o.to, except: o.without, exceptID: o.exceptID,
-		args: args, text: p.text, atts: p.atts,
-	})
+	return publishError(o.s.root.cluster.Command(o.s.name, op, o.target(), rooms))
+}
+
+// apply carries out a Join, Leave or Disconnect command on the sockets o
+// reaches on this node.
+func (o Operator) apply(op cluster.Op, rooms []string) error {
+	recipients, err := o.s.recipients(o)
+	for _, c := range recipients {
+		switch op {
+		case cluster.OpJoin:
+			c.Join(rooms...)
+		case cluster.OpLeave:
+			c.Leave(rooms...)
+		case cluster.OpDisconnect:
+			_ = c.Close() // ErrClosed: it is ending already
+		}
+	}
+	return err
+}
+
+// publishPacket hands an emit's packet to the other nodes.
+func (o Operator) publishPacket(p outPacket) error {
+	if !o.reachesOtherNodes() {
+		return nil
+	}
+	return publishError(o.s.root.cluster.Broadcast(o.s.name, o.target(), p.text, p.atts))
+}
+
+// reachesOtherNodes is false when o is local, the server has no adapter,
+// or o reaches no one anywhere.
+func (o Operator) reachesOtherNodes() bool {
+	return o.s.root.cluster != nil && !o.local && (!o.targeted || len(o.to) > 0)
+}
+
+// target is what o selects, as the other nodes read it.
+func (o Operator) target() cluster.Target {
+	return cluster.Target{Targeted: o.targeted, To: o.to, Except: o.without, ExceptID: o.exceptID}
+}
+
+// remoteOperator is the Operator a remote node's record names, on this node.
+func remoteOperator(s *Server, t cluster.Target) Operator {
+	return Operator{s: s, exceptID: t.ExceptID, to: t.To, without: t.Except, targeted: t.Targeted, local: true}
+}
+
+func publishError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrClusterPublish, err)
 }

@@ -1,23 +1,34 @@
 package middleware
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"time"
+
+	"github.com/eventwire/eventwire/internal/cluster"
 )
 
-// answer is one node's answer to a request.
-type answer struct {
-	node string
-	num  uint64
-	ids  []string
-}
+// This file is the middleware's side of internal/cluster: joining, the
+// queries across nodes, and this node as the others reach it.
 
-var errUnknownNamespace = errors.New("unknown namespace")
+// joinCluster starts the node of s, the root, on adapter a.
+func (s *Server) joinCluster(a Adapter, o AdapterOptions) (*cluster.Node, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	names := slices.Sorted(maps.Keys(s.namespaces))
+	names = append(names, "/")
+	n, err := cluster.New(a, clusterLocal{s}, s.node, names, cluster.Options{
+		Prefix: o.Prefix, QueueSize: o.QueueSize, Heartbeat: o.Heartbeat, PublishTimeout: o.PublishTimeout,
+	}, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("eventwire: adapter: %w", err)
+	}
+	return n, nil
+}
 
 // ClusterLen returns the number of connected sockets of this namespace on
 // every node of the cluster: Len plus the answer of each known node. It
@@ -26,15 +37,11 @@ var errUnknownNamespace = errors.New("unknown namespace")
 // count so far and an error wrapping ctx.Err(). Without an adapter it is Len.
 func (s *Server) ClusterLen(ctx context.Context) (int, error) {
 	n := s.Len()
-	c := s.root.cluster
-	if c == nil {
+	if s.root.cluster == nil {
 		return n, nil
 	}
-	answers, err := c.ask(ctx, record{kind: kindAskLen, ns: s.name})
-	for _, a := range answers {
-		n += int(a.num)
-	}
-	return n, err
+	others, err := s.root.cluster.Len(ctx, s.name)
+	return n + others, clusterError(err)
 }
 
 // ClusterRoomMembers returns the sockets of this namespace in room on every
@@ -46,110 +53,56 @@ func (s *Server) ClusterRoomMembers(ctx context.Context, room string) ([]RemoteS
 	for _, c := range s.RoomMembers(room) {
 		out = append(out, RemoteSocket{ID: c.id, Node: s.root.node})
 	}
-	c := s.root.cluster
-	if c == nil {
+	if s.root.cluster == nil {
 		return out, nil
 	}
-	answers, err := c.ask(ctx, record{kind: kindAskMembers, ns: s.name, args: []string{room}})
-	slices.SortFunc(answers, func(a, b answer) int { return cmp.Compare(a.node, b.node) })
-	for _, a := range answers {
-		for _, id := range a.ids {
-			out = append(out, RemoteSocket{ID: id, Node: a.node})
-		}
+	others, err := s.root.cluster.RoomMembers(ctx, s.name, room)
+	for _, m := range others {
+		out = append(out, RemoteSocket{ID: m.ID, Node: m.Node})
 	}
-	return out, err
-}
-
-// ask publishes request r and collects the answers of the peers known now.
-func (c *cluster) ask(ctx context.Context, r record) ([]answer, error) {
-	expect := c.peerSet()
-	if len(expect) == 0 && !c.failing.Load() { // alone; a failing broker may hide peers: send says so
-		return nil, nil
-	}
-	ch := make(chan answer, 2*len(expect)+8)
-	c.mu.Lock()
-	c.nextReq++
-	r.id = c.nextReq
-	c.waiting[r.id] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.waiting, r.id)
-		c.mu.Unlock()
-	}()
-	if err := c.send(c.nsChan[r.ns], &r); err != nil {
-		return nil, err
-	}
-	// A peer that dies while we wait is forgotten at a heartbeat; look again
-	// as often, so the wait ends with it.
-	recheck := time.NewTicker(c.opts.Heartbeat)
-	defer recheck.Stop()
-	var got []answer
-	for len(expect) > 0 {
-		select {
-		case a := <-ch:
-			if _, waited := expect[a.node]; waited || !answered(got, a.node) {
-				delete(expect, a.node)
-				got = append(got, a)
-			}
-		case <-recheck.C:
-			c.dropGone(expect)
-		case <-ctx.Done():
-			return got, fmt.Errorf("eventwire: cluster: %d node(s) did not answer: %w", len(expect), ctx.Err())
-		case <-c.done:
-			return got, ErrClosed
-		}
-	}
-	return got, nil
-}
-
-func answered(got []answer, node string) bool {
-	return slices.ContainsFunc(got, func(a answer) bool { return a.node == node })
-}
-
-// answer hands node's answer to the request waiting for it, if any still is.
-func (c *cluster) answer(node string, r *record) {
-	c.mu.Lock()
-	ch := c.waiting[r.id]
-	c.mu.Unlock()
-	if ch == nil {
-		return
-	}
-	select {
-	case ch <- answer{node: node, num: r.num, ids: r.args}:
-	default: // a node answering twice; the first counts
-	}
-}
-
-func (c *cluster) peerSet() map[string]struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	set := make(map[string]struct{}, len(c.peers))
-	for node := range c.peers {
-		set[node] = struct{}{}
-	}
-	return set
-}
-
-// dropGone removes from expect the nodes that are no longer peers.
-func (c *cluster) dropGone(expect map[string]struct{}) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for node := range expect {
-		if _, alive := c.peers[node]; !alive {
-			delete(expect, node)
-		}
-	}
+	return out, clusterError(err)
 }
 
 // ClusterNodes returns the ids of the other nodes this node knows of (heard
 // of within three heartbeats), sorted; none without an adapter.
 func (s *Server) ClusterNodes() []string {
-	c := s.root.cluster
-	if c == nil {
+	if s.root.cluster == nil {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Sorted(maps.Keys(c.peers))
+	return s.root.cluster.Peers()
+}
+
+// clusterError gives a query's error the runtime's sentinels.
+func clusterError(err error) error {
+	switch {
+	case errors.Is(err, cluster.ErrClosed):
+		return ErrClosed
+	case errors.Is(err, cluster.ErrQueueFull), errors.Is(err, cluster.ErrBrokerFailing):
+		return publishError(err)
+	}
+	return err
+}
+
+// clusterLocal is this node as the records of other nodes reach it.
+type clusterLocal struct{ root *Server }
+
+func (l clusterLocal) HasNamespace(ns string) bool { return l.root.Namespace(ns) != nil }
+
+func (l clusterLocal) Deliver(ns string, t cluster.Target, text []byte, atts [][]byte) {
+	s := l.root.Namespace(ns)
+	_ = s.deliver(remoteOperator(s, t), outPacket{text: text, atts: atts}) // ErrClosed: closing
+}
+
+func (l clusterLocal) Apply(ns string, op cluster.Op, t cluster.Target, rooms []string) {
+	_ = remoteOperator(l.root.Namespace(ns), t).apply(op, rooms) // ErrClosed: closing
+}
+
+func (l clusterLocal) Len(ns string) int { return l.root.Namespace(ns).Len() }
+
+func (l clusterLocal) RoomMembers(ns, room string) []string {
+	var ids []string
+	for _, c := range l.root.Namespace(ns).RoomMembers(room) {
+		ids = append(ids, c.id)
+	}
+	return ids
 }

@@ -72,7 +72,7 @@ func (o Operator) Emit(event string, args ...any) error {
 	if err := o.s.deliver(o, out); err != nil {
 		return err
 	}
-	return o.publish(kindBroadcast, nil, out)
+	return o.publishPacket(out)
 }
 
 // Broadcast returns the operator that emits to every connected socket.

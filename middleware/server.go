@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/olahol/melody"
+
+	"github.com/eventwire/eventwire/internal/cluster"
 )
 
 // Server serves one Schema's events on Config.Path. Create it with New,
@@ -33,7 +35,7 @@ type Server struct {
 	origins    originPolicy
 	client     *servedClient // root only: the JS client module to serve; nil: none
 	node       string        // root only: this node's id in a cluster (NodeID)
-	cluster    *cluster      // root only: the adapter's side; nil: a single node
+	cluster    *cluster.Node // root only: the adapter's side; nil: a single node
 
 	hooksMu       sync.RWMutex
 	onConnect     func(ctx context.Context, c *Conn) error
@@ -139,7 +141,7 @@ func newServer(schema Schema, o options) (*Server, error) {
 	}
 	s.node = newID()
 	if o.adapter != nil {
-		if s.cluster, err = startCluster(s, o.adapter, o.adapterOpts); err != nil {
+		if s.cluster, err = s.joinCluster(o.adapter, o.adapterOpts); err != nil {
 			return nil, err
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Server) shutdown() {
 		s.log.Debug("eventwire: melody close", "err", err)
 	}
 	if s.cluster != nil {
-		s.cluster.close() // after the connections: their last emits go out first
+		s.cluster.Close() // after the connections: their last emits go out first
 	}
 }
 

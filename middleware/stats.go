@@ -42,6 +42,7 @@ func (s *Server) Stats() Stats {
 	root.mu.RLock()
 	conns := len(root.conns)
 	root.mu.RUnlock()
+	cs := root.cluster.Stats()
 	return Stats{
 		Connections:             conns,
 		Sockets:                 s.Len(),
@@ -50,8 +51,8 @@ func (s *Server) Stats() Stats {
 		RateLimited:             root.limitedEvents.Load(),
 		ConnectionsRefused:      root.refusedConns.Load(),
 		ProtocolErrors:          root.protocolErrors.Load(),
-		ClusterPublished:        root.cluster.publishedCount(),
-		ClusterPublishFailed:    root.cluster.failedCount(),
-		ClusterReceived:         root.cluster.receivedCount(),
+		ClusterPublished:        cs.Published,
+		ClusterPublishFailed:    cs.Failed,
+		ClusterReceived:         cs.Received,
 	}
 }

@@ -1,4 +1,4 @@
-package middleware
+package cluster
 
 import (
 	"encoding/binary"

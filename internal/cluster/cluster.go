@@ -1,0 +1,362 @@
+// Package cluster is the node-to-node protocol that lets several eventwire
+// servers act as one: the envelope codec, the publish queue with batching
+// and backoff, heartbeats and the peers they reveal, and requests with
+// their answers (docs/CLUSTER.md has the channels and the format).
+//
+// It reaches the broker through a Broker (the methods of
+// middleware.Adapter, which satisfies it) and the node it serves through a
+// Local; it knows nothing of connections, sockets or rooms beyond what
+// Local answers. A Node is made by New and ended by Close.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Broker carries messages between nodes: middleware.Adapter's methods,
+// with the same contract (see there).
+type Broker interface {
+	Subscribe(ctx context.Context, channels []string, deliver func(channel string, msg []byte)) error
+	Publish(ctx context.Context, channel string, msg []byte) error
+	Close() error
+}
+
+// Target selects the sockets of a namespace that a record acts on, as an
+// operator does: the members of rooms To when Targeted (else everyone), but
+// never those in rooms Except nor the socket ExceptID.
+type Target struct {
+	Targeted bool
+	To       []string
+	Except   []string
+	ExceptID string
+}
+
+// Op is what a command asks of the sockets it targets.
+type Op uint8
+
+// The commands; their values are the record kinds that carry them.
+const (
+	OpJoin       = Op(kindJoin)
+	OpLeave      = Op(kindLeave)
+	OpDisconnect = Op(kindDisconnect)
+)
+
+// Local is the node a Node serves, as the records of other nodes ask
+// things of it. Its methods are called from the broker's delivery
+// goroutine, one at a time.
+type Local interface {
+	// HasNamespace reports whether ns is served here.
+	HasNamespace(ns string) bool
+	// Deliver queues a packet's frames to the target's sockets here.
+	Deliver(ns string, t Target, text []byte, atts [][]byte)
+	// Apply carries out a command on the target's sockets here.
+	Apply(ns string, op Op, t Target, rooms []string)
+	// Len is the number of connected sockets of ns here.
+	Len(ns string) int
+	// RoomMembers lists the ids of the sockets of ns in room here.
+	RoomMembers(ns, room string) []string
+}
+
+// Options configure a Node; every field must be set (the runtime's
+// AdapterOptions supply the defaults).
+type Options struct {
+	Prefix         string        // starts every channel name
+	QueueSize      int           // messages waiting to be published
+	Heartbeat      time.Duration // how often the node says it is alive
+	PublishTimeout time.Duration // bounds one publish
+}
+
+// Errors of a Node. Publishing errors say why a message did not leave.
+var (
+	ErrQueueFull     = errors.New("the publish queue is full")
+	ErrBrokerFailing = errors.New("the broker is unreachable (the last publish failed)")
+	ErrClosed        = errors.New("eventwire: cluster: node closed")
+)
+
+// Node is a server's side of the broker: the publish queue and the one
+// goroutine that drains it (which also sends heartbeats and probes a
+// failing broker), the known peers, and the requests waiting for answers.
+type Node struct {
+	b      Broker
+	local  Local
+	log    *slog.Logger
+	opts   Options
+	id     string            // this node's id, the origin of what it publishes
+	nsChan map[string]string // namespace -> its channel; read-only
+	self   string            // this node's channel: answers to its requests
+	all    string            // the cluster channel: heartbeats
+
+	queue   chan outbound
+	stop    chan struct{} // closed by Close: flush, say bye, end
+	done    chan struct{} // closed when the goroutine has ended
+	failing atomic.Bool   // the last publish failed: publish nothing until a probe succeeds
+	buf     []byte        // the envelope being published; drain goroutine only
+	batch   [][]byte      // likewise
+
+	published, failed, received atomic.Uint64
+	malformed                   atomic.Uint64
+
+	mu      sync.Mutex
+	peers   map[string]time.Time // node id -> last heard of
+	nextReq uint64
+	waiting map[uint64]chan answer // request id -> its answers
+}
+
+// outbound is one encoded record waiting to be published on channel.
+type outbound struct {
+	channel string
+	rec     []byte
+	counted bool // the app's message, counted in Stats; heartbeats are not
+}
+
+// Batches: consecutive records for one channel share a publish.
+const (
+	maxBatchRecords = 256
+	maxBatchBytes   = 256 << 10
+)
+
+// Channel names; docs/CLUSTER.md lists them. Namespaces start with "/",
+// so a namespace's channel never collides with the others.
+func namespaceChannel(prefix, ns string) string { return prefix + "#" + ns + "#" }
+func nodeChannel(prefix, node string) string    { return prefix + "#node#" + node }
+func clusterChannel(prefix string) string       { return prefix + "#cluster#" }
+
+// New subscribes the channels of node id serving namespaces through b and
+// starts the drain goroutine. It does not close b when it fails.
+func New(b Broker, local Local, id string, namespaces []string, o Options, log *slog.Logger) (*Node, error) {
+	n := &Node{
+		b: b, local: local, log: log, opts: o, id: id,
+		nsChan: make(map[string]string, len(namespaces)),
+		self:   nodeChannel(o.Prefix, id), all: clusterChannel(o.Prefix),
+		queue: make(chan outbound, o.QueueSize), stop: make(chan struct{}), done: make(chan struct{}),
+		peers: make(map[string]time.Time), waiting: make(map[uint64]chan answer),
+	}
+	channels := []string{n.self, n.all}
+	for _, ns := range namespaces {
+		n.nsChan[ns] = namespaceChannel(o.Prefix, ns)
+		channels = append(channels, n.nsChan[ns])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.PublishTimeout)
+	defer cancel()
+	if err := b.Subscribe(ctx, channels, n.deliver); err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	go n.run()
+	return n, nil
+}
+
+// Close flushes the queue, tells the peers this node leaves, ends the
+// goroutine and closes the broker. Call it once, after the node's last
+// emits.
+func (n *Node) Close() {
+	close(n.stop)
+	<-n.done
+	if err := n.b.Close(); err != nil {
+		n.log.Warn("eventwire: adapter close", "err", err)
+	}
+}
+
+// Broadcast hands the other nodes a packet for the target's sockets of ns.
+func (n *Node) Broadcast(ns string, t Target, text []byte, atts [][]byte) error {
+	return n.send(n.nsChan[ns], recordFor(kindBroadcast, ns, t, nil, text, atts))
+}
+
+// Command hands the other nodes a command for the target's sockets of ns.
+func (n *Node) Command(ns string, op Op, t Target, rooms []string) error {
+	return n.send(n.nsChan[ns], recordFor(recordKind(op), ns, t, rooms, nil, nil))
+}
+
+func recordFor(kind recordKind, ns string, t Target, args []string, text []byte, atts [][]byte) *record {
+	return &record{
+		kind: kind, targeted: t.Targeted, ns: ns, to: t.To, except: t.Except, exceptID: t.ExceptID,
+		args: args, text: text, atts: atts,
+	}
+}
+
+// send queues r for channel without ever blocking: when the broker is
+// known to be failing or the queue is full it fails with ErrBrokerFailing
+// or ErrQueueFull.
+func (n *Node) send(channel string, r *record) error {
+	if n.failing.Load() {
+		n.noteFailed(1, ErrBrokerFailing)
+		return ErrBrokerFailing
+	}
+	select {
+	case n.queue <- outbound{channel: channel, rec: appendRecord(nil, r), counted: true}:
+		return nil
+	default:
+		n.noteFailed(1, ErrQueueFull)
+		return fmt.Errorf("%w (%d messages)", ErrQueueFull, cap(n.queue))
+	}
+}
+
+// sendQuiet queues a heartbeat; it is not counted, and lost if it does not fit.
+func (n *Node) sendQuiet(channel string, r *record) {
+	select {
+	case n.queue <- outbound{channel: channel, rec: appendRecord(nil, r)}:
+	default:
+	}
+}
+
+// run is the drain goroutine: it publishes the queue in order, sends a
+// heartbeat every interval (which also forgets silent peers), and while the
+// broker fails probes it with heartbeats, backing off up to the interval.
+func (n *Node) run() {
+	defer close(n.done)
+	beat := time.NewTicker(n.opts.Heartbeat)
+	defer beat.Stop()
+	probe := time.NewTimer(time.Hour)
+	probe.Stop()
+	armed, backoff := false, time.Duration(0)
+	n.heartbeat(kindHeartbeat, false)
+	for {
+		select {
+		case m := <-n.queue:
+			n.drain(m)
+		case <-beat.C:
+			n.prune(time.Now())
+			n.heartbeat(kindHeartbeat, false)
+		case <-probe.C:
+			armed = false
+			n.heartbeat(kindHeartbeat, true)
+		case <-n.stop:
+			n.flush()
+			n.heartbeat(kindBye, false)
+			return
+		}
+		switch {
+		case !n.failing.Load():
+			backoff = 0
+		case !armed:
+			backoff = min(max(2*backoff, 50*time.Millisecond), n.opts.Heartbeat)
+			probe.Reset(backoff)
+			armed = true
+		}
+	}
+}
+
+// drain publishes first and what is queued behind it, batching the
+// records of consecutive messages for the same channel.
+func (n *Node) drain(first outbound) {
+	channel, counted, size := first.channel, 0, 0
+	n.batch = n.batch[:0]
+	add := func(m outbound) {
+		n.batch, size = append(n.batch, m.rec), size+len(m.rec)
+		if m.counted {
+			counted++
+		}
+	}
+	add(first)
+	for len(n.batch) < maxBatchRecords {
+		var m outbound
+		select {
+		case m = <-n.queue:
+		default:
+			n.publish(channel, n.batch, counted, false)
+			return
+		}
+		if m.channel != channel || size+len(m.rec) > maxBatchBytes {
+			n.publish(channel, n.batch, counted, false)
+			channel, counted, size = m.channel, 0, 0
+			n.batch = n.batch[:0]
+		}
+		add(m)
+	}
+	n.publish(channel, n.batch, counted, false)
+}
+
+// flush publishes what is queued when the node closes.
+func (n *Node) flush() {
+	for {
+		select {
+		case m := <-n.queue:
+			n.drain(m)
+		default:
+			return
+		}
+	}
+}
+
+func (n *Node) heartbeat(kind recordKind, probe bool) {
+	rec := appendRecord(nil, &record{kind: kind})
+	n.publish(n.all, [][]byte{rec}, 0, probe)
+}
+
+// publish sends records as one envelope; counted of them are the app's.
+// While the broker fails only a probe is tried: the rest is dropped and
+// counted, so a dead broker costs no timeout per message.
+func (n *Node) publish(channel string, records [][]byte, counted int, probe bool) {
+	if n.failing.Load() && !probe {
+		n.noteFailed(uint64(counted), ErrBrokerFailing)
+		return
+	}
+	n.buf = appendEnvelope(n.buf[:0], n.id, records)
+	if cap(n.buf) > 4*maxBatchBytes {
+		defer func() { n.buf = nil }() // one huge message does not pin its buffer
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.PublishTimeout)
+	err := n.b.Publish(ctx, channel, n.buf)
+	cancel()
+	if err != nil {
+		if n.failing.CompareAndSwap(false, true) {
+			n.log.Warn("eventwire: cluster publish failing; emits reach this node only until the broker is back",
+				"node", n.id, "err", err)
+		}
+		n.noteFailed(uint64(counted), err)
+		return
+	}
+	if n.failing.CompareAndSwap(true, false) {
+		n.log.Warn("eventwire: cluster publish recovered", "node", n.id, "failed_total", n.failed.Load())
+	}
+	n.published.Add(uint64(counted))
+}
+
+// noteFailed counts n lost messages; the log hears of it at each power of
+// two, so a long outage does not flood it.
+func (n *Node) noteFailed(lost uint64, err error) {
+	if lost == 0 {
+		return
+	}
+	total := n.failed.Add(lost)
+	if bits.Len64(total) != bits.Len64(total-lost) {
+		n.log.Warn("eventwire: cluster messages not published", "node", n.id, "err", err, "failed_total", total)
+	}
+}
+
+// prune forgets the peers unheard of for three heartbeats.
+func (n *Node) prune(now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for node, seen := range n.peers {
+		if now.Sub(seen) > 3*n.opts.Heartbeat {
+			delete(n.peers, node)
+		}
+	}
+}
+
+// Stats are a Node's counters.
+type Stats struct {
+	// Published counts the app's messages (emits, commands, requests and
+	// answers) published; Failed those lost; Received those received.
+	Published, Failed, Received uint64
+	// Malformed counts messages dropped unread.
+	Malformed uint64
+}
+
+// Stats returns the counters; a nil Node (no adapter) counts nothing.
+func (n *Node) Stats() Stats {
+	if n == nil {
+		return Stats{}
+	}
+	return Stats{
+		Published: n.published.Load(), Failed: n.failed.Load(),
+		Received: n.received.Load(), Malformed: n.malformed.Load(),
+	}
+}
