@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"runtime/debug"
 
 	"github.com/eventwire/eventwire/internal/protocol"
 )
@@ -87,16 +85,11 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 
 // ackEvent looks up an event the server may send with an ack.
 func (s *Server) ackEvent(event string) (*eventEntry, error) {
-	e := s.events[event]
-	switch {
-	case e == nil:
-		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
-	case !e.ServerSends:
-		return nil, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
-	case e.Ack == nil:
+	e, err := s.event(event, byServer)
+	if err == nil && e.Ack == nil {
 		return nil, fmt.Errorf("eventwire: emit %q: the event declares no ack; use Emit", event)
 	}
-	return e, nil
+	return e, err
 }
 
 // awaitAck reserves the next ack id and the channel its reply comes on;
@@ -149,8 +142,9 @@ func (c *Conn) endAcks() {
 }
 
 // onAck routes a client's ACK to the EmitWithAck waiting for it.
-func (s *Server) onAck(c *Conn, p protocol.Packet) {
-	if c.currentState() != stateConnected {
+func (s *core) onAck(e *session, p protocol.Packet) {
+	c := e.Data.socket(p.Namespace)
+	if c == nil || c.currentState() != stateConnected {
 		return
 	}
 	reply := append([]byte(nil), p.Data...) // p.Data aliases the frame
@@ -179,39 +173,27 @@ func decodeAckReply[R any](ctx context.Context, s *Server, e *eventEntry, reply 
 		return zero, errInvalidReply(w.details)
 	}
 	var v R
-	if err := json.Unmarshal(data, &v); err != nil {
-		// The Shape check passed, so R does not match the schema.
-		return zero, fmt.Errorf("eventwire: decode the reply to %q into %T: %w", e.Name, v, err)
+	err := s.guard("validating an ack reply", func() error {
+		var decoded bool
+		var err error
+		if v, decoded, err = decodeValid[R](ctx, s.valid, data, e.AckTag); !decoded {
+			// The Shape check passed, so R does not match the schema.
+			return fmt.Errorf("eventwire: decode the reply to %q into %T: %w", e.Name, v, err)
+		}
+		return err
+	}, func() []any { return []any{"event", e.Name} })
+	var we *Error
+	var p *panicError
+	switch {
+	case errors.As(err, &we):
+		we.Message = invalidReplyMessage
+	case errors.As(err, &p):
+		return zero, fmt.Errorf("eventwire: emit %q: bad validation tag on %T: %v", e.Name, v, p.value)
 	}
-	if err := s.validateReply(ctx, e, &v); err != nil {
+	if err != nil {
 		return zero, err
 	}
 	return v, nil
-}
-
-// validateReply validates a decoded reply like an inbound payload. A
-// malformed validator tag (validator panics on one) is an error, not a
-// crash of the caller.
-func (s *Server) validateReply(ctx context.Context, e *eventEntry, v any) (err error) {
-	t := reflect.TypeOf(v).Elem()
-	mode, root := modeFor(t, e.AckTag), rootName(t)
-	target := v // *R: what validator takes for a struct
-	if mode != validateStruct {
-		target = reflect.ValueOf(v).Elem().Interface()
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("eventwire: validating an ack reply panicked", "event", e.Name, "panic", r,
-				"stack", string(debug.Stack()))
-			err = fmt.Errorf("eventwire: emit %q: bad validation tag on %v: %v", e.Name, t, r)
-		}
-	}()
-	err = s.valid.check(ctx, target, mode, e.AckTag, root)
-	var we *Error
-	if errors.As(err, &we) {
-		we.Message = invalidReplyMessage
-	}
-	return err
 }
 
 const invalidReplyMessage = "invalid ack reply"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eventwire/eventwire/internal/cluster"
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // Local returns the operator that acts on this node's sockets only, even
@@ -72,11 +73,11 @@ func (o Operator) apply(op cluster.Op, rooms []string) error {
 }
 
 // publishPacket hands an emit's packet to the other nodes.
-func (o Operator) publishPacket(p outPacket) error {
+func (o Operator) publishPacket(p engineio.Packet) error {
 	if !o.reachesOtherNodes() {
 		return nil
 	}
-	return publishError(o.s.root.cluster.Broadcast(o.s.name, o.target(), p.text, p.atts))
+	return publishError(o.s.root.cluster.Broadcast(o.s.name, o.target(), p.Text, p.Atts))
 }
 
 // reachesOtherNodes is false when o is local, the server has no adapter,

@@ -8,19 +8,19 @@ import (
 	"slices"
 
 	"github.com/eventwire/eventwire/internal/cluster"
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // This file is the middleware's side of internal/cluster: joining, the
 // queries across nodes, and this node as the others reach it.
 
 // joinCluster starts the node of s, the root, on adapter a.
-func (s *Server) joinCluster(a Adapter, o AdapterOptions) (*cluster.Node, error) {
+func (s *core) joinCluster(a Adapter, o AdapterOptions) (*cluster.Node, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	names := slices.Sorted(maps.Keys(s.namespaces))
-	names = append(names, "/")
 	n, err := cluster.New(a, clusterLocal{s}, s.node, names, cluster.Options{
 		Prefix: o.Prefix, QueueSize: o.QueueSize, Heartbeat: o.Heartbeat, PublishTimeout: o.PublishTimeout,
 	}, s.log)
@@ -84,24 +84,24 @@ func clusterError(err error) error {
 }
 
 // clusterLocal is this node as the records of other nodes reach it.
-type clusterLocal struct{ root *Server }
+type clusterLocal struct{ *core }
 
-func (l clusterLocal) HasNamespace(ns string) bool { return l.root.Namespace(ns) != nil }
+func (l clusterLocal) HasNamespace(ns string) bool { return l.namespaces[ns] != nil }
 
 func (l clusterLocal) Deliver(ns string, t cluster.Target, text []byte, atts [][]byte) {
-	s := l.root.Namespace(ns)
-	_ = s.deliver(remoteOperator(s, t), outPacket{text: text, atts: atts}) // ErrClosed: closing
+	s := l.namespaces[ns]
+	_ = s.deliver(remoteOperator(s, t), engineio.Packet{Text: text, Atts: atts}) // ErrClosed: closing
 }
 
 func (l clusterLocal) Apply(ns string, op cluster.Op, t cluster.Target, rooms []string) {
-	_ = remoteOperator(l.root.Namespace(ns), t).apply(op, rooms) // ErrClosed: closing
+	_ = remoteOperator(l.namespaces[ns], t).apply(op, rooms) // ErrClosed: closing
 }
 
-func (l clusterLocal) Len(ns string) int { return l.root.Namespace(ns).Len() }
+func (l clusterLocal) Len(ns string) int { return l.namespaces[ns].Len() }
 
 func (l clusterLocal) RoomMembers(ns, room string) []string {
 	var ids []string
-	for _, c := range l.root.Namespace(ns).RoomMembers(room) {
+	for _, c := range l.namespaces[ns].RoomMembers(room) {
 		ids = append(ids, c.id)
 	}
 	return ids

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 )
 
@@ -23,15 +22,7 @@ func HandleArgs(s *Server, event string, decode func(ctx context.Context, c *Con
 	if err != nil {
 		return err
 	}
-	n := len(e.Args)
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		call, err := decode(ctx, c, padArgs(ev.Args, n))
-		if err != nil {
-			return nil, err
-		}
-		s.observe(ctx, c, ev)
-		return nil, call()
-	})
+	return bind(s, e, padded(len(e.Args), decode), func(_ context.Context, _ *Conn, call func() error) (any, error) { return nil, call() })
 }
 
 // HandleArgsAck is HandleArgs for an event that declares an Ack: the
@@ -44,19 +35,20 @@ func HandleArgsAck[R any](s *Server, event string, decode func(ctx context.Conte
 	if err := checkReplyType[R]("handle", event, e.Ack); err != nil {
 		return err
 	}
-	n := len(e.Args)
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		call, err := decode(ctx, c, padArgs(ev.Args, n))
-		if err != nil {
-			return nil, err
+	return bind(s, e, padded(len(e.Args), decode), func(_ context.Context, _ *Conn, call func() (R, error)) (any, error) { return call() })
+}
+
+// padded gives decode one argument per declared one, nil for those left
+// out; the arity check ran before, so args is never longer than n.
+func padded[C any](n int, decode func(context.Context, *Conn, []json.RawMessage) (C, error)) func(context.Context, *Conn, []json.RawMessage) (C, error) {
+	return func(ctx context.Context, c *Conn, args []json.RawMessage) (C, error) {
+		if len(args) < n {
+			all := make([]json.RawMessage, n)
+			copy(all, args)
+			args = all
 		}
-		s.observe(ctx, c, ev)
-		r, err := call()
-		if err != nil || !ev.HasAck {
-			return nil, err
-		}
-		return encodeReply(event, r)
-	})
+		return decode(ctx, c, args)
+	}
 }
 
 // DecodeArg decodes the shape-checked argument i of event into T and
@@ -75,20 +67,14 @@ func DecodeArg[T any](ctx context.Context, s *Server, event string, i int, raw j
 	if raw == nil || string(raw) == "null" {
 		return v, nil
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, fmt.Errorf("eventwire: decode argument %q of %q into %T: %w", e.Args[i].Name, event, v, err)
-	}
 	var tag string
 	if len(e.ArgTags) > i {
 		tag = e.ArgTags[i]
 	}
-	t := reflect.TypeFor[T]()
-	mode := modeFor(t, tag)
-	var target any = v
-	if mode == validateStruct {
-		target = &v
+	v, decoded, err := decodeValid[T](ctx, s.valid, raw, tag)
+	if !decoded {
+		return v, fmt.Errorf("eventwire: decode argument %q of %q into %T: %w", e.Args[i].Name, event, v, err)
 	}
-	err := s.valid.check(ctx, target, mode, tag, rootName(t))
 	var we *Error
 	if errors.As(err, &we) {
 		return v, errInvalidPayload(prefixDetails(e.Args[i].Name, we.Details))
@@ -114,30 +100,11 @@ func prefixDetails(name string, ds []Detail) []Detail {
 	return out
 }
 
-// padArgs gives a handler one slot per declared argument, nil for those
-// left out; the arity check ran before, so args is never longer than n.
-func padArgs(args []json.RawMessage, n int) []json.RawMessage {
-	if len(args) >= n {
-		return args
-	}
-	out := make([]json.RawMessage, n)
-	copy(out, args)
-	return out
-}
-
 func (s *Server) argsSlot(event string, hasFn, withAck bool) (*eventEntry, error) {
-	if s == nil {
-		return nil, fmt.Errorf("eventwire: handle %q: nil Server", event)
-	}
-	if !hasFn {
-		return nil, fmt.Errorf("eventwire: handle %q: nil handler", event)
-	}
-	e := s.events[event]
+	e, err := s.clientEvent(event, hasFn)
 	switch {
-	case e == nil:
-		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
-	case !e.ClientSends:
-		return nil, fmt.Errorf("%w: clients may not send %q", ErrNotAllowed, event)
+	case err != nil:
+		return nil, err
 	case e.Args == nil:
 		return nil, fmt.Errorf("eventwire: handle %q: the event has no args; use %s", event, handleName(e.Payload != nil, e.Ack != nil))
 	case withAck && e.Ack == nil:

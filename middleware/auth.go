@@ -5,13 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
@@ -50,39 +47,35 @@ func (e *HTTPError) status() int {
 // Message of an *HTTPError (found with errors.As). Other errors are logged
 // at debug level; a panic is logged and refuses with 500.
 func (s *Server) BeforeUpgrade(fn func(r *http.Request) error) {
-	s = s.root
-	s.hooksMu.Lock()
-	defer s.hooksMu.Unlock()
+	s.upgradeMu.Lock()
+	defer s.upgradeMu.Unlock()
 	s.beforeUpgrade = fn
 }
 
-// checkBeforeUpgrade runs the BeforeUpgrade function; the zero
-// handshakeError lets the upgrade go on.
-func (s *Server) checkBeforeUpgrade(r *http.Request) (he handshakeError) {
-	s.hooksMu.RLock()
+// checkBeforeUpgrade runs the BeforeUpgrade function; nil lets the upgrade
+// go on.
+func (s *core) checkBeforeUpgrade(r *http.Request) *engineio.Refusal {
+	s.upgradeMu.RLock()
 	fn := s.beforeUpgrade
-	s.hooksMu.RUnlock()
+	s.upgradeMu.RUnlock()
 	if fn == nil {
-		return handshakeError{}
+		return nil
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("eventwire: BeforeUpgrade panicked", "remote", r.RemoteAddr, "panic", p,
-				"stack", string(debug.Stack()))
-			he = handshakeError{http.StatusInternalServerError, 4, "Forbidden"}
-		}
-	}()
-	err := fn(r)
-	if err == nil {
-		return handshakeError{}
+	err := s.guard("BeforeUpgrade", func() error { return fn(r) }, func() []any { return []any{"remote", r.RemoteAddr} })
+	var p *panicError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &p):
+		return &engineio.Refusal{Status: http.StatusInternalServerError, Code: 4, Message: "Forbidden"}
 	}
 	s.log.Debug("eventwire: upgrade refused", "remote", r.RemoteAddr, "err", err)
-	he = eioError(4)
+	he := engineio.Error(4)
 	var ue *HTTPError
 	if errors.As(err, &ue) && ue != nil {
-		he.status = ue.status()
+		he.Status = ue.status()
 		if ue.Message != "" {
-			he.message = ue.Message
+			he.Message = ue.Message
 		}
 	}
 	return he
@@ -125,7 +118,7 @@ func Authorize[T any](s *Server, fn func(ctx context.Context, c *Conn, auth T) e
 	s.hooksMu.Lock()
 	defer s.hooksMu.Unlock()
 	s.authorize = func(ctx context.Context, c *Conn, raw json.RawMessage) error {
-		v, err := decode(ctx, raw)
+		v, err := decode(ctx, c, []json.RawMessage{raw})
 		if err != nil {
 			var e *Error
 			if errors.As(err, &e) && e.Code == codeInvalidPayload {
@@ -161,7 +154,7 @@ func (s *Server) authorizeConnect(c *Conn, raw []byte) *Error {
 	if fn == nil {
 		return nil
 	}
-	err := s.runAuthorize(fn, c, raw)
+	err := contained(func() error { return fn(c.ctx, c, raw) })
 	if err == nil {
 		return nil
 	}
@@ -174,15 +167,6 @@ func (s *Server) authorizeConnect(c *Conn, raw []byte) *Error {
 	return errInternal()
 }
 
-func (s *Server) runAuthorize(fn authorizeFunc, c *Conn, raw []byte) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return fn(c.ctx, c, raw)
-}
-
 // refuseConnect sends the CONNECT_ERROR; when no other socket shares the
 // WebSocket it then closes it with 1008. The socket never connected, so no
 // OnDisconnect runs. The close frame follows the 44 in the same write
@@ -190,17 +174,7 @@ func (s *Server) runAuthorize(fn authorizeFunc, c *Conn, raw []byte) (err error)
 // connection after connect_error anyway. Other namespaces' sockets on the
 // WebSocket stay connected.
 func (c *Conn) refuseConnect(e *Error) {
-	frame := connectErrorFrame(c.s.name, e)
-	detached, present := c.eng.detach(c)
-	switch {
-	case !present:
-	case !detached:
-		c.eng.closeWith(websocket.ClosePolicyViolation, "connect refused", reasonConnectRefused, frame)
-	default:
-		c.stop()
-		_ = c.eng.send(textPacket(frame))
-		c.finish(reasonConnectRefused)
-	}
+	c.end(engineio.ClosePolicyViolation, "connect refused", reasonConnectRefused, connectErrorFrame(c.s.name, e))
 }
 
 // connectErrorFrame builds `44{"message":...,"data":{"code":...,"details":[...]}}`,

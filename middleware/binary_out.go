@@ -6,63 +6,9 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
 )
-
-// outPacket is one Socket.IO packet ready to queue: its text frame and, for
-// a BINARY_EVENT or BINARY_ACK, the attachments that follow it as binary
-// frames. Its slices are shared by every recipient and never written to.
-type outPacket struct {
-	text []byte
-	atts [][]byte
-}
-
-func textPacket(frame []byte) outPacket { return outPacket{text: frame} }
-
-// send queues p's frames on the WebSocket with nothing in between: every
-// write of the engine goes through here, so a binary packet's attachments
-// always follow its header. A frame melody could not queue (full buffer)
-// makes the connection a slow consumer: it is closed (1013) under policy
-// "disconnect", and also under "drop" when a binary packet lost some of its
-// frames but not all, which would desynchronise the client.
-func (e *engine) send(p outPacket) error {
-	e.wmu.Lock()
-	before := e.dropped.Load()
-	err := e.sess.Write(p.text)
-	for _, a := range p.atts {
-		if err == nil {
-			err = e.sess.WriteBinary(a)
-		}
-	}
-	lost := e.dropped.Load() - before
-	e.wmu.Unlock()
-	switch {
-	case err != nil:
-		return err
-	case lost == 0:
-		return nil
-	case e.s.cfg.SlowConsumer == SlowConsumerDisconnect || lost < uint64(1+len(p.atts)):
-		e.slowConsumer()
-	}
-	return ErrSlowConsumer
-}
-
-// slowConsumer closes a connection that let its outbound buffer fill. When
-// the close frame does not fit the full buffer either, the TCP connection
-// is cut at once: waiting for the kill timer would leave the client with a
-// silent connection for up to WriteTimeout.
-func (e *engine) slowConsumer() {
-	before := e.dropped.Load()
-	started := e.closeWith(closeTryAgainLater, "slow consumer", reasonSlowConsumer, nil)
-	if e.dropped.Load() != before {
-		e.kill()
-	}
-	if started {
-		e.s.slowDisconnects.Add(1)
-		e.s.log.Warn("eventwire: slow consumer disconnected", "conn", e.sid, "remote", e.req.RemoteAddr,
-			"outbound_buffer", e.s.cfg.OutboundBuffer)
-	}
-}
 
 // shapeHoldsBytes reports whether sh has a bytes value anywhere.
 func shapeHoldsBytes(sh *Shape) bool {
@@ -98,19 +44,19 @@ func argsHoldBytes(ev Event) bool {
 // eventPacket builds the frame of an event the server sends from its
 // encoded arguments: `42…`, or `45<n>-…` with the bytes values moved into
 // attachments when the event's schema holds bytes.
-func (s *Server) eventPacket(e *eventEntry, hasID bool, id uint64, raw [][]byte) (outPacket, error) {
+func (s *Server) eventPacket(e *eventEntry, hasID bool, id uint64, raw [][]byte) (engineio.Packet, error) {
 	args, atts, err := e.moveBytes(raw)
 	if err != nil {
-		return outPacket{}, err
+		return engineio.Packet{}, err
 	}
 	return eventPacketOf(s.name, e.Name, hasID, id, args, atts), nil
 }
 
-func eventPacketOf(namespace, event string, hasID bool, id uint64, args, atts [][]byte) outPacket {
+func eventPacketOf(namespace, event string, hasID bool, id uint64, args, atts [][]byte) engineio.Packet {
 	if len(atts) == 0 {
-		return textPacket(eventFrame(namespace, event, hasID, id, args))
+		return engineio.Text(eventFrame(namespace, event, hasID, id, args))
 	}
-	return outPacket{text: protocol.AppendBinaryEvent(nil, namespace, hasID, id, event, len(atts), args...), atts: atts}
+	return engineio.Packet{Text: protocol.AppendBinaryEvent(nil, namespace, hasID, id, event, len(atts), args...), Atts: atts}
 }
 
 // moveBytes returns the encoded arguments with their bytes values replaced
@@ -135,17 +81,17 @@ func (e *eventEntry) moveBytes(raw [][]byte) (args, atts [][]byte, err error) {
 
 // ackPacket builds the successful ack reply {"data":…} to an inbound event,
 // as a BINARY_ACK when the event's ack holds bytes.
-func (s *Server) ackPacket(e *eventEntry, id uint64, data []byte) (outPacket, error) {
+func (s *Server) ackPacket(e *eventEntry, id uint64, data []byte) (engineio.Packet, error) {
 	if e == nil || !e.ackBinary || data == nil {
-		return textPacket(protocol.AppendAck(nil, s.name, id, dataEnvelope(data))), nil
+		return engineio.Text(protocol.AppendAck(nil, s.name, id, dataEnvelope(data))), nil
 	}
 	var x attachmentExtractor
 	moved, err := x.extract(e.Ack, data)
 	if err != nil {
-		return outPacket{}, fmt.Errorf("eventwire: the reply of %q: %w", e.Name, err)
+		return engineio.Packet{}, fmt.Errorf("eventwire: the reply of %q: %w", e.Name, err)
 	}
 	frame := protocol.AppendBinaryAck(nil, s.name, id, len(x.atts), dataEnvelope(moved))
-	return outPacket{text: frame, atts: x.atts}, nil
+	return engineio.Packet{Text: frame, Atts: x.atts}, nil
 }
 
 // attachmentExtractor moves the bytes values out of JSON that

@@ -18,6 +18,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // The broadcast benchmarks measure what one typed emit costs the server
@@ -112,7 +114,7 @@ func newMelodyFanout(b *testing.B, n int) (*melody.Melody, *fanout) {
 	m := melody.New()
 	m.Config.MessageBufferSize = DefaultConfig().OutboundBuffer
 	m.Upgrader.WriteBufferPool = new(sync.Pool)
-	m.Upgrader.WriteBufferSize = writeBufferSize
+	m.Upgrader.WriteBufferSize = engineio.WriteBufferSize
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = m.HandleRequest(w, r)
 	}))

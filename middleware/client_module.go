@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // ClientModule is the generated JavaScript client of a schema, which the
@@ -78,7 +80,7 @@ func (c *servedClient) has(path string) bool {
 // when nothing changed), gzip when the client accepts it, and CORS for the
 // origins allowed to connect, since a module script from another origin is
 // fetched in CORS mode.
-func (c *servedClient) serve(w http.ResponseWriter, r *http.Request, origins originPolicy) {
+func (c *servedClient) serve(w http.ResponseWriter, r *http.Request, origins engineio.Origins) {
 	f := c.files[r.URL.Path]
 	h := w.Header()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -90,7 +92,7 @@ func (c *servedClient) serve(w http.ResponseWriter, r *http.Request, origins ori
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Add("Vary", "Origin")
-	if origin := r.Header.Get("Origin"); origin != "" && origins.allow(r) {
+	if origin := r.Header.Get("Origin"); origin != "" && origins.Allow(r) {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
 	body, etag := f.source, f.etag

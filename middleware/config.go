@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // Config configures a Server. Start from DefaultConfig (or LoadConfig): a
@@ -248,7 +250,7 @@ func (c Config) validate() error {
 	if c.SlowConsumer != SlowConsumerDisconnect && c.SlowConsumer != SlowConsumerDrop {
 		add("slow_consumer must be %q or %q, got %q", SlowConsumerDisconnect, SlowConsumerDrop, c.SlowConsumer)
 	}
-	if _, err := parseOrigins(c.AllowedOrigins); err != nil {
+	if _, err := engineio.ParseOrigins(c.AllowedOrigins); err != nil {
 		add("%v", err)
 	}
 	return errors.Join(errs...)

@@ -2,14 +2,11 @@ package middleware
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"sync"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
@@ -17,26 +14,15 @@ import (
 const (
 	reasonClientDisconnect = "client namespace disconnect"
 	reasonServerDisconnect = "server namespace disconnect"
-	reasonTransportClose   = "transport close"
-	reasonTransportError   = "transport error"
-	reasonPingTimeout      = "ping timeout"
-	reasonParseError       = "parse error"
-	reasonShutdown         = "server shutting down"
-	reasonSlowConsumer     = "slow consumer"
+	reasonTransportClose   = engineio.ReasonTransportClose
+	reasonTransportError   = engineio.ReasonTransportError
+	reasonPingTimeout      = engineio.ReasonPingTimeout
+	reasonParseError       = engineio.ReasonParseError
+	reasonShutdown         = engineio.ReasonShutdown
+	reasonSlowConsumer     = engineio.ReasonSlowConsumer
 	reasonRateLimited      = "rate limit exceeded"
 	reasonConnectTimeout   = "connect timeout" // never connected: no OnDisconnect
 	reasonConnectRefused   = "connect refused" // never connected: no OnDisconnect
-)
-
-// WebSocket close codes the server sends.
-const (
-	closeNormal          = websocket.CloseNormalClosure
-	closeGoingAway       = websocket.CloseGoingAway
-	closeProtocolError   = websocket.CloseProtocolError
-	closeMessageTooBig   = websocket.CloseMessageTooBig
-	closeTryAgainLater   = websocket.CloseTryAgainLater
-	closeInvalidPayload  = websocket.CloseInvalidFramePayloadData
-	closePolicyViolation = websocket.ClosePolicyViolation
 )
 
 type connState uint8
@@ -55,7 +41,7 @@ const (
 // is safe for concurrent use.
 type Conn struct {
 	s      *Server // the namespace's server
-	eng    *engine
+	sess   *session
 	id     string // Socket.IO socket id, sent in the CONNECT reply
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -77,18 +63,11 @@ type Conn struct {
 	data   map[any]any // *Key[T] -> T
 }
 
-func newConn(s *Server, e *engine) *Conn {
+func newConn(s *Server, e *session) *Conn {
 	// Request values (say, an authenticated user) stay visible to
 	// handlers; the lifetime is the socket's, not the request's.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(e.req.Context()))
-	return &Conn{s: s, eng: e, id: newID(), ctx: ctx, cancel: cancel}
-}
-
-// newID returns 120 random bits, base64url encoded (20 characters).
-func newID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	ctx, cancel := context.WithCancel(context.WithoutCancel(e.Request().Context()))
+	return &Conn{s: s, sess: e, id: engineio.NewID(), ctx: ctx, cancel: cancel}
 }
 
 // ID returns the Socket.IO socket id the client got in `40{"sid":..}`.
@@ -98,10 +77,10 @@ func (c *Conn) ID() string { return c.id }
 func (c *Conn) Namespace() string { return c.s.name }
 
 // Request returns the upgrade request. Treat it as read only.
-func (c *Conn) Request() *http.Request { return c.eng.req }
+func (c *Conn) Request() *http.Request { return c.sess.Request() }
 
 // RemoteAddr returns the client's network address as the HTTP server saw it.
-func (c *Conn) RemoteAddr() string { return c.eng.req.RemoteAddr }
+func (c *Conn) RemoteAddr() string { return c.sess.Request().RemoteAddr }
 
 // Context returns a context cancelled when the socket ends (or starts
 // ending); it carries the upgrade request's values.
@@ -138,36 +117,43 @@ func (c *Conn) disconnect(reason string, notify bool) bool {
 	if notify {
 		preface = protocol.Append(nil, protocol.Packet{Type: protocol.Disconnect, Namespace: c.s.name})
 	}
-	detached, present := c.eng.detach(c)
+	return c.end(engineio.CloseNormal, "", reason, preface)
+}
+
+// end ends the socket with reason after queueing its last frame (if any):
+// alone, or with its WebSocket, closed with code and text, when it is the
+// last socket there. It reports false when the socket was ending already.
+func (c *Conn) end(code int, text, reason string, last []byte) bool {
+	detached, present := c.sess.Data.detach(c)
 	switch {
 	case !present:
 		return false
 	case !detached: // the last socket: the WebSocket ends with it
-		return c.eng.closeWith(closeNormal, "", reason, preface)
+		return c.sess.Close(code, text, reason, last)
 	}
 	c.stop()
-	if preface != nil {
-		_ = c.eng.send(textPacket(preface))
+	if last != nil {
+		_ = c.sess.Send(engineio.Text(last))
 	}
 	c.finish(reason)
 	return true
 }
 
 // write queues a packet to a connected socket.
-func (c *Conn) write(p outPacket) error {
+func (c *Conn) write(p engineio.Packet) error {
 	c.mu.Lock()
 	ok := c.state == stateConnected
 	c.mu.Unlock()
 	if !ok {
 		return ErrClosed
 	}
-	if err := c.eng.send(p); err != nil {
-		if errors.Is(err, ErrSlowConsumer) {
-			return err
-		}
-		return ErrClosed
+	switch err := c.sess.Send(p); {
+	case err == nil:
+		return nil
+	case errors.Is(err, engineio.ErrSlowConsumer):
+		return ErrSlowConsumer
 	}
-	return nil
+	return ErrClosed
 }
 
 // markConnected moves a socket being authorized to connected; it reports
@@ -215,6 +201,6 @@ func (c *Conn) finish(reason string) {
 		return
 	}
 	if _, fn := c.s.hooks(); fn != nil {
-		c.s.runOnDisconnect(fn, c, reason)
+		_ = c.s.guard("OnDisconnect", func() error { fn(c, reason); return nil }, connAttrs(c, ""))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
@@ -97,17 +98,14 @@ func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) 
 
 // encodeEmit checks that the server may send event with these arguments and
 // encodes its packet.
-func (s *Server) encodeEmit(event string, args []any) (outPacket, error) {
-	e := s.events[event]
-	switch {
-	case e == nil:
-		return outPacket{}, fmt.Errorf("%w %q", ErrUnknownEvent, event)
-	case !e.ServerSends:
-		return outPacket{}, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, event)
+func (s *Server) encodeEmit(event string, args []any) (engineio.Packet, error) {
+	e, err := s.event(event, byServer)
+	if err != nil {
+		return engineio.Packet{}, err
 	}
 	raw, err := encodeArgs(e, args)
 	if err != nil {
-		return outPacket{}, err
+		return engineio.Packet{}, err
 	}
 	return s.eventPacket(e, false, 0, raw)
 }

@@ -3,8 +3,8 @@ package middleware
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"runtime/debug"
 )
 
 // InboundEvent is an event a client sent, as event middleware and OnAny see
@@ -72,13 +72,7 @@ func (s *Server) observe(ctx context.Context, c *Conn, ev InboundEvent) {
 	if fn == nil {
 		return
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("eventwire: OnAny panicked", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr(),
-				"panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	fn(ctx, c, ev)
+	_ = s.guard("OnAny", func() error { fn(ctx, c, ev); return nil }, connAttrs(c, ev.Name))
 }
 
 func (s *Server) eventChain() EventHandler {
@@ -113,25 +107,20 @@ func (s *Server) runEvent(c *Conn, ev InboundEvent) ([]byte, *Error) {
 
 // runChain contains a panic in event middleware as code internal; the
 // handler's own panics are contained closer, in call.
-func (s *Server) runChain(ctx context.Context, c *Conn, ev InboundEvent) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("eventwire: event middleware panicked", "event", ev.Name, "conn", c.id,
-				"remote", c.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
-			err = errInternal()
-		}
-	}()
-	return s.eventChain()(ctx, c, ev)
+func (s *Server) runChain(ctx context.Context, c *Conn, ev InboundEvent) error {
+	chain := s.eventChain()
+	err := s.guard("event middleware", func() error { return chain(ctx, c, ev) }, connAttrs(c, ev.Name))
+	return internalIfPanic(err)
 }
 
 // handleEvent is the innermost EventHandler: lookup, shape check, then the
 // registered handler, which decodes, validates and calls the typed function.
 func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) error {
-	e := s.events[ev.Name]
+	e, err := s.event(ev.Name, byClient)
 	switch {
-	case e == nil:
+	case errors.Is(err, ErrUnknownEvent):
 		return errUnknownEvent()
-	case !e.ClientSends:
+	case err != nil:
 		return errNotAllowed()
 	}
 	if ds := checkInbound(&e.Event, ev.Args); len(ds) > 0 {
@@ -157,15 +146,25 @@ func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) erro
 
 // call runs a handler, turning a panic into code internal; the connection
 // and the server live on.
-func (s *Server) call(ctx context.Context, c *Conn, ev InboundEvent, h handlerFunc) (data []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("eventwire: handler panicked", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr(),
-				"panic", r, "stack", string(debug.Stack()))
-			data, err = nil, errInternal()
-		}
-	}()
-	return h(ctx, c, ev)
+func (s *Server) call(ctx context.Context, c *Conn, ev InboundEvent, h handlerFunc) ([]byte, error) {
+	var data []byte
+	err := s.guard("handler", func() (err error) {
+		data, err = h(ctx, c, ev)
+		return err
+	}, connAttrs(c, ev.Name))
+	if err != nil {
+		return nil, internalIfPanic(err)
+	}
+	return data, nil
+}
+
+// internalIfPanic is what the client learns of a contained panic: code
+// internal, as of any error that is not an *Error.
+func internalIfPanic(err error) error {
+	if _, ok := err.(*panicError); ok {
+		return errInternal()
+	}
+	return err
 }
 
 // handlerFunc is a registered handler: it decodes and validates the

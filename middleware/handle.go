@@ -29,14 +29,7 @@ func Handle[T any](s *Server, event string, fn func(ctx context.Context, c *Conn
 	if err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		v, err := decode(ctx, ev.Args[0])
-		if err != nil {
-			return nil, err
-		}
-		s.observe(ctx, c, ev)
-		return nil, fn(ctx, c, v)
-	})
+	return bind(s, e, decode, func(ctx context.Context, c *Conn, v T) (any, error) { return nil, fn(ctx, c, v) })
 }
 
 // HandleEmpty is Handle for an event without payload.
@@ -45,10 +38,7 @@ func HandleEmpty(s *Server, event string, fn func(ctx context.Context, c *Conn) 
 	if err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		s.observe(ctx, c, ev)
-		return nil, fn(ctx, c)
-	})
+	return bind(s, e, noPayload, func(ctx context.Context, c *Conn, _ struct{}) (any, error) { return nil, fn(ctx, c) })
 }
 
 // HandleAck is Handle for an event that declares an Ack: fn's reply R goes
@@ -68,18 +58,7 @@ func HandleAck[T, R any](s *Server, event string, fn func(ctx context.Context, c
 	if err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		v, err := decode(ctx, ev.Args[0])
-		if err != nil {
-			return nil, err
-		}
-		s.observe(ctx, c, ev)
-		r, err := fn(ctx, c, v)
-		if err != nil || !ev.HasAck {
-			return nil, err
-		}
-		return encodeReply(event, r)
-	})
+	return bind(s, e, decode, func(ctx context.Context, c *Conn, v T) (any, error) { return fn(ctx, c, v) })
 }
 
 // HandleEmptyAck is HandleAck for an event without payload.
@@ -91,40 +70,72 @@ func HandleEmptyAck[R any](s *Server, event string, fn func(ctx context.Context,
 	if err := checkReplyType[R]("handle", event, e.Ack); err != nil {
 		return err
 	}
-	return e.setHandler(event, func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
-		s.observe(ctx, c, ev)
-		r, err := fn(ctx, c)
-		if err != nil || !ev.HasAck {
+	return bind(s, e, noPayload, func(ctx context.Context, c *Conn, _ struct{}) (any, error) { return fn(ctx, c) })
+}
+
+// bind registers the handler of e that every Handle function builds:
+// decode turns the event's shape-checked arguments into what the typed
+// function takes (or fails with its decode or validation error), OnAny
+// observes the event, and call runs the function. Its reply is encoded
+// when the event declares an Ack and the client asked for one; nil is null.
+func bind[V any](s *Server, e *eventEntry,
+	decode func(ctx context.Context, c *Conn, args []json.RawMessage) (V, error),
+	call func(ctx context.Context, c *Conn, v V) (any, error),
+) error {
+	return e.setHandler(func(ctx context.Context, c *Conn, ev InboundEvent) ([]byte, error) {
+		v, err := decode(ctx, c, ev.Args)
+		if err != nil {
 			return nil, err
 		}
-		return encodeReply(event, r)
+		s.observe(ctx, c, ev)
+		r, err := call(ctx, c, v)
+		if err != nil || !ev.HasAck || e.Ack == nil {
+			return nil, err
+		}
+		return encodeReply(e.Name, r)
 	})
 }
 
-// newDecoder checks that T can hold values of shape sh, probes its
-// validation tags, and returns the function that decodes and validates a
-// shape-checked value. op names the caller in errors ("handle", "authorize").
-func newDecoder[T any](s *Server, op, name string, sh *Shape, tag string) (func(context.Context, json.RawMessage) (T, error), error) {
+// noPayload is the decode of an event without payload.
+func noPayload(context.Context, *Conn, []json.RawMessage) (struct{}, error) { return struct{}{}, nil }
+
+// newDecoder checks that T can hold values of shape sh and probes its
+// validation tags; it returns the decode of an event's one shape-checked
+// argument into T, validated. op names the caller in errors ("handle",
+// "authorize").
+func newDecoder[T any](s *Server, op, name string, sh *Shape, tag string) (func(context.Context, *Conn, []json.RawMessage) (T, error), error) {
 	t := reflect.TypeFor[T]()
 	if !decodesInto(t, sh.Kind) {
 		return nil, fmt.Errorf("eventwire: %s %q: type %v cannot hold a JSON %s", op, name, t, kindName(sh.Kind))
 	}
-	mode, root := modeFor(t, tag), rootName(t)
-	if err := s.probeTags(op, name, t, mode, tag, root); err != nil {
+	if err := s.probeTags(op, name, t, tag); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, raw json.RawMessage) (T, error) {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
+	return func(ctx context.Context, _ *Conn, args []json.RawMessage) (T, error) {
+		v, decoded, err := decodeValid[T](ctx, s.valid, args[0], tag)
+		if !decoded {
 			// The Shape check passed, so T does not match the schema.
 			return v, fmt.Errorf("eventwire: decode %q into %v: %w", name, t, err)
 		}
-		var target any = v
-		if mode == validateStruct {
-			target = &v // validator takes a struct by pointer; no copy
-		}
-		return v, s.valid.check(ctx, target, mode, tag, root)
+		return v, err
 	}, nil
+}
+
+// decodeValid decodes a shape-checked JSON value into T and validates it
+// (Struct for structs, Var(v, tag) otherwise). decoded is false when the
+// value did not decode, err being json's error; otherwise err is nil or
+// the validation's (an invalid_payload *Error for broken rules).
+func decodeValid[T any](ctx context.Context, valid *payloadValidator, raw json.RawMessage, tag string) (v T, decoded bool, err error) {
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, false, err
+	}
+	t := reflect.TypeFor[T]()
+	mode := modeFor(t, tag)
+	var target any = v
+	if mode == validateStruct {
+		target = &v // validator takes a struct by pointer; no copy
+	}
+	return v, true, valid.check(ctx, target, mode, tag, rootName(t))
 }
 
 // checkReplyType checks that a reply type can hold the Ack's JSON type, so
@@ -148,19 +159,22 @@ func encodeReply(event string, r any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
-func (s *Server) handlerSlot(event string, hasFn, withPayload, withAck bool) (*eventEntry, error) {
+// clientEvent looks up the event a handler is registered for.
+func (s *Server) clientEvent(event string, hasFn bool) (*eventEntry, error) {
 	if s == nil {
 		return nil, fmt.Errorf("eventwire: handle %q: nil Server", event)
 	}
 	if !hasFn {
 		return nil, fmt.Errorf("eventwire: handle %q: nil handler", event)
 	}
-	e := s.events[event]
+	return s.event(event, byClient)
+}
+
+func (s *Server) handlerSlot(event string, hasFn, withPayload, withAck bool) (*eventEntry, error) {
+	e, err := s.clientEvent(event, hasFn)
 	switch {
-	case e == nil:
-		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, event)
-	case !e.ClientSends:
-		return nil, fmt.Errorf("%w: clients may not send %q", ErrNotAllowed, event)
+	case err != nil:
+		return nil, err
 	case e.Args != nil:
 		return nil, fmt.Errorf("eventwire: handle %q: the event has several arguments; use HandleArgs or HandleArgsAck", event)
 	case withPayload && e.Payload == nil:
@@ -187,11 +201,11 @@ func handleName(payload, ack bool) string {
 	return name
 }
 
-func (e *eventEntry) setHandler(event string, h handlerFunc) error {
+func (e *eventEntry) setHandler(h handlerFunc) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.handler != nil {
-		return fmt.Errorf("eventwire: handle %q: a handler is already registered", event)
+		return fmt.Errorf("eventwire: handle %q: a handler is already registered", e.Name)
 	}
 	e.handler = h
 	return nil
@@ -199,12 +213,8 @@ func (e *eventEntry) setHandler(event string, h handlerFunc) error {
 
 // probeTags validates a zero T once so a malformed validator tag (which
 // makes validator panic) fails registration instead of every event.
-func (s *Server) probeTags(op, name string, t reflect.Type, mode validateMode, tag, root string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("eventwire: %s %q: bad validation tag on %v: %v", op, name, t, r)
-		}
-	}()
+func (s *Server) probeTags(op, name string, t reflect.Type, tag string) error {
+	mode := modeFor(t, tag)
 	var zero any
 	switch mode {
 	case validateNone:
@@ -216,7 +226,13 @@ func (s *Server) probeTags(op, name string, t reflect.Type, mode validateMode, t
 	case validateVar:
 		zero = reflect.Zero(t).Interface()
 	}
-	_ = s.valid.check(context.Background(), zero, mode, tag, root)
+	err := contained(func() error {
+		_ = s.valid.check(context.Background(), zero, mode, tag, rootName(t))
+		return nil
+	})
+	if p, ok := err.(*panicError); ok {
+		return fmt.Errorf("eventwire: %s %q: bad validation tag on %v: %v", op, name, t, p.value)
+	}
 	return nil
 }
 

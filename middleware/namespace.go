@@ -23,58 +23,48 @@ type NamespaceSchema struct {
 // client's sockets on several namespaces share one WebSocket. ServeHTTP,
 // Middleware, BeforeUpgrade and Close act on the whole server, as on the
 // root.
-func (s *Server) Namespace(name string) *Server {
-	if name == "/" {
-		return s.root
-	}
-	return s.root.namespaces[name]
-}
+func (s *Server) Namespace(name string) *Server { return s.namespaces[name] }
 
 // Name returns the Server's namespace: "/" for the Server New returned.
 func (s *Server) Name() string { return s.name }
 
-// newNamespace compiles one namespace's events into a Server that shares
-// root's configuration and engines; root nil makes the root itself.
-func newNamespace(root *Server, name string, schema Schema, valid *payloadValidator) (*Server, error) {
-	events, err := compileSchema(schema)
-	if err != nil {
-		return nil, err
+// addNamespaces compiles the root namespace and schema.Namespaces.
+func (c *core) addNamespaces(schema Schema) error {
+	root := schema
+	root.Namespaces = nil
+	if err := c.addNamespace("/", root); err != nil {
+		return err
 	}
-	s := &Server{
-		name: name, events: events, valid: valid,
-		auth: schema.Auth, authTag: schema.AuthTag, replies: newReplyShapes(),
-		sockets: make(map[*Conn]*engine),
-		rooms:   make(map[string]map[*Conn]roomMember),
-	}
-	s.root = s
-	if root != nil {
-		s.root = root
-		s.cfg, s.log, s.origins = root.cfg, root.log, root.origins
-	}
-	s.chain = s.handleEvent
-	return s, nil
-}
-
-// addNamespaces builds the Servers of schema.Namespaces under the root s.
-func (s *Server) addNamespaces(schema Schema) error {
+	c.root = c.namespaces["/"]
 	for _, ns := range schema.Namespaces {
 		if err := checkNamespaceName(ns.Name); err != nil {
 			return err
 		}
-		if _, dup := s.namespaces[ns.Name]; dup {
+		if _, dup := c.namespaces[ns.Name]; dup {
 			return fmt.Errorf("eventwire: schema: namespace %q declared twice", ns.Name)
 		}
 		sub := schema
 		sub.Events, sub.Auth, sub.AuthTag, sub.Namespaces = ns.Events, ns.Auth, ns.AuthTag, nil
-		child, err := newNamespace(s, ns.Name, sub, s.valid)
-		if err != nil {
+		if err := c.addNamespace(ns.Name, sub); err != nil {
 			return fmt.Errorf("%w (namespace %q)", err, ns.Name)
 		}
-		if s.namespaces == nil {
-			s.namespaces = make(map[string]*Server)
-		}
-		s.namespaces[ns.Name] = child
 	}
+	return nil
+}
+
+// addNamespace compiles one namespace's events into its Server.
+func (c *core) addNamespace(name string, schema Schema) error {
+	events, err := compileSchema(schema)
+	if err != nil {
+		return err
+	}
+	s := &Server{
+		core: c, name: name, events: events, auth: schema.Auth, authTag: schema.AuthTag,
+		sockets: make(map[*Conn]*session),
+		rooms:   make(map[string]map[*Conn]roomMember),
+	}
+	s.chain = s.handleEvent
+	c.namespaces[name] = s
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
 )
 
@@ -98,7 +99,7 @@ func (l *eventLimiter) refuse() bool {
 func (l *eventLimiter) abusive() bool { return l.strikes >= l.maxRun }
 
 // checkRates checks Config.RateLimits against the events clients may send.
-func (s *Server) checkRates() error {
+func (s *core) checkRates() error {
 	for name, r := range s.cfg.RateLimits {
 		if r.PerSecond <= 0 || r.Burst < 1 {
 			return fmt.Errorf("eventwire: rate_limits[%q]: per_second must be positive and burst at least 1, got %+v", name, r)
@@ -110,10 +111,7 @@ func (s *Server) checkRates() error {
 	return nil
 }
 
-func (s *Server) clientsSend(event string) bool {
-	if e := s.events[event]; e != nil && e.ClientSends {
-		return true
-	}
+func (s *core) clientsSend(event string) bool {
 	for _, ns := range s.namespaces {
 		if e := ns.events[event]; e != nil && e.ClientSends {
 			return true
@@ -125,15 +123,15 @@ func (s *Server) clientsSend(event string) bool {
 // rateLimited refuses an event over the connection's budget: the client
 // gets code rate_limited (by ack or ErrorEvent); a connection that goes on
 // through a whole burst of refusals is closed with 1008.
-func (s *Server) rateLimited(e *engine, c *Conn, p protocol.Packet, name string) {
-	s.root.limitedEvents.Add(1)
-	if e.limiter.abusive() {
-		if e.closeWith(closePolicyViolation, "rate limit exceeded", reasonRateLimited, nil) {
-			s.log.Warn("eventwire: rate limit exceeded, connection closed", "conn", e.sid, "remote", e.req.RemoteAddr,
+func (s *Server) rateLimited(c *Conn, p protocol.Packet, name string) {
+	s.limitedEvents.Add(1)
+	if e := c.sess; e.Data.limiter.abusive() {
+		if e.Close(engineio.ClosePolicyViolation, "rate limit exceeded", reasonRateLimited, nil) {
+			s.log.Warn("eventwire: rate limit exceeded, connection closed", "conn", e.ID(), "remote", c.RemoteAddr(),
 				"rate_limit", s.cfg.RateLimit, "rate_burst", s.cfg.RateBurst)
 		}
 		return
 	}
-	s.log.Debug("eventwire: event over the rate limit", "event", name, "conn", c.id, "remote", e.req.RemoteAddr)
+	s.log.Debug("eventwire: event over the rate limit", "event", name, "conn", c.id, "remote", c.RemoteAddr())
 	s.reply(c, p, name, nil, NewError(codeRateLimited, "too many events; slow down"))
 }

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // Rooms are an index, room -> members, kept under Server.mu next to the set
@@ -97,10 +99,10 @@ func (s *Server) RoomMembers(room string) []*Conn {
 }
 
 // roomMember is what a room's index keeps of a member: its place in the
-// join order, and its engine, which an emit to the room writes to.
+// join order, and its session, which an emit to the room writes to.
 type roomMember struct {
-	seq uint64
-	eng *engine
+	seq  uint64
+	sess *session
 }
 
 // indexLocked makes c a member of room r.
@@ -112,7 +114,7 @@ func (s *Server) indexLocked(c *Conn, r string) {
 	}
 	if _, in := members[c]; !in {
 		s.joinSeq++
-		members[c] = roomMember{seq: s.joinSeq, eng: c.eng}
+		members[c] = roomMember{seq: s.joinSeq, sess: c.sess}
 	}
 }
 
@@ -127,7 +129,7 @@ func (s *Server) unindexLocked(c *Conn, r string) {
 // addSocketLocked makes c a connected socket: a broadcast recipient and a
 // member of the rooms it named before.
 func (s *Server) addSocketLocked(c *Conn) {
-	s.sockets[c] = c.eng
+	s.sockets[c] = c.sess
 	for r := range c.roomSet {
 		s.indexLocked(c, r)
 	}
@@ -148,27 +150,27 @@ func (s *Server) dropSocketLocked(c *Conn) {
 // recipients snapshots the sockets o reaches, so they are acted on
 // outside the lock.
 func (s *Server) recipients(o Operator) ([]*Conn, error) {
-	return collect(s, o, func(c *Conn, _ *engine) *Conn { return c })
+	return collect(s, o, func(c *Conn, _ *session) *Conn { return c })
 }
 
 // deliver queues p on every socket o reaches on this node, snapshotting
-// their engines under the lock and writing outside it. A closed session's
+// their sessions under the lock and writing outside it. A closed session's
 // error means it left, and a slow consumer's is handled by send: the
 // other recipients get p all the same.
-func (s *Server) deliver(o Operator, p outPacket) error {
-	engines, err := collect(s, o, func(_ *Conn, e *engine) *engine { return e })
-	for _, e := range engines {
-		_ = e.send(p)
+func (s *Server) deliver(o Operator, p engineio.Packet) error {
+	sessions, err := collect(s, o, func(_ *Conn, e *session) *session { return e })
+	for _, e := range sessions {
+		_ = e.Send(p)
 	}
 	return err
 }
 
-// collect lists pick(socket, engine) for each socket o reaches: with To
+// collect lists pick(socket, session) for each socket o reaches: with To
 // only the named rooms' members, otherwise every connected socket. The
-// index hands over each socket's engine with it, so a broadcast visits
+// index hands over each socket's session with it, so a broadcast visits
 // one struct per recipient, not two: at 5,000 recipients most are not in
 // the CPU's cache (issue 7: BenchmarkBroadcast at 5,000 clients).
-func collect[T any](s *Server, o Operator, pick func(*Conn, *engine) T) ([]T, error) {
+func collect[T any](s *Server, o Operator, pick func(*Conn, *session) T) ([]T, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closing {
@@ -192,7 +194,7 @@ func collect[T any](s *Server, o Operator, pick func(*Conn, *engine) T) ([]T, er
 		for c, m := range s.rooms[r] {
 			// A member of an earlier room of the list was taken there.
 			if !c.inAnyLocked(o.to[:i]) && o.keeps(c) {
-				out = append(out, pick(c, m.eng))
+				out = append(out, pick(c, m.sess))
 			}
 		}
 	}

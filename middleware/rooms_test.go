@@ -250,7 +250,7 @@ func TestRoomEmitReadsOnlyTheIndex(t *testing.T) {
 	srv.mu.Lock()
 	for range 1000 {
 		c := &Conn{s: srv, roomSet: map[string]struct{}{"red": {}}}
-		srv.sockets[c] = c.eng // connected, but not indexed
+		srv.sockets[c] = c.sess // connected, but not indexed
 	}
 	srv.mu.Unlock()
 	got, err := srv.recipients(srv.To("red"))

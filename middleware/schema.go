@@ -126,6 +126,29 @@ type eventEntry struct {
 	handler    handlerFunc // nil until Handle/HandleEmpty registers one
 }
 
+// sender is the side that sends an event.
+type sender uint8
+
+const (
+	byClient sender = iota + 1
+	byServer
+)
+
+// event returns the event called name if by may send it; otherwise an
+// error wrapping ErrUnknownEvent or ErrNotAllowed.
+func (s *Server) event(name string, by sender) (*eventEntry, error) {
+	e := s.events[name]
+	switch {
+	case e == nil:
+		return nil, fmt.Errorf("%w %q", ErrUnknownEvent, name)
+	case by == byServer && !e.ServerSends:
+		return nil, fmt.Errorf("%w: the server may not send %q", ErrNotAllowed, name)
+	case by == byClient && !e.ClientSends:
+		return nil, fmt.Errorf("%w: clients may not send %q", ErrNotAllowed, name)
+	}
+	return e, nil
+}
+
 func (e *eventEntry) getHandler() handlerFunc {
 	e.mu.RLock()
 	defer e.mu.RUnlock()

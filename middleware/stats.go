@@ -38,19 +38,15 @@ type Stats struct {
 // Stats returns the server's counters; on a namespace's Server, Sockets
 // counts that namespace and the rest is the whole server's.
 func (s *Server) Stats() Stats {
-	root := s.root
-	root.mu.RLock()
-	conns := len(root.conns)
-	root.mu.RUnlock()
-	cs := root.cluster.Stats()
+	es, cs := s.eio.Stats(), s.cluster.Stats()
 	return Stats{
-		Connections:             conns,
+		Connections:             es.Connections,
 		Sockets:                 s.Len(),
-		FramesDropped:           root.dropped.Load(),
-		SlowConsumerDisconnects: root.slowDisconnects.Load(),
-		RateLimited:             root.limitedEvents.Load(),
-		ConnectionsRefused:      root.refusedConns.Load(),
-		ProtocolErrors:          root.protocolErrors.Load(),
+		FramesDropped:           es.FramesDropped,
+		SlowConsumerDisconnects: es.SlowDisconnects,
+		RateLimited:             s.limitedEvents.Load(),
+		ConnectionsRefused:      es.Refused,
+		ProtocolErrors:          es.ProtocolErrors,
 		ClusterPublished:        cs.Published,
 		ClusterPublishFailed:    cs.Failed,
 		ClusterReceived:         cs.Received,

@@ -1,4 +1,4 @@
-package middleware
+package engineio
 
 import (
 	"fmt"
@@ -8,17 +8,18 @@ import (
 	"strings"
 )
 
-// originPolicy decides which browser origins may open a connection. Browsers
+// Origins decides which browser origins may open a connection. Browsers
 // always send Origin on a WebSocket handshake; without this check any page
 // could connect with the user's cookies (cross-site WebSocket hijacking).
-type originPolicy struct {
+type Origins struct {
 	any     bool            // "*" was configured
 	allowed map[string]bool // normalised "scheme://host[:port]"
 }
 
-// parseOrigins checks and normalises Config.AllowedOrigins.
-func parseOrigins(list []string) (originPolicy, error) {
-	p := originPolicy{allowed: make(map[string]bool, len(list))}
+// ParseOrigins checks and normalises a list of allowed origins:
+// "scheme://host[:port]" each, or "*" for every origin.
+func ParseOrigins(list []string) (Origins, error) {
+	p := Origins{allowed: make(map[string]bool, len(list))}
 	for _, o := range list {
 		if o == "*" {
 			p.any = true
@@ -27,17 +28,17 @@ func parseOrigins(list []string) (originPolicy, error) {
 		u, err := url.Parse(o)
 		if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil ||
 			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-			return originPolicy{}, fmt.Errorf("allowed_origins: %q is not scheme://host[:port] or \"*\"", o)
+			return Origins{}, fmt.Errorf("allowed_origins: %q is not scheme://host[:port] or \"*\"", o)
 		}
 		p.allowed[normalOrigin(u.Scheme, u.Host)] = true
 	}
 	return p, nil
 }
 
-// allow reports whether r may upgrade. A request without Origin comes from a
+// Allow reports whether r may upgrade (or read a resource, for CORS). A request without Origin comes from a
 // non-browser client (Go, Node's socket.io-client), which no web page can
 // drive, so it is allowed.
-func (p originPolicy) allow(r *http.Request) bool {
+func (p Origins) Allow(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" || p.any {
 		return true
