@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eventwire/eventwire/middleware/adapter/memory"
@@ -20,7 +21,7 @@ type stuckAdapter struct {
 
 	mu         sync.Mutex
 	subscribed []string
-	closed     bool
+	closed     atomic.Bool
 }
 
 func newStuckAdapter() *stuckAdapter { return &stuckAdapter{release: make(chan struct{})} }
@@ -42,17 +43,11 @@ func (a *stuckAdapter) Publish(ctx context.Context, _ string, _ []byte) error {
 }
 
 func (a *stuckAdapter) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.closed = true
+	a.closed.Store(true)
 	return nil
 }
 
-func (a *stuckAdapter) isClosed() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.closed
-}
+func (a *stuckAdapter) isClosed() bool { return a.closed.Load() }
 
 func TestNoAdapterIsASingleNode(t *testing.T) {
 	h := newHarness(t, testConfig())

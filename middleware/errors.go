@@ -96,40 +96,33 @@ func newDetail(field, rule, param string) Detail {
 	return Detail{Field: field, Rule: rule, Param: param, Message: detailMessage(field, rule, param)}
 }
 
+// detailTexts are the messages of the events.yaml rules, as the generated
+// JavaScript client words them: the field's name, text[0], the rule's
+// parameter, text[1]. Read only.
+var detailTexts = map[string][2]string{
+	"required":  {" is required", ""},
+	"type":      {" must be of type ", ""},
+	"unknown":   {" is not a known field", ""},
+	"minLength": {" must be at least ", " characters"},
+	"maxLength": {" must be at most ", " characters"},
+	"min":       {" must be at least ", ""},
+	"max":       {" must be at most ", ""},
+	"minItems":  {" must have at least ", " items"},
+	"maxItems":  {" must have at most ", " items"},
+	"minBytes":  {" must be at least ", " bytes"},
+	"maxBytes":  {" must be at most ", " bytes"},
+	"pattern":   {" must match ", ""},
+	"enum":      {" must be one of ", ""},
+	"format":    {" must be a valid ", ""},
+}
+
 func detailMessage(field, rule, param string) string {
 	f := field
 	if f == "" {
 		f = "payload"
 	}
-	switch rule {
-	case "required":
-		return f + " is required"
-	case "type":
-		return f + " must be of type " + param
-	case "unknown":
-		return f + " is not a known field"
-	case "minLength":
-		return f + " must be at least " + param + " characters"
-	case "maxLength":
-		return f + " must be at most " + param + " characters"
-	case "min":
-		return f + " must be at least " + param
-	case "max":
-		return f + " must be at most " + param
-	case "minItems":
-		return f + " must have at least " + param + " items"
-	case "maxItems":
-		return f + " must have at most " + param + " items"
-	case "minBytes":
-		return f + " must be at least " + param + " bytes"
-	case "maxBytes":
-		return f + " must be at most " + param + " bytes"
-	case "pattern":
-		return f + " must match " + param
-	case "enum":
-		return f + " must be one of " + param
-	case "format":
-		return f + " must be a valid " + param
+	if t, ok := detailTexts[rule]; ok {
+		return f + t[0] + param + t[1]
 	}
 	// A validator tag outside the events.yaml vocabulary (hand-written code).
 	return f + " is invalid (" + rule + ")"

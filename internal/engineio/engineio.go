@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/olahol/melody"
 )
 
@@ -196,6 +195,3 @@ func (s *Server[D]) all() []*Session[D] {
 	}
 	return all
 }
-
-// closeFrame is a WebSocket close frame's payload.
-func closeFrame(code int, text string) []byte { return websocket.FormatCloseMessage(code, text) }

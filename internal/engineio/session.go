@@ -163,6 +163,9 @@ func (e *Session[D]) Close(code int, text, reason string, preface []byte) bool {
 	return true
 }
 
+// closeFrame is a WebSocket close frame's payload.
+func closeFrame(code int, text string) []byte { return websocket.FormatCloseMessage(code, text) }
+
 // ProtocolError closes a session whose frame breaks the protocol (1002).
 func (e *Session[D]) ProtocolError(err error) {
 	e.srv.log.Debug("eventwire: protocol error", "conn", e.id, "remote", e.req.RemoteAddr, "err", err)
