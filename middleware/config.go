@@ -38,18 +38,30 @@ type Config struct {
 	// attachments together exceed MaxPayload (so MaxPayload bounds it too).
 	// Default 524_288 (512 KiB).
 	MaxAttachmentSize int64 `mapstructure:"max_attachment_size"`
-	// WriteTimeout bounds one frame write; a peer that does not read is
-	// disconnected after it. Default 10s.
+	// WriteTimeout bounds one frame write, and how long a frame may wait in
+	// a connection's outbound queue: a peer that does not read is
+	// disconnected after it (see SlowConsumer). Default 10s.
 	WriteTimeout time.Duration `mapstructure:"write_timeout"`
-	// OutboundBuffer is the number of frames queued per connection; what
-	// happens to a connection that lets it fill is SlowConsumer. Default 256.
+	// OutboundBuffer is the number of frames the WebSocket layer (melody)
+	// queues per connection. Frames beyond it wait in the connection's
+	// outbound queue, bounded by OutboundBufferBytes, so a burst of small
+	// frames never makes a reader look slow. Default 256.
 	OutboundBuffer int `mapstructure:"outbound_buffer"`
-	// SlowConsumer is the policy for a connection whose outbound buffer is
-	// full: "disconnect" (default) closes it with 1013 (try again later; a
-	// client reconnects and starts afresh) so it never holds more memory
-	// nor misses frames unknowingly; "drop" keeps it and drops the frames
-	// that do not fit (a client that stops reading altogether is still cut
-	// once a write has waited WriteTimeout). Either way each frame not queued is counted
+	// OutboundBufferBytes bounds, in bytes, the frames waiting in a
+	// connection's outbound queue beyond OutboundBuffer. It is held only
+	// while frames wait. Default 1_048_576 (1 MiB, centrifuge's client
+	// queue); docs/OPERATIONS.md has the figures it was chosen from.
+	OutboundBufferBytes int64 `mapstructure:"outbound_buffer_bytes"`
+	// SlowConsumer is the policy for a connection that does not keep up:
+	// one whose outbound queue would grow past OutboundBufferBytes, or
+	// whose oldest queued frame has waited WriteTimeout. A reader that
+	// keeps reading is never one, whatever the burst, as long as it fits
+	// OutboundBufferBytes. "disconnect" (default) closes it with 1013 (try
+	// again later; a client reconnects and starts afresh) so it never holds
+	// more memory nor misses frames unknowingly; "drop" keeps it and drops
+	// the frames that do not fit, and those that waited too long (a client
+	// that stops reading altogether is still cut once a write has waited
+	// WriteTimeout). Either way each frame not delivered is counted
 	// (Stats), logged at warn level, and reported to the caller that can
 	// act: Conn.Emit and EmitWithAck return ErrSlowConsumer.
 	SlowConsumer string `mapstructure:"slow_consumer"`
@@ -102,20 +114,21 @@ const (
 // DefaultConfig returns the defaults documented on each Config field.
 func DefaultConfig() Config {
 	return Config{
-		Path:              "/socket.io/",
-		PingInterval:      25 * time.Second,
-		PingTimeout:       20 * time.Second,
-		ConnectTimeout:    45 * time.Second,
-		MaxPayload:        1_000_000,
-		MaxAttachmentSize: 512 << 10,
-		WriteTimeout:      10 * time.Second,
-		OutboundBuffer:    256,
-		SlowConsumer:      SlowConsumerDisconnect,
-		MaxConnections:    10000,
-		RateLimit:         20,
-		RateBurst:         100,
-		AllowedOrigins:    []string{},
-		ServeClient:       true,
+		Path:                "/socket.io/",
+		PingInterval:        25 * time.Second,
+		PingTimeout:         20 * time.Second,
+		ConnectTimeout:      45 * time.Second,
+		MaxPayload:          1_000_000,
+		MaxAttachmentSize:   512 << 10,
+		WriteTimeout:        10 * time.Second,
+		OutboundBuffer:      256,
+		OutboundBufferBytes: 1 << 20,
+		SlowConsumer:        SlowConsumerDisconnect,
+		MaxConnections:      10000,
+		RateLimit:           20,
+		RateBurst:           100,
+		AllowedOrigins:      []string{},
+		ServeClient:         true,
 	}
 }
 
@@ -132,6 +145,7 @@ func configKeys() map[string]any {
 		"max_attachment_size":    d.MaxAttachmentSize,
 		"write_timeout":          d.WriteTimeout,
 		"outbound_buffer":        d.OutboundBuffer,
+		"outbound_buffer_bytes":  d.OutboundBufferBytes,
 		"slow_consumer":          d.SlowConsumer,
 		"max_connections":        d.MaxConnections,
 		"max_connections_per_ip": d.MaxConnectionsPerIP,
@@ -240,6 +254,9 @@ func (c Config) validate() error {
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if c.OutboundBufferBytes <= 0 {
+		add("outbound_buffer_bytes must be positive, got %d", c.OutboundBufferBytes)
 	}
 	if c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 {
 		add("max_connections and max_connections_per_ip must be 0 (no limit) or positive, got %d and %d", c.MaxConnections, c.MaxConnectionsPerIP)

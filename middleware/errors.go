@@ -18,9 +18,10 @@ var (
 	ErrUnknownEvent = errors.New("eventwire: unknown event")
 	// ErrNotAllowed: the event exists but may not be sent in that direction.
 	ErrNotAllowed = errors.New("eventwire: event not allowed in this direction")
-	// ErrSlowConsumer: the connection's outbound buffer (Config.OutboundBuffer)
-	// was full, so the frame was not queued. With Config.SlowConsumer
-	// "disconnect" the connection is closing (1013); with "drop" it stays.
+	// ErrSlowConsumer: the connection is not keeping up (its outbound
+	// queue would outgrow Config.OutboundBufferBytes), so the frame was not
+	// queued. With Config.SlowConsumer "disconnect" the connection is
+	// closing (1013); with "drop" it stays.
 	ErrSlowConsumer = errors.New("eventwire: outbound buffer full (slow consumer)")
 )
 

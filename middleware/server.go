@@ -148,6 +148,7 @@ func (c *core) engineConfig() engineio.Config {
 		MaxPayload:          c.cfg.MaxPayload,
 		WriteTimeout:        c.cfg.WriteTimeout,
 		OutboundBuffer:      c.cfg.OutboundBuffer,
+		OutboundBufferBytes: c.cfg.OutboundBufferBytes,
 		DropSlow:            c.cfg.SlowConsumer == SlowConsumerDrop,
 		MaxConnections:      c.cfg.MaxConnections,
 		MaxConnectionsPerIP: c.cfg.MaxConnectionsPerIP,

@@ -8,12 +8,16 @@ type Stats struct {
 	Connections int
 	// Sockets is the number of connected sockets on this namespace.
 	Sockets int
-	// FramesDropped counts frames not queued because a connection's
-	// outbound buffer was full.
+	// FramesDropped counts frames a slow consumer did not get (see
+	// Config.SlowConsumer).
 	FramesDropped uint64
-	// SlowConsumerDisconnects counts connections closed (1013) for letting
-	// their outbound buffer fill.
+	// SlowConsumerDisconnects counts connections closed (1013) as slow
+	// consumers.
 	SlowConsumerDisconnects uint64
+	// OutboundQueuePeak is the most bytes one connection's outbound queue
+	// has held (frames waiting beyond Config.OutboundBuffer), a high-water
+	// mark to set Config.OutboundBufferBytes by.
+	OutboundQueuePeak int64
 	// RateLimited counts inbound events refused by the rate limit.
 	RateLimited uint64
 	// ConnectionsRefused counts handshakes refused by MaxConnections or
@@ -44,6 +48,7 @@ func (s *Server) Stats() Stats {
 		Sockets:                 s.Len(),
 		FramesDropped:           es.FramesDropped,
 		SlowConsumerDisconnects: es.SlowDisconnects,
+		OutboundQueuePeak:       es.BacklogPeak,
 		RateLimited:             s.limitedEvents.Load(),
 		ConnectionsRefused:      es.Refused,
 		ProtocolErrors:          es.ProtocolErrors,

@@ -28,8 +28,11 @@ type Config struct {
 	WriteTimeout time.Duration // bounds a frame write and the close handshake
 	// OutboundBuffer is melody's queue per session, in frames.
 	OutboundBuffer int
-	// DropSlow keeps a session whose buffer is full and drops the frames
-	// that do not fit; otherwise such a session is closed (1013).
+	// OutboundBufferBytes bounds the packets waiting for room in melody's
+	// queue (see Session.Send).
+	OutboundBufferBytes int64
+	// DropSlow keeps a slow consumer and drops the packets that do not fit;
+	// otherwise a slow consumer is closed (1013).
 	DropSlow bool
 	// MaxConnections and MaxConnectionsPerIP bound the sessions open and
 	// upgrading at once, overall and per remote address; 0: no limit.
@@ -75,8 +78,10 @@ type Server[D any] struct {
 	live      sync.WaitGroup                  // entries of sessions
 	hardStop  atomic.Bool                     // Cut was called: cut sessions at once
 
-	dropped         atomic.Uint64 // frames melody dropped on full buffers
-	slowDisconnects atomic.Uint64 // sessions closed for a full buffer
+	backlogged      atomic.Int64  // sessions with a backlog: melody's sent callbacks matter
+	peak            atomic.Int64  // the largest backlog seen, in bytes
+	dropped         atomic.Uint64 // frames a slow consumer did not get
+	slowDisconnects atomic.Uint64 // sessions closed as slow consumers
 	refused         atomic.Uint64 // handshakes refused by the connection limits
 	// protocolErrors counts sessions closed for breaking the protocol
 	// (1002, 1007, 1009); see closeBroken and onError.
@@ -86,10 +91,11 @@ type Server[D any] struct {
 // Stats are a Server's counters; they only grow, but Connections.
 type Stats struct {
 	Connections     int    // sessions open now
-	FramesDropped   uint64 // frames not queued for a full buffer
-	SlowDisconnects uint64 // sessions closed (1013) for a full buffer
+	FramesDropped   uint64 // frames a slow consumer did not get
+	SlowDisconnects uint64 // sessions closed (1013) as slow consumers
 	Refused         uint64 // handshakes refused by the connection limits
 	ProtocolErrors  uint64 // sessions closed with 1002, 1007 or 1009
+	BacklogPeak     int64  // the most bytes a session's backlog held
 }
 
 // New returns a Server that hands its sessions to h; it starts melody's hub
@@ -134,6 +140,8 @@ func (s *Server[D]) newMelody() *melody.Melody {
 	m.HandleDisconnect(s.onEnd)
 	m.HandleMessage(s.onText)
 	m.HandleMessageBinary(s.onBinary)
+	m.HandleSentMessage(s.onSent)
+	m.HandleSentMessageBinary(s.onSent)
 	m.HandleError(s.onError)
 	return m
 }
@@ -149,6 +157,7 @@ func (s *Server[D]) Stats() Stats {
 		SlowDisconnects: s.slowDisconnects.Load(),
 		Refused:         s.refused.Load(),
 		ProtocolErrors:  s.protocolErrors.Load(),
+		BacklogPeak:     s.peak.Load(),
 	}
 }
 

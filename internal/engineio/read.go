@@ -128,7 +128,9 @@ func (s *Server[D]) onError(ws *melody.Session, err error) {
 	e := s.lookup(ws)
 	switch {
 	case errors.Is(err, melody.ErrMessageBufferFull):
-		s.noteDrop(e)
+		if e != nil {
+			e.refused.Add(1) // Send and drain see it: the frame waits in the backlog
+		}
 	case errors.Is(err, melody.ErrWriteClosed), errors.Is(err, melody.ErrSessionClosed):
 		// A write raced the close; the session is gone, nothing was promised.
 	case e != nil:

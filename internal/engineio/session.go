@@ -53,8 +53,9 @@ type Session[D any] struct {
 	// line: a broadcast visits thousands of sessions, most not in cache.
 	// ws is set before the session is shared (melody's connect callback).
 	ws      *melody.Session
-	wmu     sync.Mutex // held while queueing one packet's frames; see Send
-	dropped atomic.Uint64
+	wmu     sync.Mutex    // held while handing frames to melody; guards backlog; see Send
+	refused atomic.Uint64 // frames melody refused for a full queue (onError counts them)
+	backlog *backlog      // packets waiting for room in melody's queue; nil: none
 
 	srv     *Server[D]
 	req     *http.Request
@@ -157,9 +158,9 @@ func (e *Session[D]) Close(code int, text, reason string, preface []byte) bool {
 	e.mu.Unlock()
 	e.srv.h.Closing(e)
 	if preface != nil {
-		_ = e.Send(Text(preface))
+		_ = e.send(Text(preface), true)
 	}
-	_ = e.ws.CloseWithMsg(closeFrame(code, text))
+	_ = e.send(Packet{Text: closeFrame(code, text), close: true}, true)
 	return true
 }
 
@@ -213,6 +214,7 @@ func (e *Session[D]) finish() {
 	}
 	reason := e.reason
 	e.mu.Unlock()
+	e.discardBacklog() // nothing more goes out
 	if reason == "" {
 		reason = ReasonTransportClose
 	}
