@@ -43,11 +43,15 @@ type AdapterOptions struct {
 	// Prefix starts every channel name, so several applications can share
 	// a broker; nodes of one cluster must use the same. Default "eventwire".
 	Prefix string
-	// QueueSize bounds the messages waiting to be published. Publishing
-	// never blocks a connection: an emit that finds the queue full is
-	// still delivered on this node and returns ErrClusterPublish.
-	// Default 1024.
-	QueueSize int
+	// QueueSize bounds the messages waiting to be published, and
+	// QueueBytes their bytes. Publishing never blocks a connection: an emit
+	// that finds the queue full is still delivered on this node and returns
+	// ErrClusterPublish. The queue takes memory only while messages wait,
+	// so the bounds are set for bursts (a client's thousands of chat lines
+	// arrive faster than a broker round trip). Default 65536 messages and
+	// 16 MiB.
+	QueueSize  int
+	QueueBytes int64
 	// Heartbeat is how often the node tells the cluster it is alive; a node
 	// unheard of for three heartbeats is gone, and ClusterLen and
 	// ClusterRoomMembers stop waiting for it. Nodes of one cluster should
@@ -60,7 +64,8 @@ type AdapterOptions struct {
 // The AdapterOptions defaults.
 const (
 	DefaultAdapterPrefix  = "eventwire"
-	defaultQueueSize      = 1024
+	defaultQueueSize      = 65536
+	defaultQueueBytes     = 16 << 20
 	defaultHeartbeat      = 5 * time.Second
 	defaultPublishTimeout = 5 * time.Second
 )
@@ -93,6 +98,9 @@ func (o AdapterOptions) withDefaults() (AdapterOptions, error) {
 	if o.QueueSize == 0 {
 		o.QueueSize = defaultQueueSize
 	}
+	if o.QueueBytes == 0 {
+		o.QueueBytes = defaultQueueBytes
+	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = defaultHeartbeat
 	}
@@ -102,8 +110,8 @@ func (o AdapterOptions) withDefaults() (AdapterOptions, error) {
 	switch {
 	case strings.Contains(o.Prefix, "#"):
 		return o, fmt.Errorf("eventwire: adapter: prefix %q must not contain '#'", o.Prefix)
-	case o.QueueSize < 0 || o.Heartbeat < 0 || o.PublishTimeout < 0:
-		return o, errors.New("eventwire: adapter: QueueSize, Heartbeat and PublishTimeout must not be negative")
+	case o.QueueSize < 0 || o.QueueBytes < 0 || o.Heartbeat < 0 || o.PublishTimeout < 0:
+		return o, errors.New("eventwire: adapter: QueueSize, QueueBytes, Heartbeat and PublishTimeout must not be negative")
 	}
 	return o, nil
 }

@@ -22,7 +22,8 @@ func (s *core) joinCluster(a Adapter, o AdapterOptions) (*cluster.Node, error) {
 	}
 	names := slices.Sorted(maps.Keys(s.namespaces))
 	n, err := cluster.New(a, clusterLocal{s}, s.node, names, cluster.Options{
-		Prefix: o.Prefix, QueueSize: o.QueueSize, Heartbeat: o.Heartbeat, PublishTimeout: o.PublishTimeout,
+		Prefix: o.Prefix, QueueSize: o.QueueSize, QueueBytes: o.QueueBytes,
+		Heartbeat: o.Heartbeat, PublishTimeout: o.PublishTimeout,
 	}, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("eventwire: adapter: %w", err)

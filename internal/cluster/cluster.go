@@ -69,6 +69,7 @@ type Local interface {
 type Options struct {
 	Prefix         string        // starts every channel name
 	QueueSize      int           // messages waiting to be published
+	QueueBytes     int64         // their bytes
 	Heartbeat      time.Duration // how often the node says it is alive
 	PublishTimeout time.Duration // bounds one publish
 }
@@ -93,7 +94,10 @@ type Node struct {
 	self   string            // this node's channel: answers to its requests
 	all    string            // the cluster channel: heartbeats
 
-	queue   chan outbound
+	qmu     sync.Mutex
+	queue   []outbound    // waiting to be published, in order
+	qbytes  int64         // the bytes of queue's records
+	wake    chan struct{} // holds a token while queue may have records
 	stop    chan struct{} // closed by Close: flush, say bye, end
 	done    chan struct{} // closed when the goroutine has ended
 	failing atomic.Bool   // the last publish failed: publish nothing until a probe succeeds
@@ -135,7 +139,7 @@ func New(b Broker, local Local, id string, namespaces []string, o Options, log *
 		b: b, local: local, log: log, opts: o, id: id,
 		nsChan: make(map[string]string, len(namespaces)),
 		self:   nodeChannel(o.Prefix, id), all: clusterChannel(o.Prefix),
-		queue: make(chan outbound, o.QueueSize), stop: make(chan struct{}), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		peers: make(map[string]time.Time), waiting: make(map[uint64]chan answer),
 	}
 	channels := []string{n.self, n.all}
@@ -188,21 +192,63 @@ func (n *Node) send(channel string, r *record) error {
 		n.noteFailed(1, ErrBrokerFailing)
 		return ErrBrokerFailing
 	}
-	select {
-	case n.queue <- outbound{channel: channel, rec: appendRecord(nil, r), counted: true}:
-		return nil
-	default:
+	if !n.enqueue(outbound{channel: channel, rec: appendRecord(nil, r), counted: true}) {
 		n.noteFailed(1, ErrQueueFull)
-		return fmt.Errorf("%w (%d messages)", ErrQueueFull, cap(n.queue))
+		return fmt.Errorf("%w (%d messages, %d bytes at most)", ErrQueueFull, n.opts.QueueSize, n.opts.QueueBytes)
 	}
+	return nil
 }
 
 // sendQuiet queues a heartbeat; it is not counted, and lost if it does not fit.
 func (n *Node) sendQuiet(channel string, r *record) {
-	select {
-	case n.queue <- outbound{channel: channel, rec: appendRecord(nil, r)}:
-	default:
+	n.enqueue(outbound{channel: channel, rec: appendRecord(nil, r)})
+}
+
+// enqueue adds m to the publish queue unless that would pass its bounds.
+// The queue is a slice that grows only while a burst waits, so a bound far
+// above the usual backlog costs nothing until it is used.
+func (n *Node) enqueue(m outbound) bool {
+	n.qmu.Lock()
+	if len(n.queue) >= n.opts.QueueSize || n.qbytes+int64(len(m.rec)) > n.opts.QueueBytes {
+		n.qmu.Unlock()
+		return false
 	}
+	n.queue = append(n.queue, m)
+	n.qbytes += int64(len(m.rec))
+	n.qmu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default: // a token is there already
+	}
+	return true
+}
+
+// take removes and returns the longest run at the head of the queue that
+// one envelope carries: records for one channel, within the batch limits.
+// It appends them to batch, which it returns with their channel and how
+// many of them are the app's.
+func (n *Node) take(batch [][]byte) (out [][]byte, channel string, counted int) {
+	n.qmu.Lock()
+	defer n.qmu.Unlock()
+	size, i := 0, 0
+	for ; i < len(n.queue) && len(batch) < maxBatchRecords; i++ {
+		m := n.queue[i]
+		if i > 0 && (m.channel != channel || size+len(m.rec) > maxBatchBytes) {
+			break
+		}
+		channel = m.channel
+		batch, size = append(batch, m.rec), size+len(m.rec)
+		if m.counted {
+			counted++
+		}
+		n.queue[i] = outbound{}
+	}
+	n.queue = n.queue[i:]
+	n.qbytes -= int64(size)
+	if len(n.queue) == 0 {
+		n.queue = nil // a burst's array goes with it
+	}
+	return batch, channel, counted
 }
 
 // run is the drain goroutine: it publishes the queue in order, sends a
@@ -218,8 +264,8 @@ func (n *Node) run() {
 	n.heartbeat(kindHeartbeat, false)
 	for {
 		select {
-		case m := <-n.queue:
-			n.drain(m)
+		case <-n.wake:
+			n.drain()
 		case <-beat.C:
 			n.prune(time.Now())
 			n.heartbeat(kindHeartbeat, false)
@@ -227,7 +273,7 @@ func (n *Node) run() {
 			armed = false
 			n.heartbeat(kindHeartbeat, true)
 		case <-n.stop:
-			n.flush()
+			n.drain() // what the last emits queued
 			n.heartbeat(kindBye, false)
 			return
 		}
@@ -242,45 +288,16 @@ func (n *Node) run() {
 	}
 }
 
-// drain publishes first and what is queued behind it, batching the
-// records of consecutive messages for the same channel.
-func (n *Node) drain(first outbound) {
-	channel, counted, size := first.channel, 0, 0
-	n.batch = n.batch[:0]
-	add := func(m outbound) {
-		n.batch, size = append(n.batch, m.rec), size+len(m.rec)
-		if m.counted {
-			counted++
-		}
-	}
-	add(first)
-	for len(n.batch) < maxBatchRecords {
-		var m outbound
-		select {
-		case m = <-n.queue:
-		default:
-			n.publish(channel, n.batch, counted, false)
-			return
-		}
-		if m.channel != channel || size+len(m.rec) > maxBatchBytes {
-			n.publish(channel, n.batch, counted, false)
-			channel, counted, size = m.channel, 0, 0
-			n.batch = n.batch[:0]
-		}
-		add(m)
-	}
-	n.publish(channel, n.batch, counted, false)
-}
-
-// flush publishes what is queued when the node closes.
-func (n *Node) flush() {
+// drain publishes the queue until it is empty, batching the records of
+// consecutive messages for the same channel into one envelope.
+func (n *Node) drain() {
 	for {
-		select {
-		case m := <-n.queue:
-			n.drain(m)
-		default:
+		batch, channel, counted := n.take(n.batch[:0])
+		if len(batch) == 0 {
 			return
 		}
+		n.batch = batch
+		n.publish(channel, batch, counted, false)
 	}
 }
 

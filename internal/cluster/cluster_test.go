@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"reflect"
@@ -76,7 +77,7 @@ func (l *fakeLocal) seen() ([]string, []string) {
 func newNode(t *testing.T, h *hub, id string, local Local) *Node {
 	t.Helper()
 	n, err := New(hubBroker{h}, local, id, []string{"/"}, Options{
-		Prefix: "test", QueueSize: 16, Heartbeat: 50 * time.Millisecond, PublishTimeout: time.Second,
+		Prefix: "test", QueueSize: 16, QueueBytes: 1 << 20, Heartbeat: 50 * time.Millisecond, PublishTimeout: time.Second,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +142,58 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 5s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stuckBroker's Publish waits until release is closed.
+type stuckBroker struct{ release chan struct{} }
+
+func (stuckBroker) Subscribe(context.Context, []string, func(string, []byte)) error { return nil }
+func (b stuckBroker) Publish(ctx context.Context, _ string, _ []byte) error {
+	select {
+	case <-b.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+func (stuckBroker) Close() error { return nil }
+
+// TestQueueBounds: while the broker is stuck, the publish queue takes
+// messages up to its count and its bytes, and refuses the next with
+// ErrQueueFull; once the broker answers, what was queued goes out.
+func TestQueueBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		count int
+		bytes int64
+		fits  int
+	}{
+		{"count", 3, 1 << 20, 3},
+		{"bytes", 1000, 250, 2}, // a record of a 100-byte packet takes about 110
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := stuckBroker{release: make(chan struct{})}
+			n, err := New(b, &fakeLocal{}, "node-a", []string{"/"}, Options{
+				Prefix: "test", QueueSize: tc.count, QueueBytes: tc.bytes, Heartbeat: time.Hour, PublishTimeout: time.Minute,
+			}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			packet := make([]byte, 100)
+			for i := range tc.fits {
+				if err := n.Broadcast("/", Target{}, packet, nil); err != nil {
+					t.Fatalf("message %d: %v", i, err)
+				}
+			}
+			if err := n.Broadcast("/", Target{}, packet, nil); !errors.Is(err, ErrQueueFull) {
+				t.Errorf("message %d: %v, want ErrQueueFull", tc.fits, err)
+			}
+			close(b.release)
+			n.Close()
+			if st := n.Stats(); st.Published != uint64(tc.fits) || st.Failed != 1 {
+				t.Errorf("Stats %+v, want %d published and 1 failed", st, tc.fits)
+			}
+		})
 	}
 }

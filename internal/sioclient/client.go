@@ -2,7 +2,8 @@
 // project's own tests and tools: it dials, connects (with auth), emits with
 // and without acks, and reads events, answering Engine.IO pings itself. It
 // sees every frame, so tests can assert the wire exactly. It is not a
-// general-purpose client: one goroutine uses a Client at a time.
+// general-purpose client: one goroutine reads at a time, and writes (Send,
+// Emit, the pongs Read sends) may come from one other goroutine.
 package sioclient
 
 import (
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -26,6 +28,7 @@ const Timeout = 5 * time.Second
 // Client is one raw Socket.IO connection on the main namespace.
 type Client struct {
 	ws     *websocket.Conn
+	wmu    sync.Mutex // one writer at a time: a reader's pongs and Emit
 	nextID uint64
 	// SID is the socket id the server sent in its CONNECT reply.
 	SID string
@@ -110,9 +113,7 @@ func (e *ConnectError) Error() string { return "sioclient: connect refused: " + 
 func (c *Client) Close() error { return c.ws.Close() }
 
 // Send writes one raw text frame.
-func (c *Client) Send(frame string) error {
-	return c.ws.WriteMessage(websocket.TextMessage, []byte(frame))
-}
+func (c *Client) Send(frame string) error { return c.SendBinary(frame) }
 
 // Read returns the next frame that is not an Engine.IO ping; pings are
 // answered.
@@ -173,7 +174,9 @@ func (c *Client) EmitAck(event string, args ...any) (reply []json.RawMessage, sk
 // SendBinary writes the text header of a BINARY_EVENT or BINARY_ACK, then
 // its attachments as binary frames.
 func (c *Client) SendBinary(header string, attachments ...[]byte) error {
-	if err := c.Send(header); err != nil {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(header)); err != nil {
 		return err
 	}
 	for _, a := range attachments {

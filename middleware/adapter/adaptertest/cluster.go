@@ -30,7 +30,8 @@ type NewAdapter func(t *testing.T) middleware.Adapter
 // within it and asserts no duration.
 const waitFor = 20 * time.Second
 
-// schema: msg carries a string, file a name and bytes (a binary packet).
+// schema: msg carries a string, file a name and bytes (a binary packet);
+// clients send say, which each node broadcasts as msg to all but the sender.
 func schema() middleware.Schema {
 	str := &middleware.Shape{Kind: middleware.KindString}
 	file := &middleware.Shape{Kind: middleware.KindObject, Fields: []middleware.FieldShape{
@@ -40,6 +41,7 @@ func schema() middleware.Schema {
 	return middleware.Schema{Events: []middleware.Event{
 		{Name: "msg", ServerSends: true, Payload: str},
 		{Name: "file", ServerSends: true, Payload: file},
+		{Name: "say", ClientSends: true, Payload: str},
 	}}
 }
 
@@ -74,7 +76,6 @@ func newCluster(t *testing.T, n int, newAdapter NewAdapter) []*node {
 	t.Helper()
 	opts := middleware.AdapterOptions{Prefix: "ewtest-" + randomHex(), Heartbeat: 500 * time.Millisecond}
 	cfg := middleware.DefaultConfig()
-	cfg.OutboundBuffer = 2048      // the order test queues 500 frames per client at once
 	cfg.PingInterval = time.Second // pings keep idle clients' read deadlines moving
 	cfg.RateLimit = 0
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -86,6 +87,12 @@ func newCluster(t *testing.T, n int, newAdapter NewAdapter) []*node {
 			t.Fatal(err)
 		}
 		nd := &node{srv: srv, conns: make(map[string]*middleware.Conn)}
+		err = middleware.Handle(srv, "say", func(ctx context.Context, c *middleware.Conn, text string) error {
+			return c.Broadcast().Emit("msg", text)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		srv.OnConnect(func(ctx context.Context, c *middleware.Conn) error {
 			nd.mu.Lock()
 			defer nd.mu.Unlock()
@@ -132,6 +139,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // client is a raw Socket.IO client whose events a goroutine reads into a
 // channel, as "name:argJSON" strings.
 type client struct {
+	sc     *sioclient.Client
 	id     string
 	node   *node
 	events chan string
@@ -144,7 +152,7 @@ func (n *node) dial(t *testing.T) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &client{id: sc.SID, node: n, events: make(chan string, 4096), ended: make(chan struct{})}
+	c := &client{sc: sc, id: sc.SID, node: n, events: make(chan string, 4096), ended: make(chan struct{})}
 	go func() {
 		defer close(c.ended)
 		for {

@@ -17,6 +17,7 @@ func Run(t *testing.T, newAdapter NewAdapter) {
 	t.Run("binary packets", func(t *testing.T) { testBinary(t, newAdapter) })
 	t.Run("join leave disconnect", func(t *testing.T) { testCommands(t, newAdapter) })
 	t.Run("len and room members", func(t *testing.T) { testQueries(t, newAdapter) })
+	t.Run("bursts reach every reader", func(t *testing.T) { testBursts(t, newAdapter) })
 }
 
 // testBroadcasts: six clients, two per node, in rooms red and blue spread
@@ -229,4 +230,47 @@ func counts(cl []*client) map[*client]int {
 		m[c] = 1
 	}
 	return m
+}
+
+// testBursts: one client sends bursts of 1,000 and 3,000 chat lines to
+// its node, which broadcasts each to 20 reading clients on the other node;
+// the cluster delivers them there in batches. None is cut (the outbound
+// queue takes the burst), every line arrives once and in order.
+func testBursts(t *testing.T, newAdapter NewAdapter) {
+	nodes := newCluster(t, 2, newAdapter)
+	sender := nodes[0].dial(t)
+	var readers []*client
+	for range 20 {
+		readers = append(readers, nodes[1].dial(t))
+	}
+	for _, n := range []int{1000, 3000} {
+		end := fmt.Sprint("end-", n)
+		for i := range n {
+			if err := sender.sc.Emit("say", chatLine(n, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := sender.sc.Emit("say", end); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range readers {
+			got := r.until(t, msg(end))
+			for i, e := range got {
+				if want := msg(chatLine(n, i)); e != want {
+					t.Fatalf("burst of %d: line %d is %s, want %s; %+v %+v", n, i, e, want, nodes[0].srv.Stats(), nodes[1].srv.Stats())
+				}
+			}
+			if len(got) != n {
+				t.Fatalf("burst of %d: a client got %d lines", n, len(got))
+			}
+		}
+	}
+	if st := nodes[1].srv.Stats(); st.SlowConsumerDisconnects != 0 || st.FramesDropped != 0 || st.Sockets != len(readers) {
+		t.Errorf("reading node's Stats %+v: a reader was cut or a frame dropped", st)
+	}
+}
+
+// chatLine is line i of a burst of n, about 64 bytes as a chat line is.
+func chatLine(n, i int) string {
+	return fmt.Sprintf("%d-%05d chat line text of a typical length, more or less.", n, i)
 }
