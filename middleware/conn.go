@@ -14,12 +14,6 @@ import (
 const (
 	reasonClientDisconnect = "client namespace disconnect"
 	reasonServerDisconnect = "server namespace disconnect"
-	reasonTransportClose   = engineio.ReasonTransportClose
-	reasonTransportError   = engineio.ReasonTransportError
-	reasonPingTimeout      = engineio.ReasonPingTimeout
-	reasonParseError       = engineio.ReasonParseError
-	reasonShutdown         = engineio.ReasonShutdown
-	reasonSlowConsumer     = engineio.ReasonSlowConsumer
 	reasonRateLimited      = "rate limit exceeded"
 	reasonConnectTimeout   = "connect timeout" // never connected: no OnDisconnect
 	reasonConnectRefused   = "connect refused" // never connected: no OnDisconnect

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // hostileFrame is one WebSocket frame an attacker sends.
@@ -48,7 +50,7 @@ func TestHostileInputs(t *testing.T) {
 		return b.String() + "}"
 	}
 	ph := func(i int) string { return fmt.Sprintf(`{"_placeholder":true,"num":%d}`, i) }
-	parseErr := func(code int) outcome { return closes(code, reasonParseError) }
+	parseErr := func(code int) outcome { return closes(code, engineio.ReasonParseError) }
 	tests := []struct {
 		name    string
 		noHello bool // do not send CONNECT first
@@ -67,7 +69,7 @@ func TestHostileInputs(t *testing.T) {
 		{"invalid UTF-8", false, []hostileFrame{text("42[\"echo\",\"\xff\xfe\"]")}, parseErr(websocket.CloseInvalidFramePayloadData)},
 		{"overlong UTF-8 for a slash", false, []hostileFrame{text("42[\"echo\",\"\xc0\xaf\"]")}, parseErr(websocket.CloseInvalidFramePayloadData)},
 		{"frame over max_payload", false, []hostileFrame{text(`42["echo","` + strings.Repeat("x", maxPayload) + `"]`)},
-			closes(websocket.CloseMessageTooBig, reasonTransportError)},
+			closes(websocket.CloseMessageTooBig, engineio.ReasonTransportError)},
 		// Event packets.
 		{"EVENT that is not JSON", false, []hostileFrame{text(`42["echo",`)}, parseErr(websocket.CloseProtocolError)},
 		{"EVENT that is an object", false, []hostileFrame{text(`42{"echo":1}`)}, parseErr(websocket.CloseProtocolError)},

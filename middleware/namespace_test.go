@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 type adminAuth struct {
@@ -132,7 +134,7 @@ func TestNamespacesShareOneWebSocket(t *testing.T) {
 		}
 		c.send(`42/admin,["kick","x"]`) // not connected any more
 		c.expectClose(websocket.CloseProtocolError)
-		if d := h.waitGone(t); d.id != main.ID() || d.reason != reasonParseError {
+		if d := h.waitGone(t); d.id != main.ID() || d.reason != engineio.ReasonParseError {
 			t.Errorf("disconnect %+v", d)
 		}
 	})
@@ -208,7 +210,7 @@ func TestNamespaceSocketsEndWithTheWebSocket(t *testing.T) {
 			t.Errorf("got %s", got)
 		}
 		_ = c.ws.Close()
-		if d := h.waitGone(t); d.id != adm.ID() || d.reason != reasonTransportClose {
+		if d := h.waitGone(t); d.id != adm.ID() || d.reason != engineio.ReasonTransportClose {
 			t.Errorf("disconnect %+v", d)
 		}
 	})
@@ -221,7 +223,7 @@ func TestNamespaceSocketsEndWithTheWebSocket(t *testing.T) {
 			d := h.waitGone(t)
 			got[d.id] = d.reason
 		}
-		if got[main.ID()] != reasonTransportClose || got[adm.ID()] != reasonTransportClose || admin.Len() != 0 {
+		if got[main.ID()] != engineio.ReasonTransportClose || got[adm.ID()] != engineio.ReasonTransportClose || admin.Len() != 0 {
 			t.Errorf("disconnects %v", got)
 		}
 	})

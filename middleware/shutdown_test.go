@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // blockingHarness serves the test schema with a nudge handler that signals
@@ -48,7 +50,7 @@ func TestShutdownWaitsForHandlers(t *testing.T) {
 		t.Error("Shutdown returned before the handler in flight finished")
 	}
 	c.expectClose(websocket.CloseGoingAway)
-	if d := h.waitGone(t); d.reason != reasonShutdown {
+	if d := h.waitGone(t); d.reason != engineio.ReasonShutdown {
 		t.Errorf("reason %q", d.reason)
 	}
 	if ws, _, err := websocket.DefaultDialer.Dial(h.wsURL("EIO=4&transport=websocket"), nil); err == nil {
@@ -81,7 +83,7 @@ func TestCloseIsHard(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectCut(t, c, "Close left the connection open")
-	if d := h.waitGone(t); d.reason != reasonShutdown {
+	if d := h.waitGone(t); d.reason != engineio.ReasonShutdown {
 		t.Errorf("reason %q", d.reason)
 	}
 	if err := h.srv.Shutdown(context.Background()); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eventwire/eventwire/internal/engineio"
 )
 
 // TestSlowConsumer pauses one client (it never reads) while broadcasts flow
@@ -26,8 +28,9 @@ func TestSlowConsumer(t *testing.T) {
 			cfg.OutboundBuffer = 16
 			cfg.OutboundBufferBytes = frame
 			// Long enough that the paused client is not cut for a stalled
-			// write, nor for a frame waiting too long, during the test.
-			cfg.WriteTimeout = 3 * time.Second
+			// write, nor for a frame waiting too long, during the test, even
+			// on a loaded machine.
+			cfg.WriteTimeout = 30 * time.Second
 			cfg.SlowConsumer = policy
 			h := newHarness(t, cfg)
 			reader, _ := h.connect()
@@ -52,8 +55,8 @@ func TestSlowConsumer(t *testing.T) {
 			}
 			switch policy {
 			case SlowConsumerDisconnect:
-				if d := h.waitGone(t); d.id != paused.ID() || d.reason != reasonSlowConsumer {
-					t.Errorf("OnDisconnect(%s, %q), want the paused client with %q", d.id, d.reason, reasonSlowConsumer)
+				if d := h.waitGone(t); d.id != paused.ID() || d.reason != engineio.ReasonSlowConsumer {
+					t.Errorf("OnDisconnect(%s, %q), want the paused client with %q", d.id, d.reason, engineio.ReasonSlowConsumer)
 				}
 				if st := h.srv.Stats(); st.SlowConsumerDisconnects != 1 {
 					t.Errorf("SlowConsumerDisconnects = %d, want 1", st.SlowConsumerDisconnects)
@@ -100,8 +103,8 @@ func TestSlowConsumerEmitError(t *testing.T) {
 	if err := paused.Emit("link", big); !errors.Is(err, ErrClosed) {
 		t.Errorf("next emit: %v, want ErrClosed", err)
 	}
-	if d := h.waitGone(t); d.reason != reasonSlowConsumer {
-		t.Errorf("OnDisconnect reason %q, want %q", d.reason, reasonSlowConsumer)
+	if d := h.waitGone(t); d.reason != engineio.ReasonSlowConsumer {
+		t.Errorf("OnDisconnect reason %q, want %q", d.reason, engineio.ReasonSlowConsumer)
 	}
 }
 
@@ -159,12 +162,12 @@ func TestStalledReaderIsCut(t *testing.T) {
 	waitReaders(t, readers)
 	d := h.waitGone(t)
 	elapsed := time.Since(start)
-	if d.id != stalled.ID() || (d.reason != reasonSlowConsumer && d.reason != reasonTransportError) {
+	if d.id != stalled.ID() || (d.reason != engineio.ReasonSlowConsumer && d.reason != engineio.ReasonTransportError) {
 		t.Errorf("OnDisconnect(%s, %q), want the stalled client, cut", d.id, d.reason)
 	}
 	// It falls behind within the burst's first milliseconds; the margin is
 	// for a loaded CI machine, the race detector and the timer's slack.
-	if limit := cfg.WriteTimeout + 2*time.Second; elapsed > limit {
+	if limit := cfg.WriteTimeout + 3*time.Second; elapsed > limit {
 		t.Errorf("the stalled client was cut %v after the burst began, want within %v", elapsed, limit)
 	}
 	t.Logf("stalled client cut after %v (%s); Stats %+v", elapsed.Round(time.Millisecond), d.reason, h.srv.Stats())
@@ -195,7 +198,7 @@ func TestStalledReaderHeapIsBounded(t *testing.T) {
 		}
 	}
 	growth := liveHeap() - before
-	bound := cfg.OutboundBufferBytes + int64(cfg.OutboundBuffer)*(size+64) + 1<<20 // + 1 MiB for the runtime's own
+	bound := cfg.OutboundBufferBytes + int64(cfg.OutboundBuffer)*(size+64) + 2<<20 // + 2 MiB for the runtime's own
 	t.Logf("%d MiB emitted to a stalled client: live heap grew %d KiB (bound %d KiB); Stats %+v",
 		size*count>>20, growth>>10, bound>>10, h.srv.Stats())
 	if growth > bound {
