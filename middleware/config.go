@@ -98,6 +98,28 @@ type Config struct {
 	// open a connection with the user's cookies (cross-site WebSocket
 	// hijacking). Use it only for servers that do not authenticate by cookie.
 	AllowedOrigins []string `mapstructure:"allowed_origins"`
+	// Recovery turns on connection state recovery, compatible with
+	// socket.io-client 4.6+: a client whose connection drops and that
+	// comes back within RecoveryMaxDisconnection gets its socket back (same
+	// id, rooms) and every event it missed, in order, before any live one;
+	// OnConnect runs again and Conn.Recovered reports it. Every event the
+	// server sends without an ack id then carries its offset as one more
+	// trailing argument, which socket.io-client strips. docs/RECOVERY.md
+	// states the guarantee and its limits; it does not work with an
+	// adapter yet, nor with the generated JavaScript client. Default false.
+	Recovery bool `mapstructure:"recovery"`
+	// RecoveryMaxDisconnection is how long a session that dropped may come
+	// back. Default 2m.
+	RecoveryMaxDisconnection time.Duration `mapstructure:"recovery_max_disconnection"`
+	// RecoveryLogFrames and RecoveryLogBytes bound each namespace's log of
+	// the events sent, which a returning client's missed events come from;
+	// one that missed events the log no longer holds starts afresh.
+	// Defaults 10000 and 16_777_216 (16 MiB).
+	RecoveryLogFrames int   `mapstructure:"recovery_log_frames"`
+	RecoveryLogBytes  int64 `mapstructure:"recovery_log_bytes"`
+	// RecoveryMaxReplay caps the events replayed to one returning client;
+	// one that missed more starts afresh. Default 1000.
+	RecoveryMaxReplay int `mapstructure:"recovery_max_replay"`
 	// ServeClient serves the generated JavaScript client at Path + its
 	// file name (e.g. /socket.io/chatevents.js, and the minified
 	// /socket.io/chatevents.min.js), with an ETag. Default true;
@@ -129,6 +151,11 @@ func DefaultConfig() Config {
 		RateBurst:           100,
 		AllowedOrigins:      []string{},
 		ServeClient:         true,
+
+		RecoveryMaxDisconnection: 2 * time.Minute,
+		RecoveryLogFrames:        10000,
+		RecoveryLogBytes:         16 << 20,
+		RecoveryMaxReplay:        1000,
 	}
 }
 
@@ -153,6 +180,12 @@ func configKeys() map[string]any {
 		"rate_burst":             d.RateBurst,
 		"allowed_origins":        d.AllowedOrigins,
 		"serve_client":           d.ServeClient,
+
+		"recovery":                   d.Recovery,
+		"recovery_max_disconnection": d.RecoveryMaxDisconnection,
+		"recovery_log_frames":        d.RecoveryLogFrames,
+		"recovery_log_bytes":         d.RecoveryLogBytes,
+		"recovery_max_replay":        d.RecoveryMaxReplay,
 	}
 }
 
@@ -241,6 +274,7 @@ func (c Config) validate() error {
 	}{
 		{"ping_interval", c.PingInterval}, {"ping_timeout", c.PingTimeout},
 		{"connect_timeout", c.ConnectTimeout}, {"write_timeout", c.WriteTimeout},
+		{"recovery_max_disconnection", c.RecoveryMaxDisconnection},
 	} {
 		if d.val <= 0 {
 			add("%s must be a positive duration, got %v", d.key, d.val)
@@ -254,6 +288,10 @@ func (c Config) validate() error {
 	}
 	if c.OutboundBuffer <= 0 {
 		add("outbound_buffer must be positive, got %d", c.OutboundBuffer)
+	}
+	if c.RecoveryLogFrames <= 0 || c.RecoveryLogBytes <= 0 || c.RecoveryMaxReplay <= 0 {
+		add("recovery_log_frames, recovery_log_bytes and recovery_max_replay must be positive, got %d, %d and %d",
+			c.RecoveryLogFrames, c.RecoveryLogBytes, c.RecoveryMaxReplay)
 	}
 	if c.OutboundBufferBytes <= 0 {
 		add("outbound_buffer_bytes must be positive, got %d", c.OutboundBufferBytes)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
+	"github.com/eventwire/eventwire/internal/recovery"
 )
 
 // Disconnect reasons, as socket.io names them.
@@ -43,6 +44,14 @@ type Conn struct {
 	mu        sync.Mutex
 	state     connState
 	connected bool // CONNECT was answered, so OnDisconnect runs
+
+	// With Config.Recovery: the session's secret id, the log's top when the
+	// session began, whether this socket brought it back, and whether a
+	// socket of the same session took it over (see recovery.go).
+	pid       string
+	start     uint64
+	recovered bool
+	takenOver bool // guarded by the namespace's recoveryState.smu
 
 	// roomSet is the set of rooms c is in (or was in, once it ended);
 	// guarded by s.mu, with the room index. See room_index.go.
@@ -85,11 +94,8 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // argument, or none for an event without payload), each encoded with
 // encoding/json. It returns ErrClosed once the socket is ending.
 func (c *Conn) Emit(event string, args ...any) error {
-	out, err := c.s.encodeEmit(event, args)
-	if err != nil {
-		return err
-	}
-	return c.write(out)
+	_, err := c.s.emitPacket(event, args, recovery.Target{Only: c.id}, c.write)
+	return err
 }
 
 // Close disconnects the socket: it sends `41` (`41/ns,` on a namespace).
@@ -193,6 +199,9 @@ func (c *Conn) finish(reason string) {
 	c.endAcks()
 	if !connected {
 		return
+	}
+	if c.s.rec != nil {
+		c.s.rec.save(c, reason, c.s.cfg.RecoveryMaxDisconnection)
 	}
 	if _, fn := c.s.hooks(); fn != nil {
 		_ = c.s.guard("OnDisconnect", func() error { fn(c, reason); return nil }, connAttrs(c, ""))

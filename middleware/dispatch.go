@@ -62,7 +62,12 @@ func (s *core) onConnectPacket(e *session, p protocol.Packet) {
 		e.ProtocolError(fmt.Errorf("second CONNECT to %q", p.Namespace))
 		return
 	}
-	if err := ns.authorizeConnect(c, p.Data); err != nil {
+	auth, resume := p.Data, ns.resumeRequest(p.Data)
+	if resume.pid != "" || resume.stripped {
+		auth = resume.auth
+	}
+	saved := ns.claimSession(resume)
+	if err := ns.authorizeConnect(c, auth); err != nil {
 		c.refuseConnect(err)
 		return
 	}
@@ -70,16 +75,27 @@ func (s *core) onConnectPacket(e *session, p protocol.Packet) {
 		return // ending: the connect timeout or a shutdown won the race
 	}
 	e.Data.connected()
-	sid, _ := json.Marshal(struct {
-		SID string `json:"sid"`
-	}{c.id})
-	_ = e.Send(engineio.Text(protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: ns.name, Data: sid})))
-	// Added after the reply is queued, so no broadcast can overtake it.
-	ns.addSocket(c)
+	if ns.rec != nil {
+		ns.registerRecoverable(c, saved, resume)
+	} else {
+		_ = e.Send(engineio.Text(connectReply(c)))
+		// Added after the reply is queued, so no broadcast can overtake it.
+		ns.addSocket(c)
+	}
 	if err := ns.runOnConnect(c); err != nil {
 		s.log.Error("eventwire: OnConnect failed", "conn", c.id, "remote", c.RemoteAddr(), "namespace", ns.name, "err", err)
 		c.disconnect(reasonServerDisconnect, true)
 	}
+}
+
+// connectReply is the CONNECT reply `40{"sid":…}`, with the socket's pid
+// when recovery is on.
+func connectReply(c *Conn) []byte {
+	data, _ := json.Marshal(struct {
+		SID string `json:"sid"`
+		PID string `json:"pid,omitempty"`
+	}{c.id, c.pid})
+	return protocol.Append(nil, protocol.Packet{Type: protocol.Connect, Namespace: c.s.name, Data: data})
 }
 
 // addSocket makes c a broadcast recipient, and a member of the rooms it

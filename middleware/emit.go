@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
+	"github.com/eventwire/eventwire/internal/recovery"
 )
 
 // Operator emits to a set of connected sockets, chosen as socket.io's
@@ -66,14 +67,16 @@ func (o Operator) Emit(event string, args ...any) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
 	}
-	out, err := o.s.encodeEmit(event, args)
+	out, err := o.s.emitPacket(event, args, o.logTarget(), func(p engineio.Packet) error { return o.s.deliver(o, p) })
 	if err != nil {
 		return err
 	}
-	if err := o.s.deliver(o, out); err != nil {
-		return err
-	}
 	return o.publishPacket(out)
+}
+
+// logTarget is whom o reaches, as the recovery log keeps it.
+func (o Operator) logTarget() recovery.Target {
+	return recovery.Target{ExceptID: o.exceptID, Targeted: o.targeted, To: o.to, Except: o.without}
 }
 
 // Broadcast returns the operator that emits to every connected socket.
@@ -96,9 +99,10 @@ func (c *Conn) Broadcast() Operator { return Operator{s: c.s, exceptID: c.id, ex
 // (socket.io's socket.to), whether or not c is in them.
 func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) }
 
-// encodeEmit checks that the server may send event with these arguments and
-// encodes its packet.
-func (s *Server) encodeEmit(event string, args []any) (engineio.Packet, error) {
+// emitPacket checks that the server may send event with these arguments,
+// encodes its packet once and hands it to send. With recovery on, the
+// packet carries its offset and is logged for t (see recovery.go).
+func (s *Server) emitPacket(event string, args []any, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
 	e, err := s.event(event, byServer)
 	if err != nil {
 		return engineio.Packet{}, err
@@ -107,7 +111,14 @@ func (s *Server) encodeEmit(event string, args []any) (engineio.Packet, error) {
 	if err != nil {
 		return engineio.Packet{}, err
 	}
-	return s.eventPacket(e, false, 0, raw)
+	if s.rec != nil {
+		return s.rec.emitLogged(s, e, raw, t, send)
+	}
+	p, err := s.eventPacket(e, false, 0, raw)
+	if err != nil {
+		return p, err
+	}
+	return p, send(p)
 }
 
 // encodeArgs checks the number of arguments against the event and encodes

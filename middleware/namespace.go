@@ -59,7 +59,7 @@ func (c *core) addNamespace(name string, schema Schema) error {
 		return err
 	}
 	s := &Server{
-		core: c, name: name, events: events, auth: schema.Auth, authTag: schema.AuthTag,
+		core: c, name: name, events: events, auth: schema.Auth, authTag: schema.AuthTag, rec: newRecoveryState(c.cfg),
 		sockets: make(map[*Conn]*session),
 		rooms:   make(map[string]map[*Conn]roomMember),
 	}

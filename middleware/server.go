@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,7 +21,8 @@ type Server struct {
 	*core         // what every namespace of the server shares
 	name   string // the namespace: "/" for the root
 	events map[string]*eventEntry
-	auth   *Shape // Schema.Auth; nil: CONNECT payloads are not checked
+	auth   *Shape         // Schema.Auth; nil: CONNECT payloads are not checked
+	rec    *recoveryState // nil: Config.Recovery is off
 	// authTag is Schema.AuthTag.
 	authTag string
 
@@ -65,6 +67,12 @@ type core struct {
 
 	limitedEvents atomic.Uint64 // events refused by the rate limit
 	strayAcks     atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
+
+	recoveryAttempts atomic.Uint64 // CONNECTs that asked to come back
+	recovered        atomic.Uint64 // ... and did
+	framesReplayed   atomic.Uint64 // events sent again to recovered sockets
+	recoveryMu       sync.Mutex
+	recoveryFailures map[string]uint64 // by reason; see recovery.go
 }
 
 type options struct {
@@ -120,7 +128,7 @@ func newServer(schema Schema, o options) (*Server, error) {
 	}
 	c := &core{
 		cfg: cfg, log: o.log, origins: origins, valid: valid, replies: newReplyShapes(),
-		node: engineio.NewID(), namespaces: make(map[string]*Server),
+		node: engineio.NewID(), namespaces: make(map[string]*Server), recoveryFailures: make(map[string]uint64),
 	}
 	if err := c.addNamespaces(schema); err != nil {
 		return nil, err
@@ -130,6 +138,9 @@ func newServer(schema Schema, o options) (*Server, error) {
 	}
 	if err := c.checkRates(); err != nil {
 		return nil, err
+	}
+	if o.adapter != nil && cfg.Recovery {
+		return nil, errors.New("eventwire: config: recovery does not work in a cluster yet (WithAdapter): its log and sessions are this process's")
 	}
 	if o.adapter != nil {
 		if c.cluster, err = c.joinCluster(o.adapter, o.adapterOpts); err != nil {

@@ -28,6 +28,17 @@ type Stats struct {
 	// not UTF-8) and 1009 (a frame or binary packet over MaxPayload or
 	// MaxAttachmentSize). Each connection counts once.
 	ProtocolErrors uint64
+	// RecoveryAttempts counts CONNECTs that asked to recover a session
+	// (Config.Recovery), Recovered those that did, and FramesReplayed the
+	// events sent again to them. RecoveryFailures counts the rest by why:
+	// "unknown" (no such session: never one, already used, or not kept),
+	// "expired", "offset" (an offset this server never gave), "trimmed"
+	// (the log no longer holds an event missed), "too many" (more than
+	// RecoveryMaxReplay).
+	RecoveryAttempts uint64
+	Recovered        uint64
+	FramesReplayed   uint64
+	RecoveryFailures map[string]uint64
 	// ClusterPublished counts the messages (emits, Join/Leave/Disconnect
 	// commands, cluster queries and their answers) published to the other
 	// nodes; heartbeats are not counted. 0 without an adapter.
@@ -52,6 +63,10 @@ func (s *Server) Stats() Stats {
 		RateLimited:             s.limitedEvents.Load(),
 		ConnectionsRefused:      es.Refused,
 		ProtocolErrors:          es.ProtocolErrors,
+		RecoveryAttempts:        s.recoveryAttempts.Load(),
+		Recovered:               s.recovered.Load(),
+		FramesReplayed:          s.framesReplayed.Load(),
+		RecoveryFailures:        s.recoveryFailureCounts(),
 		ClusterPublished:        cs.Published,
 		ClusterPublishFailed:    cs.Failed,
 		ClusterReceived:         cs.Received,

@@ -37,7 +37,28 @@ func (p *parser) auth(n *yaml.Node, types int, goType string) *Schema {
 	default:
 		p.add(typeNode(n), "auth must be an object, not a "+string(s.Kind), authFix)
 	}
+	p.reservedAuthFields(s, types)
 	return s
+}
+
+// reservedAuthFields refuses auth fields named pid or offset: with
+// connection state recovery, a client merges its session's pid and last
+// offset into the CONNECT auth (socket.io-client does
+// Object.assign({pid, offset}, auth)), and the server takes them out
+// before the auth check.
+func (p *parser) reservedAuthFields(s *Schema, types int) {
+	for i := 0; s != nil && s.Kind == KindRef && s.RefType != nil && i <= types; i++ {
+		s = s.RefType.Schema
+	}
+	if s == nil || s.Kind != KindObject {
+		return
+	}
+	for _, f := range s.Fields {
+		if f.Name == "pid" || f.Name == "offset" {
+			p.addAt(f.Pos, "auth field "+quote(f.Name)+" is reserved: connection state recovery sends the session's pid and offset in the CONNECT auth",
+				"give it another name: pid and offset are taken in the CONNECT auth")
+		}
+	}
 }
 
 // refKind is the kind reference s resolves to, or "" when it resolves to

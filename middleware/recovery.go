@@ -1,0 +1,304 @@
+package middleware
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/eventwire/eventwire/internal/engineio"
+	"github.com/eventwire/eventwire/internal/recovery"
+)
+
+// Connection state recovery (Config.Recovery), as socket.io 4.6+ does it
+// and socket.io-client expects: the CONNECT reply carries a pid, every
+// event the server sends without an ack id carries its offset as one more
+// trailing argument, and a client that comes back within
+// Config.RecoveryMaxDisconnection with {pid, offset} in its CONNECT auth
+// gets its socket back (same sid, rooms) and the events it missed, in
+// order, before any live one. docs/RECOVERY.md states the guarantee.
+//
+// Order: a namespace's logged emits, and each socket's registration with
+// its replay, happen under the namespace's recoveryState.mu, so offsets
+// increase in the order every recipient gets them, and a restored socket
+// gets exactly the entries logged before it became a recipient again.
+
+// Reasons a recovery fails, as Stats.RecoveryFailures counts them.
+const (
+	recoveryUnknown = "unknown"  // no session under that pid: never one, already used, or not kept
+	recoveryExpired = "expired"  // back after RecoveryMaxDisconnection
+	recoveryOffset  = "offset"   // an offset this server never gave (another process, or malformed)
+	recoveryTrimmed = "trimmed"  // the log no longer holds every entry missed
+	recoveryTooMany = "too many" // more missed entries than RecoveryMaxReplay
+)
+
+// recoveryState is a namespace's log and its sessions that may come back.
+type recoveryState struct {
+	mu  sync.Mutex // the emit lock; see above
+	log *recovery.Log
+
+	smu      sync.Mutex
+	sessions map[string]*savedSession // pid -> a session that ended and may come back
+	live     map[string]*Conn         // pid -> its connected socket
+}
+
+// savedSession is what a socket that may come back leaves behind.
+type savedSession struct {
+	sid    string
+	rooms  map[string]struct{}
+	start  uint64 // the log's top when the socket first connected
+	ended  time.Time
+	expiry *time.Timer
+}
+
+func newRecoveryState(cfg Config) *recoveryState {
+	if !cfg.Recovery {
+		return nil
+	}
+	return &recoveryState{
+		log: recovery.NewLog(engineio.NewID()[:8], recovery.Limits{
+			MaxFrames: cfg.RecoveryLogFrames, MaxBytes: cfg.RecoveryLogBytes, MaxAge: cfg.RecoveryMaxDisconnection,
+		}),
+		sessions: make(map[string]*savedSession),
+		live:     make(map[string]*Conn),
+	}
+}
+
+// emitLogged builds the packet of an event the server sends with its
+// offset, logs it for t and hands it to send, all under the emit lock.
+func (r *recoveryState) emitLogged(s *Server, e *eventEntry, raw [][]byte, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
+	args, atts, err := e.moveBytes(raw)
+	if err != nil {
+		return engineio.Packet{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	offset, _ := json.Marshal(r.log.Offset(r.log.Next())) // a string: cannot fail
+	p := eventPacketOf(s.name, e.Name, false, 0, append(args[:len(args):len(args)], offset), atts)
+	err = send(p)
+	// A slow consumer's frame is logged all the same: its session is kept,
+	// and the frame replayed when it comes back. A socket that has ended
+	// gets nothing (Conn.Emit says ErrClosed), so nothing is logged.
+	if err == nil || errors.Is(err, ErrSlowConsumer) {
+		r.log.Append(recovery.Entry{Text: p.Text, Atts: p.Atts, Target: t}, time.Now())
+	}
+	return p, err
+}
+
+// splitRecoveryAuth takes pid and offset out of a CONNECT payload: the
+// client merges them into the app's auth object (socket.io-client does
+// Object.assign({pid, offset}, auth)), and the app's auth schema must not
+// see them. Other members stay as sent, in order, duplicates included, so
+// the auth check judges them as ever. Values that are not strings are
+// dropped all the same (the names are reserved) and do not count.
+func splitRecoveryAuth(raw []byte) (rest []byte, pid, offset string, hasOffset bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return raw, "", "", false
+	}
+	out := []byte{'{'}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, isKey := tok.(string)
+		var v json.RawMessage
+		if err != nil || !isKey || dec.Decode(&v) != nil {
+			return raw, "", "", false // malformed: the auth check says so
+		}
+		switch key {
+		case "pid":
+			_ = json.Unmarshal(v, &pid)
+			continue
+		case "offset":
+			hasOffset = json.Unmarshal(v, &offset) == nil
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(key)
+		out = append(append(append(out, k...), ':'), v...)
+	}
+	return append(out, '}'), pid, offset, hasOffset
+}
+
+// claim takes the session of pid for a socket coming back: a saved one
+// within the window, or a live one whose client is back before the server
+// saw its connection die (its old socket is cut). It returns nil and why
+// when there is none.
+func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, string) {
+	r.smu.Lock()
+	if old := r.live[pid]; old != nil {
+		delete(r.live, pid)
+		old.takenOver = true
+		r.smu.Unlock()
+		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), start: old.start}
+		old.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil) // the half-open socket
+		return saved, ""
+	}
+	saved := r.sessions[pid]
+	delete(r.sessions, pid) // one use
+	r.smu.Unlock()
+	switch {
+	case saved == nil:
+		return nil, recoveryUnknown
+	case !saved.expiry.Stop() || time.Since(saved.ended) > window:
+		return nil, recoveryExpired
+	}
+	return saved, ""
+}
+
+// save keeps the session of c, which ended for reason, for the window,
+// unless the client ended it or broke the rules.
+func (r *recoveryState) save(c *Conn, reason string, window time.Duration) {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	if c.takenOver || r.live[c.pid] != c {
+		return
+	}
+	delete(r.live, c.pid)
+	switch reason {
+	case engineio.ReasonTransportClose, engineio.ReasonTransportError, engineio.ReasonPingTimeout,
+		engineio.ReasonShutdown, engineio.ReasonSlowConsumer:
+	default: // the client's own disconnect, the server's Close, a broken protocol, the rate limit
+		return
+	}
+	pid := c.pid
+	r.sessions[pid] = &savedSession{
+		sid: c.id, rooms: c.roomsSnapshot(), start: c.start, ended: time.Now(),
+		// Kept a minute past the window, so a client back too late is told
+		// apart from an unknown one in Stats.
+		expiry: time.AfterFunc(window+time.Minute, func() { r.forget(pid) }),
+	}
+}
+
+func (r *recoveryState) forget(pid string) {
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	delete(r.sessions, pid)
+}
+
+// register makes c, whose CONNECT was accepted, a recipient under the
+// emit lock: it queues the CONNECT reply, then, when saved is the session
+// c comes back to and the log holds every entry it missed (at most
+// maxReplay), those entries, so no emit comes before or between them.
+// Otherwise c starts a fresh session and why says what failed.
+func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, hasOffset bool, maxReplay int) (replayed int, why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var missed []recovery.Entry
+	if saved != nil {
+		missed, why = r.missed(saved, offset, hasOffset, maxReplay)
+	}
+	if saved != nil && why == "" {
+		c.id, c.start, c.recovered = saved.sid, saved.start, true
+		c.s.mu.Lock()
+		c.roomSet = saved.rooms
+		c.s.mu.Unlock()
+	} else {
+		c.pid, c.start = engineio.NewID(), r.log.Top()
+	}
+	_ = c.sess.Send(engineio.Text(connectReply(c)))
+	for _, e := range missed {
+		_ = c.sess.Send(engineio.Packet{Text: e.Text, Atts: e.Atts})
+	}
+	c.s.addSocket(c)
+	r.smu.Lock()
+	r.live[c.pid] = c
+	r.smu.Unlock()
+	return len(missed), why
+}
+
+// missed returns the entries saved's socket has not had, after the
+// client's offset (or, without one, since the session began).
+func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset bool, maxReplay int) ([]recovery.Entry, string) {
+	from := saved.start
+	if hasOffset {
+		seq, ok := r.log.Parse(offset)
+		if !ok {
+			return nil, recoveryOffset
+		}
+		from = max(from, seq) // socket.io-client keeps an offset from before a fresh session
+	}
+	entries, ok, why := r.log.Since(from, saved.sid, saved.rooms, maxReplay, time.Now())
+	if !ok {
+		return nil, why
+	}
+	return entries, ""
+}
+
+// roomsSnapshot copies the rooms c is in.
+func (c *Conn) roomsSnapshot() map[string]struct{} {
+	c.s.mu.RLock()
+	defer c.s.mu.RUnlock()
+	return maps.Clone(c.roomSet)
+}
+
+// Recovered reports whether the socket is a session that came back: its
+// client reconnected within Config.RecoveryMaxDisconnection and got every
+// event it missed (see Config.Recovery). OnConnect runs again for it.
+func (c *Conn) Recovered() bool { return c.recovered }
+
+// resume is what a CONNECT asks of recovery.
+type resume struct {
+	auth      []byte // the payload without pid and offset
+	stripped  bool   // auth differs from the payload
+	pid       string
+	offset    string
+	hasOffset bool
+}
+
+// resumeRequest reads a CONNECT payload's pid and offset; without
+// recovery it reads nothing, and pid and offset are the app's to judge.
+func (s *Server) resumeRequest(payload []byte) resume {
+	if s.rec == nil || len(payload) == 0 {
+		return resume{}
+	}
+	auth, pid, offset, hasOffset := splitRecoveryAuth(payload)
+	return resume{auth: auth, stripped: len(auth) != len(payload), pid: pid, offset: offset, hasOffset: hasOffset}
+}
+
+// claimSession takes the session a CONNECT asks to come back to, counting
+// the attempt and a failure.
+func (s *Server) claimSession(r resume) *savedSession {
+	if r.pid == "" {
+		return nil
+	}
+	s.recoveryAttempts.Add(1)
+	saved, why := s.rec.claim(r.pid, s.cfg.RecoveryMaxDisconnection)
+	if saved == nil {
+		s.noteRecoveryFailure(why)
+	}
+	return saved
+}
+
+// registerRecoverable registers c with recovery, back in its session when
+// saved is one and every event it missed can be replayed.
+func (s *Server) registerRecoverable(c *Conn, saved *savedSession, r resume) {
+	if saved != nil {
+		c.pid = r.pid
+	}
+	replayed, why := s.rec.register(c, saved, r.offset, r.hasOffset, s.cfg.RecoveryMaxReplay)
+	switch {
+	case saved == nil:
+	case why != "":
+		s.noteRecoveryFailure(why)
+	default:
+		s.recovered.Add(1)
+		s.framesReplayed.Add(uint64(replayed))
+		s.log.Debug("eventwire: session recovered", "conn", c.id, "remote", c.RemoteAddr(), "namespace", s.name, "replayed", replayed)
+	}
+}
+
+func (s *Server) noteRecoveryFailure(why string) {
+	s.recoveryMu.Lock()
+	s.recoveryFailures[why]++
+	s.recoveryMu.Unlock()
+}
+
+func (s *core) recoveryFailureCounts() map[string]uint64 {
+	s.recoveryMu.Lock()
+	defer s.recoveryMu.Unlock()
+	return maps.Clone(s.recoveryFailures)
+}
