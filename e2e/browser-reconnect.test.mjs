@@ -109,3 +109,48 @@ test("a silent network path is detected by the heartbeat and replaced", { skip }
   await stillSameDocument(a.page);
   assert.deepEqual([...a.errors, ...b.errors], []);
 });
+
+test("a page cut off from the network gets the lines sent while it was away, once each and in order (recovery)", { skip }, async () => {
+  const chat = await startChat(); // the example recovers sessions by default
+  cleanups.push(() => chat.stop());
+  const proxy = await startProxy(chat.url);
+  cleanups.push(() => proxy.close());
+  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  await send(b.page, "before the cut");
+  await a.page.locator("#result p", { hasText: "before the cut" }).waitFor();
+
+  proxy.cut();
+  await a.page.locator("#status", { hasText: /disconnected|reconnecting/ }).waitFor();
+  const missed = Array.from({ length: 20 }, (_, i) => `missed ${i}`);
+  for (const line of missed) await send(b.page, line);
+  await b.page.locator("#result p.mine", { hasText: "missed 19" }).waitFor();
+  assert.equal(await b.page.locator("#result p.pending").count(), 0, "b's lines were all acked");
+
+  proxy.restore();
+  await welcomes(a.page, 2);
+  await a.page.locator("#result p", { hasText: "missed 19" }).waitFor();
+  await send(b.page, "after the return");
+  await a.page.locator("#result p", { hasText: "after the return" }).waitFor();
+  const lines = await a.page.locator("#result p", { hasText: /missed|before the cut|after the return/ }).allTextContents();
+  assert.deepEqual(lines, ["before the cut", ...missed, "after the return"]);
+  await stillSameDocument(a.page);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test("a page behind a silent network path gets the lines sent until the heartbeat replaced it (recovery)", { skip }, async () => {
+  const chat = await startChat({ EVENTWIRE_PING_INTERVAL: "1s", EVENTWIRE_PING_TIMEOUT: "1s" });
+  cleanups.push(() => chat.stop());
+  const proxy = await startProxy(chat.url);
+  cleanups.push(() => proxy.close());
+  const a = await openChat(proxy.url), b = await openChat(chat.url);
+
+  proxy.silence(); // nothing passes on the old connection; the server writes into the void
+  const missed = Array.from({ length: 10 }, (_, i) => `into the void ${i}`);
+  for (const line of missed) await send(b.page, line);
+  await welcomes(a.page, 2);
+  await a.page.locator("#result p", { hasText: "into the void 9" }).waitFor();
+  const lines = await a.page.locator("#result p", { hasText: "into the void" }).allTextContents();
+  assert.deepEqual(lines, missed);
+  await stillSameDocument(a.page);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});

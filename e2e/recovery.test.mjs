@@ -4,7 +4,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { startChat, nextEvent } from "./harness.mjs";
+import WebSocket from "ws";
+import { connect } from "../examples/chat/chatevents/chatevents.js";
+import { startChat, nextEvent, nextCall } from "./harness.mjs";
 
 const env = { EVENTWIRE_RECOVERY: "true", EVENTWIRE_RATE_LIMIT: "0" };
 let chat;
@@ -135,4 +137,41 @@ test("past the window: recovered is false and nothing is replayed", async () => 
   } finally {
     await short.stop();
   }
+});
+
+// TrackedWebSocket is the generated client's WebSocket, kept so that a test
+// can drop it.
+class TrackedWebSocket extends WebSocket {
+  constructor(...args) {
+    super(...args);
+    TrackedWebSocket.last = this;
+  }
+}
+
+test("the generated client recovers too: recovered in onConnect, every missed line once, no offset in its handlers", async () => {
+  const sender = await open(chat.url);
+  const c = connect(chat.url, { WebSocket: TrackedWebSocket, reconnectionDelay: 50, randomizationFactor: 0 });
+  const recoveries = [];
+  c.onConnect((recovered) => recoveries.push(recovered));
+  await nextCall((fn) => c.onLink(fn), "link");
+  const got = [], extra = [];
+  c.onServerBackMessage((m, ...rest) => { got.push(m.messageText); extra.push(...rest); });
+  const sid = c.id;
+  let back = Promise.resolve();
+  await stream(sender, 300, async (i) => {
+    if (i === 100 || i === 200) {
+      await back;
+      back = nextCall((fn) => c.onConnect(fn), "connect", 10000);
+      TrackedWebSocket.last.terminate(); // no close frame: the network is gone
+    }
+  });
+  await back;
+  await until(() => got.length >= 300 && c.connected, "300 lines");
+  await new Promise((r) => setTimeout(r, 100));
+  c.close();
+  assert.deepEqual(recoveries, [false, true, true]);
+  assert.equal(c.id, "", "closed");
+  assert.deepEqual(got, expected(300));
+  assert.deepEqual(extra, [], "a handler saw an offset");
+  assert.ok(sid);
 });

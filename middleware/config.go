@@ -104,9 +104,10 @@ type Config struct {
 	// id, rooms) and every event it missed, in order, before any live one;
 	// OnConnect runs again and Conn.Recovered reports it. Every event the
 	// server sends without an ack id then carries its offset as one more
-	// trailing argument, which socket.io-client strips. docs/RECOVERY.md
-	// states the guarantee and its limits; it does not work with an
-	// adapter yet, nor with the generated JavaScript client. Default false.
+	// trailing argument, which socket.io-client and the generated
+	// JavaScript client strip. docs/RECOVERY.md states the guarantee and
+	// its limits; it does not work with an adapter yet (New refuses the
+	// two together). Default false.
 	Recovery bool `mapstructure:"recovery"`
 	// RecoveryMaxDisconnection is how long a session that dropped may come
 	// back. Default 2m.

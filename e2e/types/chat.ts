@@ -39,10 +39,10 @@ connect(location.origin, { bufferLimit: "many" });
 
 const status = document.getElementById("status")!;
 function show(text: string): void {
-  status.textContent = `${text} (${chat.state}, ${chat.connected ? chat.id : "no id"})`;
+  status.textContent = `${text} (${chat.state}, ${chat.connected ? chat.id : "no id"}${chat.recovered ? ", recovered" : ""})`;
 }
 const offs = [
-  chat.onConnect(() => show("connected")),
+  chat.onConnect((recovered) => show(recovered ? "connected, nothing missed" : "connected")),
   chat.onDisconnect((reason) => show("disconnected: " + reason)),
   chat.onReconnectAttempt((attempt, delayMs) => show(`reconnecting… (attempt ${attempt}, in ${delayMs} ms)`)),
   chat.onReconnectFailed(() => show("gave up")),

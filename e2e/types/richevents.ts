@@ -54,12 +54,13 @@ connect(url, { auth: () => ({ token: 42 }) });
 connect(url, { reconnectionDelay: "1s" });
 
 const connected: boolean = socket.connected;
+const recovered: boolean = socket.recovered;
 const id: string = socket.id;
 const state: "connecting" | "connected" | "reconnecting" | "disconnected" = socket.state;
 // @ts-expect-error: state is one of four
 const wrongState: typeof socket.state = "closed";
 const offs: (() => void)[] = [
-  socket.onConnect(() => console.log("connected", connected, id, state)),
+  socket.onConnect((again: boolean) => console.log("connected", connected, id, state, again === recovered)),
   socket.onDisconnect((reason: string) => console.log(reason)),
   socket.onReconnectAttempt((attempt: number, delayMs: number) => console.log(attempt, delayMs)),
   socket.onReconnectFailed(() => console.log("gave up")),

@@ -45,7 +45,7 @@ connect(location.origin, { auth: { token: "x" } });
 connectAdmin(location.origin, { auth: () => ({ name: "ann" }) });
 
 for (const c of [team, admin, second] as const) {
-  c.onConnect(() => console.log("connected", c.id, c.connected, c.state));
+  c.onConnect(() => console.log("connected", c.id, c.connected, c.state, c.recovered));
   c.onDisconnect((reason) => console.log("disconnected:", reason));
   c.onReconnectAttempt((attempt, delayMs) => console.log(`reconnecting… (attempt ${attempt}) in ${delayMs} ms`));
   c.onReconnectFailed(() => console.log("gave up"));

@@ -1463,6 +1463,12 @@ class EventwireConnection {
   /** counts sessions lost: what began in one (an auth function's call, an ack reply) ends with it */
   #session = 0;
   #id = "";
+  /** connection state recovery: the session's pid from the server ("" when it does not recover) */
+  #pid = "";
+  /** the offset of the last event handled, sent back with the pid; "" for none yet */
+  #offset = "";
+  /** whether the server gave this connection back its session and the events it missed */
+  #recovered = false;
   #nextAck = 0;
   /** @type {Map<number, PendingAck>} sent emits awaiting their ack, by ack id */
   #acks = new Map();
@@ -1474,7 +1480,7 @@ class EventwireConnection {
   #answerers = new Map();
   /** @type {Map<string, Set<(...args: any[]) => void>>} */
   #events = new Map();
-  /** @type {Set<() => void>} */
+  /** @type {Set<(recovered: boolean) => void>} */
   #connectFns = new Set();
   /** @type {Set<(reason: string) => void>} */
   #disconnectFns = new Set();
@@ -1533,7 +1539,11 @@ class EventwireConnection {
     return this.#id;
   }
 
-  /** @param {() => void} fn */
+  get recovered() {
+    return this.#recovered;
+  }
+
+  /** @param {(recovered: boolean) => void} fn */
   onConnect(fn) {
     return subscribe(this.#connectFns, fn);
   }
@@ -1702,23 +1712,50 @@ class EventwireConnection {
     this.#sendConnect(payload);
   }
 
-  /** @param {unknown} auth the auth payload; none without an auth schema */
+  /**
+   * sendConnect sends CONNECT with the auth payload, and with the session's
+   * pid and last offset when the server recovers sessions (merged under the
+   * auth payload's own members, as socket.io-client does).
+   * @param {unknown} auth the auth payload; none without an auth schema
+   */
   #sendConnect(auth) {
     this.#connectSent = true;
-    const payload = this.#authSchema && auth !== undefined && auth !== null ? JSON.stringify(auth) : "";
+    const own = this.#authSchema && auth !== undefined && auth !== null ? auth : undefined;
+    const resume = this.#pid ? { pid: this.#pid, ...(this.#offset ? { offset: this.#offset } : {}) } : undefined;
+    const payload = resume ? JSON.stringify({ ...resume, .../** @type {object} */ (own ?? {}) }) : own !== undefined ? JSON.stringify(own) : "";
     this.#manager?.send(`40${this.#nsp}${payload}`);
   }
 
-  /** @param { { sid: string } } data */
+  /** @param { { sid: string, pid?: string } } data */
   #onConnected(data) {
     if (this.#state === "connected" || !this.#connectSent) {
       return;
     }
     this.#id = data.sid;
+    this.#recovered = Boolean(this.#pid) && data.pid === this.#pid;
+    if (!this.#recovered) {
+      this.#offset = ""; // a fresh session: an old offset means nothing to it
+    }
+    this.#pid = typeof data.pid === "string" ? data.pid : "";
     this.#state = "connected";
     this.#manager?.confirmed();
     this.#flush();
-    fire(this.#connectFns);
+    fire(this.#connectFns, this.#recovered);
+  }
+
+  /**
+   * fresh tells whether an event the server sent carrying offset is new:
+   * with recovery on, each event without an ack id ends with its offset
+   * "<epoch>.<seq>", and one at or before the last handled offset of the
+   * same epoch was handled already.
+   * @param {string} offset
+   */
+  #fresh(offset) {
+    const dot = offset.lastIndexOf("."), last = this.#offset.lastIndexOf(".");
+    if (dot < 0 || last < 0 || offset.slice(0, dot) !== this.#offset.slice(0, last)) {
+      return true;
+    }
+    return Number(offset.slice(dot + 1)) > Number(this.#offset.slice(last + 1));
   }
 
   /**
@@ -1893,6 +1930,13 @@ class EventwireConnection {
   #onEvent(data, id) {
     const [name, ...args] = data;
     const event = /** @type {string} */ (name);
+    if (this.#pid && id === undefined && typeof args[args.length - 1] === "string" && event !== "eventwire:error") {
+      const offset = /** @type {string} */ (args.pop()); // recovery's offset: not the handler's
+      if (!this.#fresh(offset)) {
+        return; // handled already
+      }
+      this.#offset = offset;
+    }
     if (event === "eventwire:error") {
       const e = /** @type {any} */ (args[0]) ?? {};
       fire(this.#errorFns, new EventwireError(String(e.code), String(e.message), e.details ?? [], String(e.event ?? "")));

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/viper"
 )
 
 func TestSettings(t *testing.T) {
@@ -77,5 +79,39 @@ func TestAdapterSetting(t *testing.T) {
 				t.Errorf("cluster option %v, want one: %v", s.Cluster != nil, tc.want)
 			}
 		})
+	}
+}
+
+// TestRecoverySetting: the examples recover sessions on one node unless
+// told not to, and leave recovery off with a broker (it does not work in
+// a cluster yet).
+func TestRecoverySetting(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"default: on", nil, true},
+		{"memory: on", map[string]string{"EVENTWIRE_ADAPTER": "memory"}, true},
+		{"turned off", map[string]string{"EVENTWIRE_RECOVERY": "false"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			s, err := Load("chat", "127.0.0.1:5050", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Config.Recovery != tc.want {
+				t.Errorf("Recovery = %v, want %v", s.Config.Recovery, tc.want)
+			}
+		})
+	}
+	v := viper.New()
+	v.Set("adapter", "redis")
+	if !clustered(v) {
+		t.Error("adapter redis: not clustered, so recovery would be on")
 	}
 }

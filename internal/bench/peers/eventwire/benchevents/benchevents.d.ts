@@ -166,8 +166,16 @@ export interface Client {
    * (reason "io server disconnect") or refusal, a loss with reconnection off, or onReconnectFailed.
    */
   readonly state: "connecting" | "connected" | "reconnecting" | "disconnected";
-  /** Calls fn each time the server confirms the connection, reconnections included; returns the unsubscribe function. */
-  onConnect(fn: () => void): () => void;
+  /**
+   * Whether the server gave this connection back its session (same id, rooms) and every event it missed
+   * while away: the server has recovery on (EVENTWIRE_RECOVERY) and the connection came back in time.
+   */
+  readonly recovered: boolean;
+  /**
+   * Calls fn each time the server confirms the connection, reconnections included, with whether the
+   * session was recovered; returns the unsubscribe function.
+   */
+  onConnect(fn: (recovered: boolean) => void): () => void;
   /**
    * Calls fn when a confirmed connection ends, with socket.io's reason: "io server disconnect",
    * "io client disconnect", "ping timeout", "transport close", "transport error" or "parse error" (the
