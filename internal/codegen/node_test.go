@@ -100,6 +100,7 @@ func TestNodeClient(t *testing.T) {
 		{"manager.test.mjs", "nsevents"},
 		{"reconnect.test.mjs", "richevents"},
 		{"offline.test.mjs", "richevents"},
+		{"recovery.test.mjs", "richevents"},
 	} {
 		for _, file := range []func(pkg string) string{JSFile, MinJSFile} {
 			name := file(tt.caseName)

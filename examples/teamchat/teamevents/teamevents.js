@@ -2886,6 +2886,9 @@ export function connect(url, options = {}) {
     get id() {
       return conn.id;
     },
+    get recovered() {
+      return conn.recovered;
+    },
     get state() {
       return conn.state;
     },
@@ -2951,6 +2954,9 @@ export function connectAdmin(url, options = {}) {
     },
     get id() {
       return conn.id;
+    },
+    get recovered() {
+      return conn.recovered;
     },
     get state() {
       return conn.state;

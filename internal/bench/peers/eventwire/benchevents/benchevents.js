@@ -2162,6 +2162,9 @@ export function connect(url, options = {}) {
     get id() {
       return conn.id;
     },
+    get recovered() {
+      return conn.recovered;
+    },
     get state() {
       return conn.state;
     },
