@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests: start the example chat as a real
 // process on a free loopback port and wait for things without sleeping blindly.
+import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import net from "node:net";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -112,6 +113,15 @@ export async function startProxy(target) {
 
 // startChat runs the seed chat example.
 export const startChat = (env) => startExample("chat", env);
+
+// withoutOffset takes the recovery offset off the arguments socket.io-client
+// hands a listener: with recovery on (the examples turn it on), the server
+// appends its offset to every event without an ack id, and socket.io-client
+// passes it on to listeners as socket.io servers have it do.
+export function withoutOffset(args) {
+  assert.match(String(args.at(-1)), /^[\w-]+\.\d+$/, "the last argument is the recovery offset");
+  return args.slice(0, -1);
+}
 
 // nextEvent resolves with the arguments of the next `event` on an emitter
 // that has on/off (socket.io-client), or rejects after ms.

@@ -57,6 +57,17 @@ func BenchmarkBroadcast(b *testing.B) {
 	})
 }
 
+// BenchmarkBroadcastRecovery is BenchmarkBroadcast with connection state
+// recovery on: each emit also takes the namespace's emit lock, carries its
+// offset and is logged (docs/RECOVERY.md).
+func BenchmarkBroadcastRecovery(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		f := newFanout(b, n, func(c *Config) { c.Recovery = true })
+		f.run(b, emitter(f.srv.Broadcast()), n, func(int) bool { return true })
+		f.noDrops(b)
+	})
+}
+
 // BenchmarkBroadcastRoom emits to a room holding half of the sockets.
 func BenchmarkBroadcastRoom(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
@@ -162,12 +173,15 @@ type fanout struct {
 	sid  map[string]int // socket id -> client
 }
 
-func newFanout(b *testing.B, n int) *fanout {
+func newFanout(b *testing.B, n int, configure ...func(*Config)) *fanout {
 	b.Helper()
 	cfg := DefaultConfig()
 	cfg.PingInterval = time.Hour // no pings to answer: clients only read
 	cfg.RateLimit = 0
 	cfg.MaxConnections = 0
+	for _, c := range configure {
+		c(&cfg)
+	}
 	srv, err := New(testSchema(), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		b.Fatal(err)

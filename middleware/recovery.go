@@ -194,7 +194,12 @@ func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, ha
 	if saved != nil && why == "" {
 		c.id, c.start, c.recovered = saved.sid, saved.start, true
 		c.s.mu.Lock()
-		c.roomSet = saved.rooms
+		for room := range saved.rooms { // besides any Authorize joined
+			if c.roomSet == nil {
+				c.roomSet = make(map[string]struct{}, len(saved.rooms))
+			}
+			c.roomSet[room] = struct{}{}
+		}
 		c.s.mu.Unlock()
 	} else {
 		c.pid, c.start = engineio.NewID(), r.log.Top()
