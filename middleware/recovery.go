@@ -25,14 +25,35 @@ import (
 // increase in the order every recipient gets them, and a restored socket
 // gets exactly the entries logged before it became a recipient again.
 
-// Reasons a recovery fails, as Stats.RecoveryFailures counts them.
+// failure says why a recovery failed, as RecoveryFailures counts it.
+type failure uint8
+
 const (
-	recoveryUnknown = "unknown"  // no session under that pid: never one, already used, or not kept
-	recoveryExpired = "expired"  // back after RecoveryMaxDisconnection
-	recoveryOffset  = "offset"   // an offset this server never gave (another process, or malformed)
-	recoveryTrimmed = "trimmed"  // the log no longer holds every entry missed
-	recoveryTooMany = "too many" // more missed entries than RecoveryMaxReplay
+	recovered       failure = iota // it did not fail
+	recoveryUnknown                // no session under that pid: never one, already used, or not kept
+	recoveryExpired                // back after RecoveryMaxDisconnection
+	recoveryOffset                 // an offset this server never gave (another process, or malformed)
+	recoveryTrimmed                // the log no longer holds every entry missed
+	recoveryTooMany                // more missed entries than RecoveryMaxReplay
+	failures
 )
+
+// RecoveryFailures counts the recoveries that failed (Config.Recovery), by
+// why; each client got a fresh session instead.
+type RecoveryFailures struct {
+	// Unknown: no session has the pid: a forged one, one already used, or
+	// one not kept (the client's own disconnect, say).
+	Unknown uint64
+	// Expired: the client came back after RecoveryMaxDisconnection.
+	Expired uint64
+	// Offset: the offset is not one this process gave (another process, or
+	// a restarted one).
+	Offset uint64
+	// Trimmed: the log no longer holds every event the client missed.
+	Trimmed uint64
+	// TooMany: the client missed more than RecoveryMaxReplay events.
+	TooMany uint64
+}
 
 // recoveryState is a namespace's log and its sessions that may come back.
 type recoveryState struct {
@@ -127,7 +148,7 @@ func splitRecoveryAuth(raw []byte) (rest []byte, pid, offset string, hasOffset b
 // within the window, or a live one whose client is back before the server
 // saw its connection die (its old socket is cut). It returns nil and why
 // when there is none.
-func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, string) {
+func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, failure) {
 	r.smu.Lock()
 	if old := r.live[pid]; old != nil {
 		delete(r.live, pid)
@@ -135,7 +156,7 @@ func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, 
 		r.smu.Unlock()
 		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), start: old.start}
 		old.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil) // the half-open socket
-		return saved, ""
+		return saved, recovered
 	}
 	saved := r.sessions[pid]
 	delete(r.sessions, pid) // one use
@@ -146,7 +167,7 @@ func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, 
 	case !saved.expiry.Stop() || time.Since(saved.ended) > window:
 		return nil, recoveryExpired
 	}
-	return saved, ""
+	return saved, recovered
 }
 
 // save keeps the session of c, which ended for reason, for the window,
@@ -184,14 +205,14 @@ func (r *recoveryState) forget(pid string) {
 // c comes back to and the log holds every entry it missed (at most
 // maxReplay), those entries, so no emit comes before or between them.
 // Otherwise c starts a fresh session and why says what failed.
-func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, hasOffset bool, maxReplay int) (replayed int, why string) {
+func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, hasOffset bool, maxReplay int) (replayed int, why failure) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var missed []recovery.Entry
 	if saved != nil {
 		missed, why = r.missed(saved, offset, hasOffset, maxReplay)
 	}
-	if saved != nil && why == "" {
+	if saved != nil && why == recovered {
 		c.id, c.start, c.recovered = saved.sid, saved.start, true
 		c.s.mu.Lock()
 		for room := range saved.rooms { // besides any Authorize joined
@@ -217,7 +238,7 @@ func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, ha
 
 // missed returns the entries saved's socket has not had, after the
 // client's offset (or, without one, since the session began).
-func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset bool, maxReplay int) ([]recovery.Entry, string) {
+func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset bool, maxReplay int) ([]recovery.Entry, failure) {
 	from := saved.start
 	if hasOffset {
 		seq, ok := r.log.Parse(offset)
@@ -226,11 +247,14 @@ func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset boo
 		}
 		from = max(from, seq) // socket.io-client keeps an offset from before a fresh session
 	}
-	entries, ok, why := r.log.Since(from, saved.sid, saved.rooms, maxReplay, time.Now())
-	if !ok {
-		return nil, why
+	entries, err := r.log.Since(from, saved.sid, saved.rooms, maxReplay, time.Now())
+	switch {
+	case errors.Is(err, recovery.ErrTrimmed):
+		return nil, recoveryTrimmed
+	case errors.Is(err, recovery.ErrTooMany):
+		return nil, recoveryTooMany
 	}
-	return entries, ""
+	return entries, recovered
 }
 
 // roomsSnapshot copies the rooms c is in.
@@ -273,7 +297,7 @@ func (s *Server) claimSession(r resume) *savedSession {
 	s.recoveryAttempts.Add(1)
 	saved, why := s.rec.claim(r.pid, s.cfg.RecoveryMaxDisconnection)
 	if saved == nil {
-		s.noteRecoveryFailure(why)
+		s.recoveryFailed[why].Add(1)
 	}
 	return saved
 }
@@ -287,23 +311,22 @@ func (s *Server) registerRecoverable(c *Conn, saved *savedSession, r resume) {
 	replayed, why := s.rec.register(c, saved, r.offset, r.hasOffset, s.cfg.RecoveryMaxReplay)
 	switch {
 	case saved == nil:
-	case why != "":
-		s.noteRecoveryFailure(why)
+	case why != recovered:
+		s.recoveryFailed[why].Add(1)
 	default:
-		s.recovered.Add(1)
+		s.recoveredSessions.Add(1)
 		s.framesReplayed.Add(uint64(replayed))
 		s.log.Debug("eventwire: session recovered", "conn", c.id, "remote", c.RemoteAddr(), "namespace", s.name, "replayed", replayed)
 	}
 }
 
-func (s *Server) noteRecoveryFailure(why string) {
-	s.recoveryMu.Lock()
-	s.recoveryFailures[why]++
-	s.recoveryMu.Unlock()
-}
 
-func (s *core) recoveryFailureCounts() map[string]uint64 {
-	s.recoveryMu.Lock()
-	defer s.recoveryMu.Unlock()
-	return maps.Clone(s.recoveryFailures)
+func (s *core) recoveryFailures() RecoveryFailures {
+	return RecoveryFailures{
+		Unknown: s.recoveryFailed[recoveryUnknown].Load(),
+		Expired: s.recoveryFailed[recoveryExpired].Load(),
+		Offset:  s.recoveryFailed[recoveryOffset].Load(),
+		Trimmed: s.recoveryFailed[recoveryTrimmed].Load(),
+		TooMany: s.recoveryFailed[recoveryTooMany].Load(),
+	}
 }

@@ -174,15 +174,15 @@ func TestRecoveryRefused(t *testing.T) {
 		missed int
 		leave  func(c *client) // how the first connection ends
 		pid    func(s resumable) resumable
-		reason string
+		reason func(RecoveryFailures) uint64
 	}{
-		{"unknown pid", nil, 1, (*client).cut, func(s resumable) resumable { s.pid = "forged"; return s }, recoveryUnknown},
-		{"the client's own disconnect", nil, 1, func(c *client) { c.send("41"); c.expectClose(1000) }, nil, recoveryUnknown},
+		{"unknown pid", nil, 1, (*client).cut, func(s resumable) resumable { s.pid = "forged"; return s }, func(f RecoveryFailures) uint64 { return f.Unknown }},
+		{"the client's own disconnect", nil, 1, func(c *client) { c.send("41"); c.expectClose(1000) }, nil, func(f RecoveryFailures) uint64 { return f.Unknown }},
 		{"past the window", func(c *Config) { c.RecoveryMaxDisconnection = 100 * time.Millisecond }, 1,
-			func(c *client) { c.cut(); time.Sleep(300 * time.Millisecond) }, nil, recoveryExpired},
-		{"more than the replay cap", func(c *Config) { c.RecoveryMaxReplay = 2 }, 3, (*client).cut, nil, recoveryTooMany},
-		{"trimmed from the log", func(c *Config) { c.RecoveryLogFrames = 2 }, 3, (*client).cut, nil, recoveryTrimmed},
-		{"another process's offset", nil, 1, (*client).cut, func(s resumable) resumable { s.offset = "zzzzzzzz.1"; return s }, recoveryOffset},
+			func(c *client) { c.cut(); time.Sleep(300 * time.Millisecond) }, nil, func(f RecoveryFailures) uint64 { return f.Expired }},
+		{"more than the replay cap", func(c *Config) { c.RecoveryMaxReplay = 2 }, 3, (*client).cut, nil, func(f RecoveryFailures) uint64 { return f.TooMany }},
+		{"trimmed from the log", func(c *Config) { c.RecoveryLogFrames = 2 }, 3, (*client).cut, nil, func(f RecoveryFailures) uint64 { return f.Trimmed }},
+		{"another process's offset", nil, 1, (*client).cut, func(s resumable) resumable { s.offset = "zzzzzzzz.1"; return s }, func(f RecoveryFailures) uint64 { return f.Offset }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,8 +210,8 @@ func TestRecoveryRefused(t *testing.T) {
 			if text, _ := b.readLink(); text != "live" {
 				t.Errorf("first event %q: want nothing replayed", text)
 			}
-			if st := h.srv.Stats(); st.Recovered != 0 || st.RecoveryFailures[tc.reason] != 1 {
-				t.Errorf("Stats %+v: want one failure %q", st, tc.reason)
+			if st := h.srv.Stats(); st.Recovered != 0 || tc.reason(st.RecoveryFailures) != 1 || st.RecoveryAttempts != 1 {
+				t.Errorf("Stats %+v: want one attempt, failed for %s", st, tc.name)
 			}
 		})
 	}

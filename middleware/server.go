@@ -68,11 +68,12 @@ type core struct {
 	limitedEvents atomic.Uint64 // events refused by the rate limit
 	strayAcks     atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 
-	recoveryAttempts atomic.Uint64 // CONNECTs that asked to come back
-	recovered        atomic.Uint64 // ... and did
-	framesReplayed   atomic.Uint64 // events sent again to recovered sockets
-	recoveryMu       sync.Mutex
-	recoveryFailures map[string]uint64 // by reason; see recovery.go
+	recoveryAttempts  atomic.Uint64 // CONNECTs that asked to come back
+	recoveredSessions atomic.Uint64 // ... and did
+	framesReplayed    atomic.Uint64 // events sent again to recovered sockets
+	// recoveryFailed counts the rest by why (recoveryFailed[recovered]
+	// counts nothing that is read).
+	recoveryFailed [failures]atomic.Uint64
 }
 
 type options struct {
@@ -128,7 +129,7 @@ func newServer(schema Schema, o options) (*Server, error) {
 	}
 	c := &core{
 		cfg: cfg, log: o.log, origins: origins, valid: valid, replies: newReplyShapes(),
-		node: engineio.NewID(), namespaces: make(map[string]*Server), recoveryFailures: make(map[string]uint64),
+		node: engineio.NewID(), namespaces: make(map[string]*Server),
 	}
 	if err := c.addNamespaces(schema); err != nil {
 		return nil, err

@@ -30,15 +30,11 @@ type Stats struct {
 	ProtocolErrors uint64
 	// RecoveryAttempts counts CONNECTs that asked to recover a session
 	// (Config.Recovery), Recovered those that did, and FramesReplayed the
-	// events sent again to them. RecoveryFailures counts the rest by why:
-	// "unknown" (no such session: never one, already used, or not kept),
-	// "expired", "offset" (an offset this server never gave), "trimmed"
-	// (the log no longer holds an event missed), "too many" (more than
-	// RecoveryMaxReplay).
+	// events sent again to them. RecoveryFailures counts the rest by why.
 	RecoveryAttempts uint64
 	Recovered        uint64
 	FramesReplayed   uint64
-	RecoveryFailures map[string]uint64
+	RecoveryFailures RecoveryFailures
 	// ClusterPublished counts the messages (emits, Join/Leave/Disconnect
 	// commands, cluster queries and their answers) published to the other
 	// nodes; heartbeats are not counted. 0 without an adapter.
@@ -64,9 +60,9 @@ func (s *Server) Stats() Stats {
 		ConnectionsRefused:      es.Refused,
 		ProtocolErrors:          es.ProtocolErrors,
 		RecoveryAttempts:        s.recoveryAttempts.Load(),
-		Recovered:               s.recovered.Load(),
+		Recovered:               s.recoveredSessions.Load(),
 		FramesReplayed:          s.framesReplayed.Load(),
-		RecoveryFailures:        s.recoveryFailureCounts(),
+		RecoveryFailures:        s.recoveryFailures(),
 		ClusterPublished:        cs.Published,
 		ClusterPublishFailed:    cs.Failed,
 		ClusterReceived:         cs.Received,

@@ -8,6 +8,7 @@
 package recovery
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -131,28 +132,35 @@ func (l *Log) trim(now time.Time) {
 	}
 }
 
+// Why Since gives nothing: a partial replay is never given.
+var (
+	ErrTrimmed = errors.New("recovery: the log no longer holds every entry missed")
+	ErrTooMany = errors.New("recovery: more entries missed than allowed")
+)
+
 // Since returns the entries after seq that reach the socket id in rooms,
-// oldest first, at most max of them. ok is false when the log no longer
-// holds every entry after seq (some were trimmed) or more than max reach
-// the socket: a partial replay is never given.
-func (l *Log) Since(seq uint64, id string, rooms map[string]struct{}, max int, now time.Time) (out []Entry, ok bool, why string) {
+// oldest first, at most max of them; ErrTrimmed when the log no longer
+// holds every entry after seq, ErrTooMany when more than max reach the
+// socket.
+func (l *Log) Since(seq uint64, id string, rooms map[string]struct{}, max int, now time.Time) ([]Entry, error) {
 	l.trim(now)
 	first := l.next // the oldest seq kept
 	if len(l.entries) > 0 {
 		first = l.entries[0].Seq
 	}
 	if seq+1 < first {
-		return nil, false, "trimmed"
+		return nil, ErrTrimmed
 	}
+	var out []Entry
 	for i := int(seq+1) - int(first); i >= 0 && i < len(l.entries); i++ {
 		e := l.entries[i]
 		if !e.Target.Reaches(id, rooms) {
 			continue
 		}
 		if len(out) == max {
-			return nil, false, "too many"
+			return nil, ErrTooMany
 		}
 		out = append(out, e)
 	}
-	return out, true, ""
+	return out, nil
 }

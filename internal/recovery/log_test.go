@@ -1,6 +1,7 @@
 package recovery
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -28,29 +29,29 @@ func TestSince(t *testing.T) {
 		l.Append(entry(tg), now)
 	}
 	seqs := func(es []Entry) string { return fmt.Sprint(len(es), es[0].Seq) }
-	if got, ok, _ := l.Since(3, "a", red, 10, now); !ok || len(got) != 1 || got[0].Seq != 4 {
-		t.Errorf("a in red after 3: %v %v", got, ok)
+	if got, err := l.Since(3, "a", red, 10, now); err != nil || len(got) != 1 || got[0].Seq != 4 {
+		t.Errorf("a in red after 3: %v %v", got, err)
 	}
-	if got, ok, _ := l.Since(2, "b", nil, 10, now); !ok || seqs(got) != "3 3" {
-		t.Errorf("b after 2: %d entries, ok %v", len(got), ok)
+	if got, err := l.Since(2, "b", nil, 10, now); err != nil || seqs(got) != "3 3" {
+		t.Errorf("b after 2: %d entries, %v", len(got), err)
 	}
-	if _, ok, why := l.Since(1, "a", red, 10, now); ok || why != "trimmed" {
-		t.Errorf("after 1, with 3 trimmed: ok %v %q", ok, why)
+	if _, err := l.Since(1, "a", red, 10, now); !errors.Is(err, ErrTrimmed) {
+		t.Errorf("after 1, with 3 trimmed: %v", err)
 	}
-	if _, ok, why := l.Since(2, "b", nil, 2, now); ok || why != "too many" {
-		t.Errorf("3 missed, at most 2: ok %v %q", ok, why)
+	if _, err := l.Since(2, "b", nil, 2, now); !errors.Is(err, ErrTooMany) {
+		t.Errorf("3 missed, at most 2: %v", err)
 	}
-	if got, ok, _ := l.Since(l.Top(), "a", red, 10, now); !ok || len(got) != 0 {
-		t.Errorf("at the top: %v %v", got, ok)
+	if got, err := l.Since(l.Top(), "a", red, 10, now); err != nil || len(got) != 0 {
+		t.Errorf("at the top: %v %v", got, err)
 	}
 	// Past MaxAge every entry is gone: a socket at the top missed nothing
 	// and recovers with no entry; one behind cannot.
 	later := now.Add(2 * time.Minute)
-	if got, ok, _ := l.Since(l.Top(), "a", red, 10, later); !ok || len(got) != 0 {
-		t.Errorf("at the top, all entries expired: %v %v", got, ok)
+	if got, err := l.Since(l.Top(), "a", red, 10, later); err != nil || len(got) != 0 {
+		t.Errorf("at the top, all entries expired: %v %v", got, err)
 	}
-	if _, ok, why := l.Since(l.Top()-1, "a", red, 10, later); ok || why != "trimmed" {
-		t.Errorf("behind the top, all entries expired: ok %v %q", ok, why)
+	if _, err := l.Since(l.Top()-1, "a", red, 10, later); !errors.Is(err, ErrTrimmed) {
+		t.Errorf("behind the top, all entries expired: %v", err)
 	}
 }
 
