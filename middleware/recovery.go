@@ -320,7 +320,6 @@ func (s *Server) registerRecoverable(c *Conn, saved *savedSession, r resume) {
 	}
 }
 
-
 func (s *core) recoveryFailures() RecoveryFailures {
 	return RecoveryFailures{
 		Unknown: s.recoveryFailed[recoveryUnknown].Load(),
