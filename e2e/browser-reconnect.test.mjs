@@ -30,6 +30,20 @@ async function openChat(url) {
   return { page, errors };
 }
 
+// behindProxy starts the chat (with env), a proxy in front of it, page a
+// through the proxy (so a test can break its network) and page b direct.
+async function behindProxy(env) {
+  const chat = await startChat(env);
+  cleanups.push(() => chat.stop());
+  const proxy = await startProxy(chat.url);
+  cleanups.push(() => proxy.close());
+  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  return { proxy, a, b };
+}
+
+// Short heartbeats: silence is noticed after pingInterval + pingTimeout.
+const shortHeartbeat = { EVENTWIRE_PING_INTERVAL: "1s", EVENTWIRE_PING_TIMEOUT: "1s" };
+
 async function send(page, text) {
   await page.fill("#myInput", text);
   await page.click("#send");
@@ -67,11 +81,7 @@ test("the server restarts while two pages stay open; they chat again without a r
 });
 
 test("a page cut off from the network queues its lines and sends them in order when it is back", { skip }, async () => {
-  const chat = await startChat();
-  cleanups.push(() => chat.stop());
-  const proxy = await startProxy(chat.url);
-  cleanups.push(() => proxy.close());
-  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  const { proxy, a, b } = await behindProxy();
 
   proxy.cut();
   await a.page.locator("#status", { hasText: /disconnected|reconnecting/ }).waitFor();
@@ -95,12 +105,7 @@ test("a page cut off from the network queues its lines and sends them in order w
 });
 
 test("a silent network path is detected by the heartbeat and replaced", { skip }, async () => {
-  // Short heartbeats: silence is noticed after pingInterval + pingTimeout.
-  const chat = await startChat({ EVENTWIRE_PING_INTERVAL: "1s", EVENTWIRE_PING_TIMEOUT: "1s" });
-  cleanups.push(() => chat.stop());
-  const proxy = await startProxy(chat.url);
-  cleanups.push(() => proxy.close());
-  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  const { proxy, a, b } = await behindProxy(shortHeartbeat);
 
   proxy.silence(); // the WebSocket stays open but nothing passes; new connections do
   await welcomes(a.page, 2);
@@ -111,11 +116,7 @@ test("a silent network path is detected by the heartbeat and replaced", { skip }
 });
 
 test("a page cut off from the network gets the lines sent while it was away, once each and in order (recovery)", { skip }, async () => {
-  const chat = await startChat(); // the example recovers sessions by default
-  cleanups.push(() => chat.stop());
-  const proxy = await startProxy(chat.url);
-  cleanups.push(() => proxy.close());
-  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  const { proxy, a, b } = await behindProxy(); // the example recovers sessions by default
   await send(b.page, "before the cut");
   await a.page.locator("#result p", { hasText: "before the cut" }).waitFor();
 
@@ -138,11 +139,7 @@ test("a page cut off from the network gets the lines sent while it was away, onc
 });
 
 test("a page behind a silent network path gets the lines sent until the heartbeat replaced it (recovery)", { skip }, async () => {
-  const chat = await startChat({ EVENTWIRE_PING_INTERVAL: "1s", EVENTWIRE_PING_TIMEOUT: "1s" });
-  cleanups.push(() => chat.stop());
-  const proxy = await startProxy(chat.url);
-  cleanups.push(() => proxy.close());
-  const a = await openChat(proxy.url), b = await openChat(chat.url);
+  const { proxy, a, b } = await behindProxy(shortHeartbeat);
 
   proxy.silence(); // nothing passes on the old connection; the server writes into the void
   const missed = Array.from({ length: 10 }, (_, i) => `into the void ${i}`);
