@@ -63,7 +63,7 @@ type Conn struct {
 	acksEnded bool                   // the connection ended: no more waits
 
 	dataMu sync.RWMutex
-	data   map[any]any // *Key[T] -> T
+	data   map[dataKey]any // *Key[T] -> T
 }
 
 func newConn(s *Server, e *session) *Conn {

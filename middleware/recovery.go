@@ -69,7 +69,8 @@ type recoveryState struct {
 type savedSession struct {
 	sid    string
 	rooms  map[string]struct{}
-	start  uint64 // the log's top when the socket first connected
+	data   map[dataKey]any // the values of recoverable keys
+	start  uint64          // the log's top when the socket first connected
 	ended  time.Time
 	expiry *time.Timer
 }
@@ -154,7 +155,7 @@ func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, 
 		delete(r.live, pid)
 		old.takenOver = true
 		r.smu.Unlock()
-		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), start: old.start}
+		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), data: old.recoverableData(), start: old.start}
 		old.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil) // the half-open socket
 		return saved, recovered
 	}
@@ -187,7 +188,7 @@ func (r *recoveryState) save(c *Conn, reason string, window time.Duration) {
 	}
 	pid := c.pid
 	r.sessions[pid] = &savedSession{
-		sid: c.id, rooms: c.roomsSnapshot(), start: c.start, ended: time.Now(),
+		sid: c.id, rooms: c.roomsSnapshot(), data: c.recoverableData(), start: c.start, ended: time.Now(),
 		// Kept a minute past the window, so a client back too late is told
 		// apart from an unknown one in Stats.
 		expiry: time.AfterFunc(window+time.Minute, func() { r.forget(pid) }),
@@ -222,6 +223,7 @@ func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, ha
 			c.roomSet[room] = struct{}{}
 		}
 		c.s.mu.Unlock()
+		c.restoreData(saved.data)
 	} else {
 		c.pid, c.start = engineio.NewID(), r.log.Top()
 	}

@@ -102,6 +102,9 @@ func TestRecoveryReplaysWhatWasMissed(t *testing.T) {
 	a, conn, s := h.connectWith("")
 	wantRecovered(t, recovered, false)
 	conn.Join("red")
+	name, count := NewRecoverableKey[string]("name"), NewKey[int]("count")
+	name.Set(conn, "ann")
+	count.Set(conn, 3)
 	for i := range 2 {
 		if err := h.srv.Broadcast().Emit("link", fmt.Sprint("before ", i)); err != nil {
 			t.Fatal(err)
@@ -122,6 +125,12 @@ func TestRecoveryReplaysWhatWasMissed(t *testing.T) {
 	wantRecovered(t, recovered, true)
 	if s2.sid != s.sid || s2.pid != s.pid || conn2.ID() != s.sid || !conn2.Recovered() {
 		t.Fatalf("recovered as %+v (Recovered %v), want sid and pid %+v", s2, conn2.Recovered(), s)
+	}
+	if v, ok := name.Get(conn2); v != "ann" || !ok {
+		t.Errorf("recoverable key: %q, %v; want it kept", v, ok)
+	}
+	if _, ok := count.Get(conn2); ok {
+		t.Error("a plain key's value came back: only recoverable keys are kept")
 	}
 	last := s.offset
 	for _, w := range want {
