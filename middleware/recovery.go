@@ -133,7 +133,7 @@ func splitRecoveryAuth(raw []byte) (rest []byte, pid, offset string, hasOffset b
 			_ = json.Unmarshal(v, &pid)
 			continue
 		case "offset":
-			hasOffset = json.Unmarshal(v, &offset) == nil
+			hasOffset = json.Unmarshal(v, &offset) == nil && offset != "" // "": none yet
 			continue
 		}
 		if len(out) > 1 {
