@@ -57,3 +57,25 @@ func (b Service) RunOutage(t *testing.T) {
 	p := StartProcess(t, b.Binary, b.Args)
 	RunOutage(t, p, b.Adapters(b.Scheme+p.Addr()))
 }
+
+// RunRecoveryStore runs RunRecoveryStore against a private broker process,
+// so the logs and sessions it makes do not stay in the shared one. The
+// adapter New makes must be a middleware.RecoveryAdapter.
+func (b Service) RunRecoveryStore(t *testing.T) {
+	p := StartProcess(t, b.Binary, b.Args)
+	RunRecoveryStore(t, b.RecoveryAdapters(b.Scheme+p.Addr()))
+}
+
+// RecoveryAdapters returns a NewRecoveryAdapter that connects to url.
+func (b Service) RecoveryAdapters(url string) NewRecoveryAdapter {
+	return func(t *testing.T) middleware.RecoveryAdapter {
+		t.Helper()
+		a := b.Adapters(url)(t)
+		ra, ok := a.(middleware.RecoveryAdapter)
+		if !ok {
+			_ = a.Close()
+			t.Fatalf("the %s adapter is not a middleware.RecoveryAdapter", b.Name)
+		}
+		return ra
+	}
+}

@@ -26,6 +26,7 @@ func Missing(t *testing.T, what string, err error) {
 // It is never the machine's shared broker.
 type Process struct {
 	Port int
+	Dir  string // the working directory, the same at every Start: a broker's store survives a restart
 	bin  string
 	args []string
 
@@ -33,7 +34,8 @@ type Process struct {
 	cmd *exec.Cmd
 }
 
-// StartProcess runs bin with args(port) in a temporary directory and waits
+// StartProcess runs bin with args(port) in a temporary directory (kept
+// across restarts) and waits
 // until the port accepts connections; it skips (see Missing) when bin is
 // not installed. The process is killed when the test ends.
 func StartProcess(t *testing.T, bin string, args func(port int) []string) *Process {
@@ -42,7 +44,7 @@ func StartProcess(t *testing.T, bin string, args func(port int) []string) *Proce
 	if err != nil {
 		Missing(t, bin, err)
 	}
-	p := &Process{Port: freePort(t), bin: path}
+	p := &Process{Port: freePort(t), Dir: t.TempDir(), bin: path}
 	p.args = args(p.Port)
 	p.Start(t)
 	t.Cleanup(func() { p.Stop(t) })
@@ -61,7 +63,7 @@ func (p *Process) Start(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(p.bin, p.args...)
-	cmd.Dir = t.TempDir()
+	cmd.Dir = p.Dir
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", p.bin, err)
 	}
