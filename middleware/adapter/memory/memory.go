@@ -15,14 +15,19 @@ import (
 	"errors"
 	"slices"
 	"sync"
+
+	"github.com/eventwire/eventwire/middleware"
 )
 
 // Hub is the broker: what one of its adapters publishes reaches every
 // adapter of the Hub subscribed to the channel, the publisher's included.
 type Hub struct {
-	mu   sync.RWMutex
-	subs []*Adapter
-	down error
+	mu       sync.RWMutex
+	subs     []*Adapter
+	down     error
+	logs     map[string]*memLog     // the RecoveryAdapter's logs, by stream
+	sessions map[string]*memSession // and its sessions, by key
+	epochs   int                    // logs made, for their epochs
 }
 
 // NewHub returns an empty Hub.
@@ -30,7 +35,7 @@ func NewHub() *Hub { return &Hub{} }
 
 // Adapter returns a new adapter on h, for one Server.
 func (h *Hub) Adapter() *Adapter {
-	return &Adapter{hub: h, stop: make(chan struct{}), done: make(chan struct{})}
+	return &Adapter{hub: h, queue: make(chan delivery, queueSize), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // SetDown simulates a broker outage: while err is non-nil every Publish
@@ -47,17 +52,23 @@ const queueSize = 4096
 
 // Adapter is one node's connection to a Hub.
 type Adapter struct {
-	hub      *Hub
-	channels map[string]bool // set by Subscribe, read-only after
-	queue    chan delivery
-	stop     chan struct{}
-	done     chan struct{}
-	once     sync.Once
+	hub        *Hub
+	channels   map[string]bool // set by Subscribe, read-only after
+	deliver    func(channel string, msg []byte)
+	streams    map[string]bool // set by SubscribeLogs, read-only after
+	deliverLog func(stream string, e middleware.LogEntry)
+	queue      chan delivery
+	stop       chan struct{}
+	done       chan struct{}
+	started    bool // run is running; guarded by hub.mu
+	once       sync.Once
 }
 
+// delivery is a message for deliver, or a log entry for deliverLog.
 type delivery struct {
 	channel string
 	msg     []byte
+	entry   *middleware.LogEntry
 }
 
 // ErrClosed is returned by an adapter used after Close.
@@ -82,18 +93,33 @@ func (a *Adapter) Subscribe(ctx context.Context, channels []string, deliver func
 	for _, ch := range channels {
 		a.channels[ch] = true
 	}
-	a.queue = make(chan delivery, queueSize)
-	a.hub.subs = append(a.hub.subs, a)
-	go a.run(deliver)
+	a.deliver = deliver
+	a.startLocked()
 	return nil
 }
 
-func (a *Adapter) run(deliver func(string, []byte)) {
+// startLocked joins the hub's subscribers and starts run, once; the
+// caller holds hub.mu.
+func (a *Adapter) startLocked() {
+	if a.started {
+		return
+	}
+	a.started = true
+	a.hub.subs = append(a.hub.subs, a)
+	go a.run()
+}
+
+// run hands the queue over, one delivery at a time.
+func (a *Adapter) run() {
 	defer close(a.done)
 	for {
 		select {
 		case d := <-a.queue:
-			deliver(d.channel, d.msg)
+			if d.entry != nil {
+				a.deliverLog(d.channel, *d.entry)
+			} else {
+				a.deliver(d.channel, d.msg)
+			}
 		case <-a.stop:
 			return
 		}
@@ -132,7 +158,7 @@ func (a *Adapter) Close() error {
 	a.once.Do(func() {
 		close(a.stop)
 		a.hub.mu.Lock()
-		subscribed := a.channels != nil
+		subscribed := a.started
 		a.hub.subs = slices.DeleteFunc(a.hub.subs, func(s *Adapter) bool { return s == a })
 		a.hub.mu.Unlock()
 		if subscribed {

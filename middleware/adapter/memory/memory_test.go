@@ -28,3 +28,8 @@ func TestOutage(t *testing.T) {
 	hub := memory.NewHub()
 	adaptertest.RunOutage(t, hubBroker{hub}, func(*testing.T) middleware.Adapter { return hub.Adapter() })
 }
+
+func TestRecoveryStore(t *testing.T) {
+	hub := memory.NewHub()
+	adaptertest.RunRecoveryStore(t, func(*testing.T) middleware.RecoveryAdapter { return hub.Adapter() })
+}
