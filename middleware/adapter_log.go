@@ -2,8 +2,9 @@ package middleware
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/eventwire/eventwire/middleware/adapter"
 )
 
 // RecoveryAdapter is an Adapter that also keeps what connection state
@@ -55,31 +56,12 @@ type RecoveryAdapter interface {
 	DeleteSession(ctx context.Context, key, owner string) error
 }
 
-// LogLimits bound each log of a RecoveryAdapter: at most MaxEntries
-// entries of MaxBytes in all, none older than MaxAge. An adapter may keep a
-// little more (Redis trims approximately) but never less.
-type LogLimits struct {
-	MaxEntries int
-	MaxBytes   int64
-	MaxAge     time.Duration
-}
-
-// LogEntry is one entry of a log: its message under its place.
-type LogEntry struct {
-	Epoch string // the log's epoch when the entry was appended
-	Seq   uint64 // its place in that epoch: 1, 2, 3, … with no gap
-	Msg   []byte // the caller owns it
-}
-
-// LogState describes a log. Its Epoch changes when the log is lost and
-// made anew (a broker restarted without persistence, say): seqs start at
-// 1 again, and offsets of the old epoch are no longer valid.
-type LogState struct {
-	Epoch string
-	First uint64 // the seq of the oldest entry kept; Last+1 when none is
-	Last  uint64 // the seq of the newest entry ever appended in this epoch; 0 when none
-}
-
-// ErrSessionStore: the broker did not answer a session read or write, so
-// a client got a fresh session instead of recovering (RecoveryFailures.Store).
-var ErrSessionStore = errors.New("eventwire: recovery: the session store failed")
+// The types of RecoveryAdapter's methods. They are defined in package
+// middleware/adapter, which imports nothing of the runtime, so that an
+// adapter can implement RecoveryAdapter in a package the runtime's own
+// tests import.
+type (
+	LogLimits = adapter.LogLimits
+	LogEntry  = adapter.LogEntry
+	LogState  = adapter.LogState
+)

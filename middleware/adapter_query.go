@@ -28,6 +28,14 @@ func (s *core) joinCluster(a Adapter, o AdapterOptions) (*cluster.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventwire: adapter: %w", err)
 	}
+	if s.cfg.Recovery {
+		s.cluster = n // the logs' deliveries may use it at once
+		if err := s.joinSharedLogs(a, o.Prefix); err != nil {
+			n.Close()
+			s.cluster = nil
+			return nil, err
+		}
+	}
 	return n, nil
 }
 
@@ -94,7 +102,17 @@ func (l clusterLocal) Deliver(ns string, t cluster.Target, text []byte, atts [][
 	_ = s.deliver(remoteOperator(s, t), engineio.Packet{Text: text, Atts: atts}) // ErrClosed: closing
 }
 
+func (l clusterLocal) DeliverUnlogged(ns string, t cluster.Target, text []byte, atts [][]byte) {
+	l.namespaces[ns].deliverUnlogged(t, text, atts)
+}
+
 func (l clusterLocal) Apply(ns string, op cluster.Op, t cluster.Target, rooms []string) {
+	if op == cluster.OpTakeOver {
+		if r := l.namespaces[ns].rec; r != nil && r.shared != nil {
+			r.takeOverLocal(t.Only)
+		}
+		return
+	}
 	_ = remoteOperator(l.namespaces[ns], t).apply(op, rooms) // ErrClosed: closing
 }
 

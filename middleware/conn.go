@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
@@ -45,13 +46,18 @@ type Conn struct {
 	state     connState
 	connected bool // CONNECT was answered, so OnDisconnect runs
 
-	// With Config.Recovery: the session's secret id, the log's top when the
-	// session began, whether this socket brought it back, and whether a
-	// socket of the same session took it over (see recovery.go).
+	// With Config.Recovery: the session's secret id, the log's top (and
+	// epoch, in a cluster) when the session began, whether this socket
+	// brought it back, and what became of the session when it ended (see
+	// recovery.go). In a cluster, owner is this socket's hold on the
+	// session in the broker.
 	pid       string
 	start     uint64
+	epoch     string
+	owner     string
 	recovered bool
-	takenOver bool // guarded by the namespace's recoveryState.smu
+	fate      sessionFate // guarded by the namespace's recoveryState.smu
+	endedAt   time.Time   // likewise
 
 	// roomSet is the set of rooms c is in (or was in, once it ended);
 	// guarded by s.mu, with the room index. See room_index.go.
@@ -94,8 +100,17 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // argument, or none for an event without payload), each encoded with
 // encoding/json. It returns ErrClosed once the socket is ending.
 func (c *Conn) Emit(event string, args ...any) error {
+	if c.s.rec != nil && c.s.rec.shared != nil && !c.isConnected() {
+		return ErrClosed // its emit would go through the cluster's log
+	}
 	_, err := c.s.emitPacket(event, args, recovery.Target{Only: c.id}, c.write)
 	return err
+}
+
+func (c *Conn) isConnected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateConnected
 }
 
 // Close disconnects the socket: it sends `41` (`41/ns,` on a namespace).

@@ -66,7 +66,10 @@ func (s *core) onConnectPacket(e *session, p protocol.Packet) {
 	if resume.pid != "" || resume.stripped {
 		auth = resume.auth
 	}
-	saved := ns.claimSession(resume)
+	if ns.rec != nil && ns.rec.shared != nil {
+		c.owner = engineio.NewID()
+	}
+	saved := ns.claimSession(c, resume)
 	if err := ns.authorizeConnect(c, auth); err != nil {
 		c.refuseConnect(err)
 		return

@@ -67,9 +67,17 @@ func (o Operator) Emit(event string, args ...any) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
 	}
+	if o.local && o.s.rec != nil && o.s.rec.shared != nil {
+		// Not for the cluster's log: delivered here at once, without an offset.
+		p, err := o.s.emitUnlogged(event, args)
+		if err != nil {
+			return err
+		}
+		return o.s.deliver(o, p)
+	}
 	out, err := o.s.emitPacket(event, args, o.logTarget(), func(p engineio.Packet) error { return o.s.deliver(o, p) })
-	if err != nil {
-		return err
+	if err != nil || o.s.rec != nil && o.s.rec.shared != nil {
+		return err // in a cluster with recovery, the log carries it to the other nodes
 	}
 	return o.publishPacket(out)
 }
@@ -119,6 +127,20 @@ func (s *Server) emitPacket(event string, args []any, t recovery.Target, send fu
 		return p, err
 	}
 	return p, send(p)
+}
+
+// emitUnlogged is the packet of an event the server sends without an
+// offset, as it would without recovery.
+func (s *Server) emitUnlogged(event string, args []any) (engineio.Packet, error) {
+	e, err := s.event(event, byServer)
+	if err != nil {
+		return engineio.Packet{}, err
+	}
+	raw, err := encodeArgs(e, args)
+	if err != nil {
+		return engineio.Packet{}, err
+	}
+	return s.eventPacket(e, false, 0, raw)
 }
 
 // encodeArgs checks the number of arguments against the event and encodes

@@ -35,7 +35,18 @@ const (
 	recoveryOffset                 // an offset this server never gave (another process, or malformed)
 	recoveryTrimmed                // the log no longer holds every entry missed
 	recoveryTooMany                // more missed entries than RecoveryMaxReplay
+	recoveryStore                  // the broker did not answer (in a cluster)
 	failures
+)
+
+// sessionFate is what became of a socket's session when it ended.
+type sessionFate uint8
+
+const (
+	fateLive      sessionFate = iota // connected
+	fateKept                         // ended, and may come back within the window
+	fateGone                         // ended for good
+	fateTakenOver                    // its client came back on another connection
 )
 
 // RecoveryFailures counts the recoveries that failed (Config.Recovery), by
@@ -46,19 +57,24 @@ type RecoveryFailures struct {
 	Unknown uint64
 	// Expired: the client came back after RecoveryMaxDisconnection.
 	Expired uint64
-	// Offset: the offset is not one this process gave (another process, or
-	// a restarted one).
+	// Offset: the offset is not one of the log as it is: another process
+	// gave it, or a restarted one; in a cluster, the broker lost the log
+	// and made it anew.
 	Offset uint64
 	// Trimmed: the log no longer holds every event the client missed.
 	Trimmed uint64
 	// TooMany: the client missed more than RecoveryMaxReplay events.
 	TooMany uint64
+	// Store: in a cluster, the broker did not answer a read of the
+	// session or the log in time (or this node lagged behind the others).
+	Store uint64
 }
 
 // recoveryState is a namespace's log and its sessions that may come back.
 type recoveryState struct {
-	mu  sync.Mutex // the emit lock; see above
-	log *recovery.Log
+	mu     sync.Mutex // the emit lock; see above
+	log    *recovery.Log
+	shared *sharedLog // in a cluster, the log and sessions in the broker (recovery_shared.go); nil on one node
 
 	smu      sync.Mutex
 	sessions map[string]*savedSession // pid -> a session that ended and may come back
@@ -71,6 +87,7 @@ type savedSession struct {
 	rooms  map[string]struct{}
 	data   map[dataKey]any // the values of recoverable keys
 	start  uint64          // the log's top when the socket first connected
+	epoch  string          // in a cluster: the log's epoch then
 	ended  time.Time
 	expiry *time.Timer
 }
@@ -94,6 +111,9 @@ func (r *recoveryState) emitLogged(s *Server, e *eventEntry, raw [][]byte, t rec
 	args, atts, err := e.moveBytes(raw)
 	if err != nil {
 		return engineio.Packet{}, err
+	}
+	if r.shared != nil {
+		return r.emitShared(s, eventPacketOf(s.name, e.Name, false, 0, args, atts), t, send)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -149,15 +169,28 @@ func splitRecoveryAuth(raw []byte) (rest []byte, pid, offset string, hasOffset b
 // within the window, or a live one whose client is back before the server
 // saw its connection die (its old socket is cut). It returns nil and why
 // when there is none.
-func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, failure) {
+func (r *recoveryState) claim(s *Server, pid, owner string, window time.Duration) (*savedSession, failure) {
 	r.smu.Lock()
 	if old := r.live[pid]; old != nil {
 		delete(r.live, pid)
-		old.takenOver = true
+		old.fate = fateTakenOver
+		if r.shared != nil {
+			delete(r.shared.bySID, old.id)
+		}
 		r.smu.Unlock()
-		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), data: old.recoverableData(), start: old.start}
+		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), data: old.recoverableData(), start: old.start, epoch: old.epoch}
 		old.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil) // the half-open socket
+		if r.shared != nil {
+			// The new socket takes the session over in the broker too.
+			if _, why := r.claimShared(s, pid, owner); why == recoveryStore {
+				return nil, why
+			}
+		}
 		return saved, recovered
+	}
+	if r.shared != nil {
+		r.smu.Unlock()
+		return r.claimShared(s, pid, owner)
 	}
 	saved := r.sessions[pid]
 	delete(r.sessions, pid) // one use
@@ -176,14 +209,22 @@ func (r *recoveryState) claim(pid string, window time.Duration) (*savedSession, 
 func (r *recoveryState) save(c *Conn, reason string, window time.Duration) {
 	r.smu.Lock()
 	defer r.smu.Unlock()
-	if c.takenOver || r.live[c.pid] != c {
+	if c.fate == fateTakenOver || r.live[c.pid] != c {
 		return
 	}
 	delete(r.live, c.pid)
+	c.fate, c.endedAt = fateGone, time.Now()
 	switch reason {
 	case engineio.ReasonTransportClose, engineio.ReasonTransportError, engineio.ReasonPingTimeout,
 		engineio.ReasonShutdown, engineio.ReasonSlowConsumer:
-	default: // the client's own disconnect, the server's Close, a broken protocol, the rate limit
+		c.fate = fateKept
+	}
+	if r.shared != nil {
+		delete(r.shared.bySID, c.id)
+		c.s.sessions.touch(c) // the broker keeps it, or forgets it
+		return
+	}
+	if c.fate == fateGone { // the client's own disconnect, the server's Close, a broken protocol, the rate limit
 		return
 	}
 	pid := c.pid
@@ -207,14 +248,21 @@ func (r *recoveryState) forget(pid string) {
 // maxReplay), those entries, so no emit comes before or between them.
 // Otherwise c starts a fresh session and why says what failed.
 func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, hasOffset bool, maxReplay int) (replayed int, why failure) {
+	if saved != nil && r.shared != nil {
+		r.waitCaughtUp(saved, offset, hasOffset)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var missed []recovery.Entry
-	if saved != nil {
+	switch {
+	case saved == nil:
+	case r.shared != nil:
+		missed, why = r.missedShared(saved, offset, hasOffset, maxReplay)
+	default:
 		missed, why = r.missed(saved, offset, hasOffset, maxReplay)
 	}
 	if saved != nil && why == recovered {
-		c.id, c.start, c.recovered = saved.sid, saved.start, true
+		c.id, c.start, c.epoch, c.recovered = saved.sid, saved.start, saved.epoch, true
 		c.s.mu.Lock()
 		for room := range saved.rooms { // besides any Authorize joined
 			if c.roomSet == nil {
@@ -225,7 +273,13 @@ func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, ha
 		c.s.mu.Unlock()
 		c.restoreData(saved.data)
 	} else {
+		if saved != nil && r.shared != nil {
+			c.s.sessions.drop(r.shared.keys+c.pid, c.owner) // taken, and not to come back
+		}
 		c.pid, c.start = engineio.NewID(), r.log.Top()
+		if r.shared != nil {
+			c.start, c.epoch = r.shared.delivered, r.shared.epoch
+		}
 	}
 	_ = c.sess.Send(engineio.Text(connectReply(c)))
 	for _, e := range missed {
@@ -234,7 +288,11 @@ func (r *recoveryState) register(c *Conn, saved *savedSession, offset string, ha
 	c.s.addSocket(c)
 	r.smu.Lock()
 	r.live[c.pid] = c
+	if r.shared != nil {
+		r.shared.bySID[c.id] = c
+	}
 	r.smu.Unlock()
+	c.touchSession()
 	return len(missed), why
 }
 
@@ -292,12 +350,12 @@ func (s *Server) resumeRequest(payload []byte) resume {
 
 // claimSession takes the session a CONNECT asks to come back to, counting
 // the attempt and a failure.
-func (s *Server) claimSession(r resume) *savedSession {
+func (s *Server) claimSession(c *Conn, r resume) *savedSession {
 	if r.pid == "" {
 		return nil
 	}
 	s.recoveryAttempts.Add(1)
-	saved, why := s.rec.claim(r.pid, s.cfg.RecoveryMaxDisconnection)
+	saved, why := s.rec.claim(s, r.pid, c.owner, s.cfg.RecoveryMaxDisconnection)
 	if saved == nil {
 		s.recoveryFailed[why].Add(1)
 	}
@@ -329,5 +387,6 @@ func (s *core) recoveryFailures() RecoveryFailures {
 		Offset:  s.recoveryFailed[recoveryOffset].Load(),
 		Trimmed: s.recoveryFailed[recoveryTrimmed].Load(),
 		TooMany: s.recoveryFailed[recoveryTooMany].Load(),
+		Store:   s.recoveryFailed[recoveryStore].Load(),
 	}
 }

@@ -22,6 +22,7 @@ import (
 // place in the join order included). On a connection that has ended, or is
 // ending, Join does nothing.
 func (c *Conn) Join(rooms ...string) {
+	defer c.touchSession()
 	c.mu.Lock() // the state cannot change under it (addSocket takes c.mu too)
 	defer c.mu.Unlock()
 	if c.state >= stateClosing {
@@ -48,6 +49,7 @@ func (c *Conn) Join(rooms ...string) {
 // Leave removes c from rooms; rooms it is not in are ignored. When the
 // connection ends, c leaves every room by itself (see Server.OnDisconnect).
 func (c *Conn) Leave(rooms ...string) {
+	defer c.touchSession()
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()

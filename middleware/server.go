@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -58,6 +57,7 @@ type core struct {
 	client     *servedClient // the JS client module to serve; nil: none
 	node       string        // this node's id in a cluster (NodeID)
 	cluster    *cluster.Node // the adapter's side; nil: a single node
+	sessions   *sessionStore // recovery's sessions in the broker; nil but in a cluster with recovery
 
 	upgradeMu     sync.RWMutex
 	beforeUpgrade func(r *http.Request) error
@@ -139,9 +139,6 @@ func newServer(schema Schema, o options) (*Server, error) {
 	}
 	if err := c.checkRates(); err != nil {
 		return nil, err
-	}
-	if o.adapter != nil && cfg.Recovery {
-		return nil, errors.New("eventwire: config: recovery does not work in a cluster yet (WithAdapter): its log and sessions are this process's")
 	}
 	if o.adapter != nil {
 		if c.cluster, err = c.joinCluster(o.adapter, o.adapterOpts); err != nil {

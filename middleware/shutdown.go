@@ -57,6 +57,9 @@ func (s *core) shutdown() {
 		ns.mu.Unlock()
 	}
 	s.eio.Shutdown()
+	if s.sessions != nil {
+		s.sessions.close() // the sessions the shutdown kept, before the adapter closes
+	}
 	if s.cluster != nil {
 		s.cluster.Close() // after the connections: their last emits go out first
 	}

@@ -32,6 +32,7 @@ type Broker interface {
 // operator does: the members of rooms To when Targeted (else everyone), but
 // never those in rooms Except nor the socket ExceptID.
 type Target struct {
+	Only     string // when set, the one socket targeted; the rest is unused
 	Targeted bool
 	To       []string
 	Except   []string
@@ -46,6 +47,7 @@ const (
 	OpJoin       = Op(kindJoin)
 	OpLeave      = Op(kindLeave)
 	OpDisconnect = Op(kindDisconnect)
+	OpTakeOver   = Op(kindTakeOver) // for Target{Only: id}: its client is back elsewhere
 )
 
 // Local is the node a Node serves, as the records of other nodes ask
@@ -56,6 +58,9 @@ type Local interface {
 	HasNamespace(ns string) bool
 	// Deliver queues a packet's frames to the target's sockets here.
 	Deliver(ns string, t Target, text []byte, atts [][]byte)
+	// DeliverUnlogged delivers, without an offset, a packet of this node
+	// that did not reach the recovery log (see Append).
+	DeliverUnlogged(ns string, t Target, text []byte, atts [][]byte)
 	// Apply carries out a command on the target's sockets here.
 	Apply(ns string, op Op, t Target, rooms []string)
 	// Len is the number of connected sockets of ns here.
@@ -118,6 +123,7 @@ type outbound struct {
 	channel string
 	rec     []byte
 	counted bool // the app's message, counted in Stats; heartbeats are not
+	logged  bool // for a recovery log: AppendLog, not Publish (see log.go)
 }
 
 // Batches: consecutive records for one channel share a publish.
@@ -178,10 +184,21 @@ func (n *Node) Command(ns string, op Op, t Target, rooms []string) error {
 }
 
 func recordFor(kind recordKind, ns string, t Target, args []string, text []byte, atts [][]byte) *record {
+	if t.Only != "" {
+		return &record{kind: kind, only: true, ns: ns, exceptID: t.Only, args: args, text: text, atts: atts}
+	}
 	return &record{
 		kind: kind, targeted: t.Targeted, ns: ns, to: t.To, except: t.Except, exceptID: t.ExceptID,
 		args: args, text: text, atts: atts,
 	}
+}
+
+// target is the Target r names.
+func (r *record) target() Target {
+	if r.only {
+		return Target{Only: r.exceptID}
+	}
+	return Target{Targeted: r.targeted, To: r.to, Except: r.except, ExceptID: r.exceptID}
 }
 
 // send queues r for channel without ever blocking: when the broker is
@@ -227,7 +244,7 @@ func (n *Node) enqueue(m outbound) bool {
 // one envelope carries: records for one channel, within the batch limits.
 // It appends them to batch, which it returns with their channel and how
 // many of them are the app's.
-func (n *Node) take(batch [][]byte) (out [][]byte, channel string, counted int) {
+func (n *Node) take(batch [][]byte) (out [][]byte, channel string, counted int, logged bool) {
 	n.qmu.Lock()
 	defer n.qmu.Unlock()
 	size, i := 0, 0
@@ -236,7 +253,7 @@ func (n *Node) take(batch [][]byte) (out [][]byte, channel string, counted int) 
 		if i > 0 && (m.channel != channel || size+len(m.rec) > maxBatchBytes) {
 			break
 		}
-		channel = m.channel
+		channel, logged = m.channel, m.logged
 		batch, size = append(batch, m.rec), size+len(m.rec)
 		if m.counted {
 			counted++
@@ -248,7 +265,7 @@ func (n *Node) take(batch [][]byte) (out [][]byte, channel string, counted int) 
 	if len(n.queue) == 0 {
 		n.queue = nil // a burst's array goes with it
 	}
-	return batch, channel, counted
+	return batch, channel, counted, logged
 }
 
 // run is the drain goroutine: it publishes the queue in order, sends a
@@ -292,11 +309,15 @@ func (n *Node) run() {
 // consecutive messages for the same channel into one envelope.
 func (n *Node) drain() {
 	for {
-		batch, channel, counted := n.take(n.batch[:0])
+		batch, channel, counted, logged := n.take(n.batch[:0])
 		if len(batch) == 0 {
 			return
 		}
 		n.batch = batch
+		if logged {
+			n.publishLogged(channel, batch)
+			continue
+		}
 		n.publish(channel, batch, counted, false)
 	}
 }
@@ -321,18 +342,44 @@ func (n *Node) publish(channel string, records [][]byte, counted int, probe bool
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.PublishTimeout)
 	err := n.b.Publish(ctx, channel, n.buf)
 	cancel()
+	n.noteOutcome(err)
 	if err != nil {
-		if n.failing.CompareAndSwap(false, true) {
-			n.log.Warn("eventwire: cluster publish failing; emits reach this node only until the broker is back",
-				"node", n.id, "err", err)
-		}
 		n.noteFailed(uint64(counted), err)
 		return
 	}
-	if n.failing.CompareAndSwap(true, false) {
+	n.published.Add(uint64(counted))
+}
+
+// publishLogged appends records to the log of stream; records the broker
+// did not take are delivered here without an offset.
+func (n *Node) publishLogged(stream string, records [][]byte) {
+	if n.failing.Load() {
+		n.noteFailed(uint64(len(records)), ErrBrokerFailing)
+		n.unlogged(records)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.PublishTimeout)
+	err := n.appendLogged(ctx, stream, records)
+	cancel()
+	n.noteOutcome(err)
+	if err != nil {
+		n.noteFailed(uint64(len(records)), err)
+		n.unlogged(records)
+		return
+	}
+	n.published.Add(uint64(len(records)))
+}
+
+// noteOutcome switches failing on an error and off on a success, and
+// logs each switch.
+func (n *Node) noteOutcome(err error) {
+	switch {
+	case err != nil && n.failing.CompareAndSwap(false, true):
+		n.log.Warn("eventwire: cluster publish failing; emits reach this node only until the broker is back",
+			"node", n.id, "err", err)
+	case err == nil && n.failing.CompareAndSwap(true, false):
 		n.log.Warn("eventwire: cluster publish recovered", "node", n.id, "failed_total", n.failed.Load())
 	}
-	n.published.Add(uint64(counted))
 }
 
 // noteFailed counts n lost messages; the log hears of it at each power of

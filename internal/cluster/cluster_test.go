@@ -59,6 +59,10 @@ func (l *fakeLocal) Deliver(ns string, t Target, text []byte, _ [][]byte) {
 	l.delivered = append(l.delivered, ns+" "+t.ExceptID+" "+string(text))
 }
 
+func (l *fakeLocal) DeliverUnlogged(ns string, t Target, text []byte, atts [][]byte) {
+	l.Deliver(ns, t, text, atts)
+}
+
 func (l *fakeLocal) Apply(ns string, op Op, t Target, rooms []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -35,10 +35,15 @@ const (
 	kindAnswer                           // an answer to request id: num, or args (socket ids)
 	kindHeartbeat                        // the origin is alive
 	kindBye                              // the origin is leaving the cluster
-	kindLast       = kindBye
+	kindTakeOver                         // the socket exceptID (flagOnly) has a new connection elsewhere: end it
+	kindLogged                           // like kindBroadcast, an entry of a namespace's recovery log
+	kindLast       = kindLogged
 )
 
-const flagTargeted = 1 // the operator named rooms (To/In)
+const (
+	flagTargeted = 1 // the operator named rooms (To/In)
+	flagOnly     = 2 // exceptID is the one socket the record is for
+)
 
 // maxNodeID bounds the origin's length: ids are 20 characters.
 const maxNodeID = 64
@@ -48,6 +53,7 @@ const maxNodeID = 64
 type record struct {
 	kind     recordKind
 	targeted bool
+	only     bool   // exceptID is the one recipient, not the one excluded
 	id       uint64 // request id of kindAsk* and kindAnswer
 	num      uint64 // kindAnswer to kindAskLen: the count
 	ns       string
@@ -67,6 +73,9 @@ func appendRecord(b []byte, r *record) []byte {
 	var flags byte
 	if r.targeted {
 		flags |= flagTargeted
+	}
+	if r.only {
+		flags |= flagOnly
 	}
 	b = append(b, byte(r.kind), flags)
 	b = binary.AppendUvarint(b, r.id)
@@ -212,7 +221,7 @@ func (d *decoder) record() record {
 	var r record
 	r.kind = recordKind(d.byte())
 	flags := d.byte()
-	r.targeted = flags&flagTargeted != 0
+	r.targeted, r.only = flags&flagTargeted != 0, flags&flagOnly != 0
 	r.id, r.num = d.uvarint(), d.uvarint()
 	r.ns = d.string()
 	r.to, r.except = d.strings(), d.strings()
@@ -231,9 +240,9 @@ func (d *decoder) record() record {
 	case d.err != nil:
 	case r.kind == 0 || r.kind > kindLast:
 		d.fail("record kind %d", r.kind)
-	case flags&^flagTargeted != 0:
+	case flags&^(flagTargeted|flagOnly) != 0, r.only && r.exceptID == "":
 		d.fail("flags %#x", flags)
-	case r.kind == kindBroadcast && len(r.text) == 0:
+	case (r.kind == kindBroadcast || r.kind == kindLogged) && len(r.text) == 0:
 		d.fail("broadcast without a packet")
 	}
 	return r

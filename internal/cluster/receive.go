@@ -50,11 +50,11 @@ func (n *Node) handle(origin string, r *record) {
 		return
 	}
 	n.received.Add(1)
-	t := Target{Targeted: r.targeted, To: r.to, Except: r.except, ExceptID: r.exceptID}
+	t := r.target()
 	switch r.kind {
 	case kindBroadcast:
 		n.local.Deliver(r.ns, t, r.text, r.atts)
-	case kindJoin, kindLeave, kindDisconnect:
+	case kindJoin, kindLeave, kindDisconnect, kindTakeOver:
 		n.local.Apply(r.ns, Op(r.kind), t, r.args)
 	case kindAskLen:
 		n.reply(origin, &record{kind: kindAnswer, id: r.id, ns: r.ns, num: uint64(n.local.Len(r.ns))})

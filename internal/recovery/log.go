@@ -87,17 +87,27 @@ func (l *Log) Top() uint64 { return l.next - 1 }
 func (l *Log) Next() uint64 { return l.next }
 
 // Offset is how seq travels on the wire.
-func (l *Log) Offset(seq uint64) string { return l.epoch + "." + strconv.FormatUint(seq, 10) }
+func (l *Log) Offset(seq uint64) string { return FormatOffset(l.epoch, seq) }
 
-// Parse reads an offset of this Log; ok is false for one of another epoch
-// or a malformed one.
+// Parse reads an offset of this Log; ok is false for one of another epoch,
+// one past its top, or a malformed one.
 func (l *Log) Parse(offset string) (seq uint64, ok bool) {
-	epoch, num, found := strings.Cut(offset, ".")
-	if !found || epoch != l.epoch || num == "" || len(num) > 1 && num[0] == '0' {
+	seq, ok = ParseOffset(offset, l.epoch)
+	return seq, ok && seq < l.next
+}
+
+// FormatOffset is the offset of seq in a log of epoch: "<epoch>.<seq>".
+func FormatOffset(epoch string, seq uint64) string { return epoch + "." + strconv.FormatUint(seq, 10) }
+
+// ParseOffset reads an offset of a log of epoch; ok is false for one of
+// another epoch or a malformed one.
+func ParseOffset(offset, epoch string) (seq uint64, ok bool) {
+	e, num, found := strings.Cut(offset, ".")
+	if !found || e != epoch || num == "" || len(num) > 1 && num[0] == '0' {
 		return 0, false // one spelling per offset: no leading zero
 	}
 	seq, err := strconv.ParseUint(num, 10, 64)
-	return seq, err == nil && seq < l.next
+	return seq, err == nil
 }
 
 // Append logs e under the next seq, which it returns, and trims.

@@ -16,7 +16,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/eventwire/eventwire/middleware"
+	"github.com/eventwire/eventwire/middleware/adapter"
 )
 
 // Hub is the broker: what one of its adapters publishes reaches every
@@ -56,7 +56,7 @@ type Adapter struct {
 	channels   map[string]bool // set by Subscribe, read-only after
 	deliver    func(channel string, msg []byte)
 	streams    map[string]bool // set by SubscribeLogs, read-only after
-	deliverLog func(stream string, e middleware.LogEntry)
+	deliverLog func(stream string, e adapter.LogEntry)
 	queue      chan delivery
 	stop       chan struct{}
 	done       chan struct{}
@@ -68,7 +68,7 @@ type Adapter struct {
 type delivery struct {
 	channel string
 	msg     []byte
-	entry   *middleware.LogEntry
+	entry   *adapter.LogEntry
 }
 
 // ErrClosed is returned by an adapter used after Close.

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/eventwire/eventwire/middleware"
+	"github.com/eventwire/eventwire/middleware/adapter"
 )
 
 // The Hub keeps what connection state recovery needs as a broker would
@@ -15,11 +15,9 @@ import (
 // last SubscribeLogs gave, and sessions with owners and deadlines.
 // Hub.Reset loses them all, as a broker restarted without persistence.
 
-var _ middleware.RecoveryAdapter = (*Adapter)(nil)
-
 type memLog struct {
 	epoch   string
-	limits  middleware.LogLimits
+	limits  adapter.LogLimits
 	entries []memEntry // oldest first
 	bytes   int64
 	top     uint64
@@ -54,7 +52,7 @@ func (h *Hub) logLocked(stream string) *memLog {
 	l := h.logs[stream]
 	if l == nil {
 		h.epochs++
-		l = &memLog{epoch: fmt.Sprintf("m%d", h.epochs), limits: middleware.LogLimits{MaxEntries: 1 << 30, MaxBytes: 1 << 62, MaxAge: 1 << 62}}
+		l = &memLog{epoch: fmt.Sprintf("m%d", h.epochs), limits: adapter.LogLimits{MaxEntries: 1 << 30, MaxBytes: 1 << 62, MaxAge: 1 << 62}}
 		h.logs[stream] = l
 	}
 	return l
@@ -72,16 +70,16 @@ func (l *memLog) trim(now time.Time) {
 	l.entries = l.entries[drop:]
 }
 
-func (l *memLog) state() middleware.LogState {
+func (l *memLog) state() adapter.LogState {
 	first := l.top + 1
 	if len(l.entries) > 0 {
 		first = l.entries[0].seq
 	}
-	return middleware.LogState{Epoch: l.epoch, First: first, Last: l.top}
+	return adapter.LogState{Epoch: l.epoch, First: first, Last: l.top}
 }
 
 // SubscribeLogs implements middleware.RecoveryAdapter.
-func (a *Adapter) SubscribeLogs(ctx context.Context, streams []string, limits middleware.LogLimits, deliver func(stream string, e middleware.LogEntry)) ([]middleware.LogState, error) {
+func (a *Adapter) SubscribeLogs(ctx context.Context, streams []string, limits adapter.LogLimits, deliver func(stream string, e adapter.LogEntry)) ([]adapter.LogState, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -99,7 +97,7 @@ func (a *Adapter) SubscribeLogs(ctx context.Context, streams []string, limits mi
 	default:
 	}
 	a.streams = make(map[string]bool, len(streams))
-	states := make([]middleware.LogState, len(streams))
+	states := make([]adapter.LogState, len(streams))
 	for i, s := range streams {
 		a.streams[s] = true
 		l := a.hub.logLocked(s)
@@ -137,7 +135,7 @@ func (a *Adapter) AppendLog(ctx context.Context, stream string, msgs [][]byte) e
 				continue
 			}
 			select {
-			case sub.queue <- delivery{channel: stream, entry: &middleware.LogEntry{Epoch: l.epoch, Seq: e.seq, Msg: slices.Clone(m)}}:
+			case sub.queue <- delivery{channel: stream, entry: &adapter.LogEntry{Epoch: l.epoch, Seq: e.seq, Msg: slices.Clone(m)}}:
 			case <-sub.stop:
 			case <-ctx.Done():
 				return ctx.Err()
@@ -149,18 +147,18 @@ func (a *Adapter) AppendLog(ctx context.Context, stream string, msgs [][]byte) e
 }
 
 // ReadLog implements middleware.RecoveryAdapter.
-func (a *Adapter) ReadLog(ctx context.Context, stream string, after uint64, limit int) (middleware.LogState, []middleware.LogEntry, error) {
+func (a *Adapter) ReadLog(ctx context.Context, stream string, after uint64, limit int) (adapter.LogState, []adapter.LogEntry, error) {
 	if err := a.usable(ctx); err != nil {
-		return middleware.LogState{}, nil, err
+		return adapter.LogState{}, nil, err
 	}
 	a.hub.mu.Lock()
 	defer a.hub.mu.Unlock()
 	l := a.hub.logLocked(stream)
 	l.trim(time.Now())
-	var out []middleware.LogEntry
+	var out []adapter.LogEntry
 	for _, e := range l.entries {
 		if e.seq > after && len(out) < limit {
-			out = append(out, middleware.LogEntry{Epoch: l.epoch, Seq: e.seq, Msg: slices.Clone(e.msg)})
+			out = append(out, adapter.LogEntry{Epoch: l.epoch, Seq: e.seq, Msg: slices.Clone(e.msg)})
 		}
 	}
 	return l.state(), out, nil

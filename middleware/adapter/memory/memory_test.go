@@ -33,3 +33,5 @@ func TestRecoveryStore(t *testing.T) {
 	hub := memory.NewHub()
 	adaptertest.RunRecoveryStore(t, func(*testing.T) middleware.RecoveryAdapter { return hub.Adapter() })
 }
+
+var _ middleware.RecoveryAdapter = (*memory.Adapter)(nil)
