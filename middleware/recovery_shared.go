@@ -363,7 +363,8 @@ type sessionStore struct {
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
-	failed  uint64 // writes that failed; guarded by mu
+	failed   uint64 // writes that failed; guarded by mu
+	inFlight int    // writes flush is doing; guarded by mu
 }
 
 func newSessionStore(c *core, a RecoveryAdapter) *sessionStore {
@@ -430,6 +431,7 @@ func (w *sessionStore) flush() {
 	w.mu.Lock()
 	dirty, deletes := w.dirty, w.deletes
 	w.dirty, w.deletes = make(map[*Conn]struct{}), make(map[string]string)
+	w.inFlight = len(dirty) + len(deletes)
 	w.mu.Unlock()
 	for c := range dirty {
 		w.write(c)
@@ -439,6 +441,16 @@ func (w *sessionStore) flush() {
 		w.note(w.a.DeleteSession(ctx, key, owner))
 		cancel()
 	}
+	w.mu.Lock()
+	w.inFlight = 0
+	w.mu.Unlock()
+}
+
+// pendingWrites is the number of session writes not done yet.
+func (w *sessionStore) pendingWrites() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.dirty) + len(w.deletes) + w.inFlight
 }
 
 // write stores c's session as it stands: connected, ended and kept, or
