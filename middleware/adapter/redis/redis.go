@@ -10,6 +10,36 @@
 // is lost for it. The subscription reconnects and subscribes again by
 // itself when Redis is back; a connection that stops answering pings is
 // replaced.
+//
+// # Recovery
+//
+// The adapter is a middleware.RecoveryAdapter. For each log the runtime
+// names stream (e.g. "eventwire#log#/chat") it keeps two keys:
+//
+//   - {stream}:log, a Redis stream: entry <seq>-0 holds the message (field
+//     m) and the time it was appended (t, Redis's clock in milliseconds);
+//   - {stream}:meta, a hash: the log's epoch (random hex), top (the last
+//     seq given) and bytes (the size of the messages kept).
+//
+// Each append is one Lua script: it numbers the messages, adds them,
+// publishes each on the channel named stream ("<epoch> <seq> <msg>"), and
+// trims the log exactly to its limits (oldest first). Redis runs one
+// script at a time and hands a subscriber its messages in order, so every
+// node sees a log's entries in seq order. Entries older than the age limit
+// also count as gone for reads. The meta hash never expires, so a quiet
+// log keeps its epoch; a meta hash that has gone (Redis lost its data)
+// is made anew with a new epoch, and the old entries are dropped.
+//
+// A session key (e.g. "eventwire#session#/chat#<pid>") is kept as the
+// hash {key}:session (fields owner and value), which expires after the
+// session's ttl.
+//
+// Redis without persistence loses the logs and the sessions when it
+// restarts: the logs come back under new epochs, so clients holding
+// offsets of the old ones, or pids Redis no longer knows, get fresh
+// sessions. With Redis Cluster, the hash tags keep each log's keys in one
+// slot (as the scripts need); the live channel is a plain PUBLISH, which
+// the cluster forwards to every node.
 package redis
 
 import (
@@ -18,22 +48,31 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/eventwire/eventwire/middleware"
 )
 
-// Adapter publishes and subscribes through one Redis client.
+// Adapter publishes and subscribes through one Redis client. It is a
+// middleware.RecoveryAdapter: see the package comment for what it keeps.
 type Adapter struct {
 	client    goredis.UniversalClient
 	ownClient bool
 
 	mu     sync.Mutex
-	ps     *goredis.PubSub // nil until Subscribe, and after Close
+	sub    *subscription // Subscribe's; nil until then
+	logSub *subscription // SubscribeLogs'; nil until then
 	closed bool
-	cancel context.CancelFunc
-	done   chan struct{}
+
+	limits atomic.Pointer[middleware.LogLimits] // nil until SubscribeLogs
 }
+
+var _ middleware.RecoveryAdapter = (*Adapter)(nil)
+
+var errClosed = errors.New("eventwire: redis adapter: closed")
 
 // Timing of the subscriber. A silent subscription is pinged after
 // healthCheck and replaced if no pong follows within another; a failing
@@ -74,27 +113,66 @@ func FromClient(client goredis.UniversalClient) *Adapter {
 // Subscribe implements middleware.Adapter: it returns once Redis has
 // confirmed every subscription.
 func (a *Adapter) Subscribe(ctx context.Context, channels []string, deliver func(channel string, msg []byte)) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case a.closed:
-		return errors.New("eventwire: redis adapter: closed")
-	case a.ps != nil:
-		return errors.New("eventwire: redis adapter: Subscribe called twice")
+	if err := a.canSubscribe(&a.sub, "Subscribe"); err != nil {
+		return err
 	}
-	ps, err := subscribe(ctx, a.client, channels)
+	s, err := subscribe(ctx, a.client, channels)
 	if err != nil {
 		return err
 	}
-	loopCtx, cancel := context.WithCancel(context.Background())
-	a.ps, a.cancel, a.done = ps, cancel, make(chan struct{})
-	go a.receive(loopCtx, channels, deliver)
+	return a.start(&a.sub, "Subscribe", s, func(m *goredis.Message) { deliver(m.Channel, []byte(m.Payload)) })
+}
+
+// canSubscribe fails when the adapter is closed or *slot is taken: a
+// quick check before subscribing, which start repeats.
+func (a *Adapter) canSubscribe(slot **subscription, method string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.free(slot, method)
+}
+
+// start stores s in *slot, so that Close ends it, and starts its receive
+// goroutine with deliver. It closes s instead when the adapter was closed,
+// or *slot taken, while s was subscribing.
+func (a *Adapter) start(slot **subscription, method string, s *subscription, deliver func(*goredis.Message)) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.free(slot, method); err != nil {
+		s.close()
+		return err
+	}
+	*slot = s
+	s.start(deliver)
 	return nil
 }
 
+// free fails when the adapter is closed or *slot is taken. a.mu is held.
+func (a *Adapter) free(slot **subscription, method string) error {
+	switch {
+	case a.closed:
+		return errClosed
+	case *slot != nil:
+		return fmt.Errorf("eventwire: redis adapter: %s called twice", method)
+	}
+	return nil
+}
+
+// subscription is one PubSub connection and the goroutine that receives
+// from it, from start to close.
+type subscription struct {
+	client   goredis.UniversalClient
+	channels []string
+
+	mu     sync.Mutex
+	ps     *goredis.PubSub // nil once closed
+	cancel context.CancelFunc
+	done   chan struct{} // nil until start; closed when receive ends
+}
+
 // subscribe subscribes to channels and waits for Redis's confirmations, so
-// a message published after it returns is delivered.
-func subscribe(ctx context.Context, client goredis.UniversalClient, channels []string) (*goredis.PubSub, error) {
+// a message published after it returns is delivered once the subscription
+// starts.
+func subscribe(ctx context.Context, client goredis.UniversalClient, channels []string) (*subscription, error) {
 	ps := client.Subscribe(ctx, channels...)
 	for confirmed := 0; confirmed < len(channels); {
 		m, err := ps.Receive(ctx)
@@ -106,18 +184,28 @@ func subscribe(ctx context.Context, client goredis.UniversalClient, channels []s
 			confirmed++
 		}
 	}
-	return ps, nil
+	return &subscription{client: client, channels: channels, ps: ps}, nil
+}
+
+// start starts the goroutine that hands deliver each message, one at a
+// time.
+func (s *subscription) start(deliver func(*goredis.Message)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go s.receive(ctx, deliver)
 }
 
 // receive is the subscriber goroutine: it hands each message to deliver,
 // retries with backoff while Redis is unreachable (go-redis dials again
 // and re-subscribes on the next receive), and replaces a connection that
 // stays silent after a ping.
-func (a *Adapter) receive(ctx context.Context, channels []string, deliver func(string, []byte)) {
-	defer close(a.done)
+func (s *subscription) receive(ctx context.Context, deliver func(*goredis.Message)) {
+	defer close(s.done)
 	backoff, pinged := time.Duration(0), false
 	for ctx.Err() == nil {
-		ps := a.pubSub()
+		ps := s.pubSub()
 		if ps == nil {
 			return
 		}
@@ -126,7 +214,7 @@ func (a *Adapter) receive(ctx context.Context, channels []string, deliver func(s
 		case err == nil:
 			backoff, pinged = 0, false
 			if msg, ok := m.(*goredis.Message); ok {
-				deliver(msg.Channel, []byte(msg.Payload))
+				deliver(msg)
 			}
 		case errors.Is(err, goredis.ErrClosed) || ctx.Err() != nil:
 			return
@@ -134,7 +222,7 @@ func (a *Adapter) receive(ctx context.Context, channels []string, deliver func(s
 			pinged = true
 			_ = ps.Ping(ctx)
 		case isTimeout(err):
-			a.replace(ctx, channels) // no pong: a half-open connection
+			s.replace(ctx) // no pong: a half-open connection
 			pinged = false
 		default:
 			backoff = min(max(2*backoff, retryMin), retryMax)
@@ -144,20 +232,38 @@ func (a *Adapter) receive(ctx context.Context, channels []string, deliver func(s
 }
 
 // replace swaps a silent subscription for a new one.
-func (a *Adapter) replace(ctx context.Context, channels []string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
+func (s *subscription) replace(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ps == nil {
 		return
 	}
-	_ = a.ps.Close()
-	a.ps = a.client.Subscribe(ctx, channels...) // connects lazily: receive retries until it can
+	_ = s.ps.Close()
+	s.ps = s.client.Subscribe(ctx, s.channels...) // connects lazily: receive retries until it can
 }
 
-func (a *Adapter) pubSub() *goredis.PubSub {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.ps
+// pubSub returns the current PubSub, nil once closed.
+func (s *subscription) pubSub() *goredis.PubSub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ps
+}
+
+// close ends the subscription and waits for its goroutine, if started.
+func (s *subscription) close() {
+	s.mu.Lock()
+	ps, done := s.ps, s.done
+	s.ps = nil
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+	if ps != nil {
+		_ = ps.Close()
+	}
+	if done != nil {
+		<-done
+	}
 }
 
 func isTimeout(err error) bool {
@@ -179,8 +285,8 @@ func (a *Adapter) Publish(ctx context.Context, channel string, msg []byte) error
 	return a.client.Publish(ctx, channel, msg).Err()
 }
 
-// Close implements middleware.Adapter: it ends the subscription and its
-// goroutine, and closes the client if New made it.
+// Close implements middleware.Adapter: it ends the subscriptions and
+// their goroutines, and closes the client if New made it.
 func (a *Adapter) Close() error {
 	a.mu.Lock()
 	if a.closed {
@@ -188,14 +294,12 @@ func (a *Adapter) Close() error {
 		return nil
 	}
 	a.closed = true
-	ps, done := a.ps, a.done
-	if a.cancel != nil {
-		a.cancel()
-	}
+	subs := []*subscription{a.sub, a.logSub}
 	a.mu.Unlock()
-	if ps != nil {
-		_ = ps.Close()
-		<-done
+	for _, s := range subs {
+		if s != nil {
+			s.close()
+		}
 	}
 	if a.ownClient {
 		return a.client.Close()
