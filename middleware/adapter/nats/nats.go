@@ -10,6 +10,36 @@
 // The connection reconnects for ever and subscribes again by itself; while
 // it is disconnected publishes fail at once (nothing is buffered), so the
 // runtime counts them and tells its callers.
+//
+// # Recovery
+//
+// The Adapter is a middleware.RecoveryAdapter: it keeps what connection
+// state recovery needs in JetStream, so the NATS server(s) must run with
+// JetStream on (nats-server -js -sd <dir>).
+//
+//   - Each log is a stream named StreamName(log), e.g.
+//     "eventwire#log#~2Fchat", whose one subject is Subject(log), e.g.
+//     "eventwire.log.~2Fchat" (never a subject of the pub/sub channels). It
+//     uses file storage, discards its oldest entries past LogLimits
+//     (MaxMsgs, MaxBytes plus the store's per-message overhead, MaxAge) and
+//     denies deleting single messages, so an entry's seq is its stream
+//     sequence, contiguous from 1. The epoch is the stream's creation time.
+//     The stream republishes each entry to Subject(log)+".~live", which
+//     every node subscribes to for live delivery (put back in seq order).
+//   - Sessions are in the key-value bucket SessionBucket
+//     ("eventwire_sessions", file storage), under SessionKey(key). Each
+//     value holds its owner and its deadline (unix ms by the writing node's
+//     clock: the nodes' clocks must agree to well under a second), since
+//     JetStream 2.9 has no per-key TTL; the bucket's TTL, SessionMaxAge,
+//     removes what nobody wrote for an hour and bounds the ttl a session
+//     may have. Writes are compare-and-set on the key's revision.
+//
+// A nats-server restarted with its store keeps the logs (and their epochs)
+// and the sessions: clients recover exactly (entries appended during the
+// outage are not delivered live; the runtime reads them with ReadLog). A
+// server that lost its store has new streams, of new epochs, made again by
+// the next append, and no sessions: clients get fresh sessions. The streams and the bucket have one replica; on a NATS cluster
+// raise their replicas (nats stream edit) to survive the loss of a server.
 package nats
 
 import (
@@ -21,6 +51,7 @@ import (
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Adapter publishes and subscribes through one NATS connection.
@@ -29,11 +60,21 @@ type Adapter struct {
 	ownConn  bool
 	subjects map[string]string // channel -> Subject; Publish's goroutine only
 
-	mu     sync.Mutex
-	subs   []*natsgo.Subscription
-	closed bool
-	stop   chan struct{}
-	done   chan struct{}
+	js jetstream.JetStream
+
+	mu       sync.Mutex
+	subs     []*natsgo.Subscription
+	logs     map[string]*logStream // the runtime's name -> its log, set by SubscribeLogs
+	logSubs  []*natsgo.Subscription
+	closed   bool
+	stop     chan struct{}
+	done     chan struct{}   // closed when receive returns
+	logsDone chan struct{}   // closed when deliverLogs returns
+	ctx      context.Context // for requests of the adapter's own; canceled by Close
+	cancel   context.CancelFunc
+
+	kvMu sync.Mutex
+	kv   jetstream.KeyValue // the session bucket, once made
 }
 
 // pendingMessages bounds the messages received and not yet delivered;
@@ -65,7 +106,16 @@ func New(url string, opts ...natsgo.Option) (*Adapter, error) {
 // leaves it open. Give it MaxReconnects(-1) and ReconnectBufSize(-1), as
 // New does, or a publish during an outage may be buffered and lost unseen.
 func FromConn(nc *natsgo.Conn) *Adapter {
-	return &Adapter{nc: nc, subjects: make(map[string]string), stop: make(chan struct{}), done: make(chan struct{})}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(appendAckTimeout))
+	if err != nil {
+		panic("eventwire: nats adapter: " + err.Error()) // only invalid options fail
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Adapter{
+		nc: nc, js: js, subjects: make(map[string]string),
+		stop: make(chan struct{}), done: make(chan struct{}), logsDone: make(chan struct{}),
+		ctx: ctx, cancel: cancel,
+	}
 }
 
 // Subject maps a channel name to a NATS subject. Channel names hold '#'
@@ -168,8 +218,9 @@ func (a *Adapter) Publish(ctx context.Context, channel string, msg []byte) error
 	return a.nc.Publish(subject, msg)
 }
 
-// Close implements middleware.Adapter: it ends the subscriptions and the
-// goroutine, and closes the connection if New made it.
+// Close implements middleware.Adapter: it ends the subscriptions, the log
+// consumers and the goroutines, fails the appends still waiting for acks,
+// and closes the connection if New made it.
 func (a *Adapter) Close() error {
 	a.mu.Lock()
 	if a.closed {
@@ -177,13 +228,21 @@ func (a *Adapter) Close() error {
 		return nil
 	}
 	a.closed = true
-	subscribed := a.subs != nil
+	subscribed, logging := a.subs != nil, a.logs != nil
 	a.unsubscribeLocked()
+	for _, sub := range a.logSubs {
+		_ = sub.Unsubscribe()
+	}
 	close(a.stop)
+	a.cancel()
 	a.mu.Unlock()
 	if subscribed {
 		<-a.done
 	}
+	if logging {
+		<-a.logsDone
+	}
+	a.js.CleanupPublisher()
 	if a.ownConn {
 		a.nc.Close()
 	}
