@@ -357,12 +357,12 @@ type sessionStore struct {
 	c *core
 	a RecoveryAdapter
 
-	mu      sync.Mutex
-	dirty   map[*Conn]struct{}
-	deletes map[string]string // key -> owner: sessions that will not come back
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	mu       sync.Mutex
+	dirty    map[*Conn]struct{}
+	deletes  map[string]string // key -> owner: sessions that will not come back
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 	failed   uint64 // writes that failed; guarded by mu
 	inFlight int    // writes flush is doing; guarded by mu
 }
