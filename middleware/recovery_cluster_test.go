@@ -78,19 +78,6 @@ func TestClusterRecoveryOnAnotherNode(t *testing.T) {
 	hub := memory.NewHub()
 	nodes, recovered := recoveryCluster(t, hub, 2)
 	a, b := nodes[0], nodes[1]
-	ca, conn, s := a.connectWith("")
-	wantRecovered(t, recovered[0], false)
-	conn.Join("red")
-	name := NewRecoverableKey[string]("cluster-name")
-	name.Set(conn, "ann")
-	_ = a.srv.Broadcast().Emit("link", "from a")
-	_ = b.srv.Broadcast().Emit("link", "from b")
-	texts, last := ca.readLinks(2)
-	wantTexts(t, "before the drop", texts, "from a", "from b")
-	s.offset = last
-	// The session is in the broker once the store has written it.
-	waitFor(t, "the session written", func() bool { return a.srv.sessions.pendingWrites() == 0 })
-
 	// Emits of two nodes are in the order they reach the log; an observer
 	// in every room waits for each, so the order is the test's.
 	obs, obsConn, _ := b.connectWith("")
@@ -105,6 +92,19 @@ func TestClusterRecoveryOnAnotherNode(t *testing.T) {
 			t.Fatalf("observer got %q, want %q", got, text)
 		}
 	}
+	ca, conn, s := a.connectWith("")
+	wantRecovered(t, recovered[0], false)
+	conn.Join("red")
+	name := NewRecoverableKey[string]("cluster-name")
+	name.Set(conn, "ann")
+	emit(a.srv.Broadcast(), "from a")
+	emit(b.srv.Broadcast(), "from b")
+	texts, last := ca.readLinks(2)
+	wantTexts(t, "before the drop", texts, "from a", "from b")
+	s.offset = last
+	// The session is in the broker once the store has written it.
+	waitFor(t, "the session written", func() bool { return a.srv.sessions.pendingWrites() == 0 })
+
 	ca.cut()
 	a.waitGone(t)
 	emit(a.srv.Broadcast(), "missed 1")

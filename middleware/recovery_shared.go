@@ -42,8 +42,9 @@ type sharedLog struct {
 
 	// Guarded by recoveryState.mu.
 	epoch     string
-	delivered uint64 // the seq of the last entry delivered on this node
-	gaps      uint64 // entries this node never got (the broker lost them)
+	delivered uint64   // the seq of the last entry delivered on this node
+	gaps      uint64   // entries this node never got (the broker lost them)
+	polled    LogState // the log as the last poll saw it
 
 	bySID map[string]*Conn // live sockets by id; guarded by recoveryState.smu
 }
@@ -143,12 +144,10 @@ func (r *recoveryState) deliverEntry(s *Server, e LogEntry) {
 	defer r.mu.Unlock()
 	sh := r.shared
 	switch {
-	case e.Epoch != sh.epoch:
-		if sh.epoch != "" {
-			s.log.Warn("eventwire: recovery log made anew (the broker lost it); sessions of the old one cannot recover",
-				"namespace", s.name, "old_epoch", sh.epoch, "epoch", e.Epoch)
-		}
+	case e.Epoch != sh.epoch && sh.epoch == "":
 		sh.epoch, sh.delivered = e.Epoch, e.Seq-1
+	case e.Epoch != sh.epoch:
+		r.newEpochLocked(s, e.Epoch, e.Seq-1)
 	case e.Seq <= sh.delivered:
 		return // delivered already (read at a restore, or a gap filled)
 	case e.Seq > sh.delivered+1:
@@ -156,6 +155,49 @@ func (r *recoveryState) deliverEntry(s *Server, e LogEntry) {
 	}
 	r.deliverMsgLocked(s, e.Seq, e.Msg)
 }
+
+// newEpochLocked follows the log into a new epoch (the broker lost it and
+// made it anew), delivering its entries up to seq: every one of them was
+// appended after the loss, when this node's sockets were recipients.
+func (r *recoveryState) newEpochLocked(s *Server, epoch string, seq uint64) {
+	sh := r.shared
+	s.log.Warn("eventwire: recovery log made anew (the broker lost it); sessions of the old one cannot recover",
+		"namespace", s.name, "old_epoch", sh.epoch, "epoch", epoch)
+	sh.epoch, sh.delivered = epoch, 0
+	r.fillLocked(s, seq)
+}
+
+// poll finds entries the subscription did not hand over and nothing after
+// them revealed (the last ones before a broker outage, say): what the log
+// held at the previous poll and is not delivered yet is read and
+// delivered. It runs every logPoll, so a live delivery has had that long.
+func (r *recoveryState) poll(s *Server) {
+	sh := r.shared
+	ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
+	defer cancel()
+	r.mu.Lock()
+	after := sh.delivered
+	r.mu.Unlock()
+	st, _, err := sh.a.ReadLog(ctx, sh.stream, after, 1)
+	if err != nil {
+		return // the broker is away: the next poll tries again
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prev := sh.polled
+	sh.polled = st
+	switch {
+	case prev.Epoch != st.Epoch:
+		return // seen once: live delivery has until the next poll
+	case st.Epoch != sh.epoch:
+		r.newEpochLocked(s, st.Epoch, prev.Last)
+	case prev.Last > sh.delivered:
+		r.fillLocked(s, prev.Last)
+	}
+}
+
+// logPoll is how often each node checks it has every entry of the logs.
+const logPoll = time.Second
 
 // fillLocked reads from the broker and delivers the entries after the last
 // delivered up to seq, which the subscription did not hand over (it was
@@ -352,7 +394,8 @@ func (r *recoveryState) missedShared(saved *savedSession, offset string, hasOffs
 }
 
 // sessionStore writes the sessions of this node's sockets to the broker,
-// on its own goroutine: a write never holds up a connection.
+// on its own goroutine: a write never holds up a connection. The same
+// goroutine polls the logs (recoveryState.poll).
 type sessionStore struct {
 	c *core
 	a RecoveryAdapter
@@ -409,9 +452,15 @@ func (w *sessionStore) run() {
 	defer close(w.done)
 	refresh := time.NewTicker(w.c.refreshInterval())
 	defer refresh.Stop()
+	poll := time.NewTicker(logPoll)
+	defer poll.Stop()
 	for {
 		select {
 		case <-w.wake:
+		case <-poll.C:
+			for _, ns := range w.c.namespaces {
+				ns.rec.poll(ns)
+			}
 		case <-refresh.C:
 			for _, ns := range w.c.namespaces {
 				for _, c := range ns.rec.liveSockets() {

@@ -30,8 +30,9 @@ type Client struct {
 	ws     *websocket.Conn
 	wmu    sync.Mutex // one writer at a time: a reader's pongs and Emit
 	nextID uint64
-	// SID is the socket id the server sent in its CONNECT reply.
-	SID string
+	// SID is the socket id the server sent in its CONNECT reply, and PID
+	// its recovery session id when the server has recovery on.
+	SID, PID string
 }
 
 // Open dials the Socket.IO endpoint under baseURL (http or https) and reads
@@ -91,14 +92,17 @@ func Dial(baseURL string, auth any) (*Client, error) {
 		c.Close()
 		return nil, fmt.Errorf("sioclient: CONNECT reply %q", reply)
 	}
-	var ok struct{ SID string }
+	var ok struct{ SID, PID string }
 	if err := json.Unmarshal([]byte(reply[2:]), &ok); err != nil || ok.SID == "" {
 		c.Close()
 		return nil, fmt.Errorf("sioclient: CONNECT reply %q has no sid", reply)
 	}
-	c.SID = ok.SID
+	c.SID, c.PID = ok.SID, ok.PID
 	return c, nil
 }
+
+// Cut drops the TCP connection without a close frame, as a network does.
+func (c *Client) Cut() error { return c.ws.NetConn().Close() }
 
 // ConnectError is the server's CONNECT_ERROR payload.
 type ConnectError struct {

@@ -79,3 +79,9 @@ func (b Service) RecoveryAdapters(url string) NewRecoveryAdapter {
 		return ra
 	}
 }
+
+// RunRecovery runs RunRecovery against a private broker process.
+func (b Service) RunRecovery(t *testing.T) {
+	p := StartProcess(t, b.Binary, b.Args)
+	RunRecovery(t, b.Adapters(b.Scheme+p.Addr()))
+}

@@ -13,7 +13,10 @@ import (
 	"github.com/eventwire/eventwire/middleware/adapter/nats"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	broker.ChildMain() // as the child process of TestKill: serves a node until killed
+	goleak.VerifyTestMain(m)
+}
 
 var _ middleware.RecoveryAdapter = (*nats.Adapter)(nil)
 
@@ -125,5 +128,20 @@ func TestNames(t *testing.T) {
 			}
 			seen[got] = in
 		}
+	}
+}
+
+// TestRecovery: a client recovers on another node, and every node
+// delivers the log's order.
+func TestRecovery(t *testing.T) { broker.RunRecovery(t) }
+
+// TestKill: a node killed with SIGKILL mid-stream; its client recovers on
+// the other node with the same sid and every event once.
+func TestKill(t *testing.T) { broker.RunKill(t) }
+
+// TestBrokerRestart: nats-server keeps its JetStream store on disk: the log and the session survive, and the client recovers exactly.
+func TestBrokerRestart(t *testing.T) {
+	if got := broker.RunBrokerRestart(t); got != true {
+		t.Errorf("recovered after a broker restart: %v, want %v", got, true)
 	}
 }

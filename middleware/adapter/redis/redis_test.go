@@ -15,7 +15,10 @@ import (
 	"github.com/eventwire/eventwire/middleware/adapter/redis"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	broker.ChildMain() // as the child process of TestKill: serves a node until killed
+	goleak.VerifyTestMain(m)
+}
 
 // broker is the machine's Redis (EVENTWIRE_REDIS_URL, or the default) for the
 // conformance suite, and a private redis-server for the outage test.
@@ -157,5 +160,20 @@ func TestLogLimitsAndWipe(t *testing.T) {
 	}
 	if _, err := a.SubscribeLogs(ctx, []string{wiped}, middleware.LogLimits{}, nothing); err == nil {
 		t.Error("SubscribeLogs called twice succeeded")
+	}
+}
+
+// TestRecovery: a client recovers on another node, and every node
+// delivers the log's order.
+func TestRecovery(t *testing.T) { broker.RunRecovery(t) }
+
+// TestKill: a node killed with SIGKILL mid-stream; its client recovers on
+// the other node with the same sid and every event once.
+func TestKill(t *testing.T) { broker.RunKill(t) }
+
+// TestBrokerRestart: the private redis-server keeps nothing on disk (as the machine's): the log and the session are gone, and the client gets a fresh session.
+func TestBrokerRestart(t *testing.T) {
+	if got := broker.RunBrokerRestart(t); got != false {
+		t.Errorf("recovered after a broker restart: %v, want %v", got, false)
 	}
 }
