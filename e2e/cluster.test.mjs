@@ -1,17 +1,15 @@
 // Two examples/chat processes on two ports joined through a broker
-// (EVENTWIRE_ADAPTER=redis, then nats) act as one chat: a line sent by a
-// client of either reaches every other client of both exactly once.
+// (EVENTWIRE_ADAPTER=redis, then nats; a private one each time) act as one
+// chat: a line sent by a client of either reaches every other client of
+// both exactly once, and a client whose connection drops recovers its
+// session on the other process.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { io } from "socket.io-client";
-import { startExample, nextEvent, requireServices } from "./harness.mjs";
+import { startExample, startBroker, startProxy, nextEvent, requireServices } from "./harness.mjs";
 
-const brokers = {
-  redis: { url: process.env.EVENTWIRE_REDIS_URL || "redis://127.0.0.1:6379", urlKey: "EVENTWIRE_REDIS_URL" },
-  nats: { url: process.env.EVENTWIRE_NATS_URL || "nats://127.0.0.1:4222", urlKey: "EVENTWIRE_NATS_URL" },
-};
+const urlKeys = { redis: "EVENTWIRE_REDIS_URL", nats: "EVENTWIRE_NATS_URL" };
 
 const running = [];
 const sockets = [];
@@ -20,22 +18,28 @@ after(async () => {
   await Promise.all(running.map((p) => p.stop()));
 });
 
-// reachable resolves whether the broker at url accepts TCP connections.
-function reachable(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const c = net.connect(Number(port), hostname);
-    c.setTimeout(2000);
-    c.once("connect", () => { c.destroy(); resolve(true); });
-    c.once("error", () => resolve(false));
-    c.once("timeout", () => { c.destroy(); resolve(false); });
-  });
+// cluster starts a private broker and two chat processes on it, or
+// resolves null (after skipping t) when the broker's binary is missing.
+async function cluster(t, adapter) {
+  const broker = await startBroker(adapter);
+  if (!broker) {
+    if (requireServices) assert.fail(`${adapter}'s server binary is required (EVENTWIRE_REQUIRE_SERVICES=1)`);
+    t.skip(`${adapter}'s server binary is not installed`);
+    return null;
+  }
+  running.push(broker);
+  const env = { EVENTWIRE_ADAPTER: adapter, [urlKeys[adapter]]: broker.url,
+    EVENTWIRE_ADAPTER_PREFIX: "e2e-" + randomBytes(6).toString("hex") };
+  const one = await startExample("chat", env);
+  const two = await startExample("chat", env);
+  running.push(one, two);
+  return [one, two];
 }
 
 // join connects a socket.io-client to a chat process and records every
-// line it receives.
-async function join(chat) {
-  const s = io(chat.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+// line it receives (with its recovery offset).
+async function join(chat, opts = {}) {
+  const s = io(chat.url, { transports: ["websocket"], reconnection: false, forceNew: true, ...opts });
   sockets.push(s);
   const lines = [];
   s.on("server_back_message", (m) => lines.push(m.messageText));
@@ -54,18 +58,11 @@ async function waitFor(client, text, ms = 10000) {
 
 const count = (client, text) => client.lines.filter((l) => l === text).length;
 
-for (const [adapter, broker] of Object.entries(brokers)) {
+for (const adapter of Object.keys(urlKeys)) {
   test(`two chat processes over ${adapter} act as one chat`, async (t) => {
-    if (!(await reachable(broker.url))) {
-      if (requireServices) assert.fail(`${adapter} at ${broker.url} is required (EVENTWIRE_REQUIRE_SERVICES=1)`);
-      return t.skip(`${adapter} at ${broker.url} is unreachable`);
-    }
-    // A prefix of its own: other runs on the same broker stay apart.
-    const env = { EVENTWIRE_ADAPTER: adapter, [broker.urlKey]: broker.url,
-      EVENTWIRE_ADAPTER_PREFIX: "e2e-" + randomBytes(6).toString("hex") };
-    const one = await startExample("chat", env);
-    const two = await startExample("chat", env);
-    running.push(one, two);
+    const nodes = await cluster(t, adapter);
+    if (!nodes) return;
+    const [one, two] = nodes;
     const a = await join(one), b = await join(one), c = await join(two), d = await join(two);
 
     // Each process publishes in its order and the broker keeps it, so a
@@ -86,5 +83,35 @@ for (const [adapter, broker] of Object.entries(brokers)) {
     for (const [name, x] of Object.entries({ a, b, d })) assert.equal(count(x, "from c"), 1, `${name} got "from c"`);
     assert.equal(count(a, "from a") + count(a, "a again"), 0, "a got its own lines");
     assert.equal(count(c, "from c"), 0, "c got its own line");
+  });
+}
+
+for (const adapter of Object.keys(urlKeys)) {
+  test(`a session recovers on the other chat process over ${adapter}`, async (t) => {
+    const nodes = await cluster(t, adapter);
+    if (!nodes) return;
+    const [one, two] = nodes;
+    // a reaches the chat through a proxy, a load balancer that sends its
+    // next connection to the other process.
+    const lb = await startProxy(one.url);
+    running.push({ stop: () => lb.close() });
+    const a = await join(lb, { reconnection: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+    const b = await join(two);
+    const say = async (text) => assert.deepEqual(await b.s.emitWithAck("browser_to_message", { messageText: text }), { data: null });
+    await say("before");
+    await waitFor(a, "before");
+    assert.equal(a.s.recovered, false);
+
+    lb.cut();
+    lb.retarget(two.url);
+    await nextEvent(a.s, "disconnect");
+    for (const text of ["away 1", "away 2", "away 3"]) await say(text);
+    const back = nextEvent(a.s, "connect", 10000);
+    lb.restore();
+    await back;
+    assert.equal(a.s.recovered, true, "socket.recovered after reconnecting to the other process");
+    await say("after");
+    await waitFor(a, "after");
+    assert.deepEqual(a.lines, ["before", "away 1", "away 2", "away 3", "after"], "every line once, in order");
   });
 }

@@ -68,8 +68,11 @@ export async function startExample(name, env = {}, port = 0) {
 // until restore(); silence() keeps the current connections open but stops
 // forwarding on them (a dead network path no one closes), while new ones
 // pass. close() ends it all.
+//
+// retarget(url) sends the connections made from then on to another
+// server (a load balancer choosing another node).
 export async function startProxy(target) {
-  const { hostname, port } = new URL(target);
+  let { hostname, port } = new URL(target);
   const pairs = new Set(); // forwarding
   const silenced = new Set();
   let refusing = false;
@@ -93,6 +96,7 @@ export async function startProxy(target) {
       pairs.clear();
     },
     restore() { refusing = false; },
+    retarget(url) { ({ hostname, port } = new URL(url)); },
     silence() {
       for (const { client, upstream } of pairs) {
         client.unpipe(upstream);
@@ -163,4 +167,55 @@ export async function launchChromium() {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--no-first-run"],
   });
+}
+
+// freePort asks the kernel for a free loopback port.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+// brokerCommands run a private broker on a loopback port, its store (if
+// any) in dir: never the machine's shared one, so nothing a test makes
+// stays behind.
+const brokerCommands = {
+  redis: (port) => ["redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]],
+  nats: (port, dir) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir]],
+};
+
+// startBroker runs a private redis-server or nats-server (with JetStream)
+// and resolves with its URL once it accepts connections, or with null when
+// the binary is missing. stop() kills it.
+export async function startBroker(kind) {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), `eventwire-e2e-${kind}-`));
+  const [bin, args] = brokerCommands[kind](port, dir);
+  const child = spawn(bin, args, { cwd: dir, stdio: "ignore" });
+  const missing = await new Promise((resolve) => {
+    child.once("error", () => resolve(true));
+    child.once("spawn", () => resolve(false));
+  });
+  if (missing) return null;
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const up = await new Promise((resolve) => {
+      const c = net.connect(port, "127.0.0.1");
+      c.once("connect", () => { c.destroy(); resolve(true); });
+      c.once("error", () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) { child.kill("SIGKILL"); throw new Error(`${bin} does not listen on ${port}`); }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url: `${kind}://127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    }),
+  };
 }

@@ -79,6 +79,10 @@ var ErrClusterPublish = errors.New("eventwire: cluster publish failed")
 type RemoteSocket struct {
 	ID   string // the Socket.IO socket id
 	Node string // the id of the node (Server.NodeID) that holds it
+	// data holds the values of the socket's recoverable keys
+	// (NewRecoverableKey), a JSON object by key name, as socket.io's
+	// RemoteSocket.data does; Key.Remote reads one.
+	data string
 }
 
 // WithAdapter joins the Server to a cluster through a (see Adapter). The

@@ -60,14 +60,14 @@ func (s *Server) ClusterLen(ctx context.Context) (int, error) {
 func (s *Server) ClusterRoomMembers(ctx context.Context, room string) ([]RemoteSocket, error) {
 	var out []RemoteSocket
 	for _, c := range s.RoomMembers(room) {
-		out = append(out, RemoteSocket{ID: c.id, Node: s.root.node})
+		out = append(out, RemoteSocket{ID: c.id, Node: s.root.node, data: c.recoverableJSON()})
 	}
 	if s.root.cluster == nil {
 		return out, nil
 	}
 	others, err := s.root.cluster.RoomMembers(ctx, s.name, room)
 	for _, m := range others {
-		out = append(out, RemoteSocket{ID: m.ID, Node: m.Node})
+		out = append(out, RemoteSocket{ID: m.ID, Node: m.Node, data: string(m.Data)})
 	}
 	return out, clusterError(err)
 }
@@ -118,10 +118,10 @@ func (l clusterLocal) Apply(ns string, op cluster.Op, t cluster.Target, rooms []
 
 func (l clusterLocal) Len(ns string) int { return l.namespaces[ns].Len() }
 
-func (l clusterLocal) RoomMembers(ns, room string) []string {
-	var ids []string
+func (l clusterLocal) RoomMembers(ns, room string) []cluster.Member {
+	var out []cluster.Member
 	for _, c := range l.namespaces[ns].RoomMembers(room) {
-		ids = append(ids, c.id)
+		out = append(out, cluster.Member{ID: c.id, Data: []byte(c.recoverableJSON())})
 	}
-	return ids
+	return out
 }

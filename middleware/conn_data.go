@@ -80,6 +80,17 @@ func (c *Conn) encodeRecoverable() map[string]json.RawMessage {
 	return out
 }
 
+// recoverableJSON is encodeRecoverable as one JSON object, "" when c has
+// no recoverable value.
+func (c *Conn) recoverableJSON() string {
+	data := c.encodeRecoverable()
+	if data == nil {
+		return ""
+	}
+	b, _ := json.Marshal(data) // raw JSON values by name: cannot fail
+	return string(b)
+}
+
 // decodeRecoverable reads values encodeRecoverable encoded into the
 // recoverable keys of their names.
 func decodeRecoverable(data map[string]json.RawMessage, log *slog.Logger) map[dataKey]any {
@@ -134,6 +145,19 @@ func (c *Conn) restoreData(kept map[dataKey]any) {
 			c.data[k] = v
 		}
 	}
+}
+
+// Remote returns the value of k on a socket of the cluster, as
+// ClusterRoomMembers tells it (RemoteSocket.Data): only a recoverable
+// key's value travels. ok is false when the socket has none or it does not
+// decode into T.
+func (k *Key[T]) Remote(s RemoteSocket) (v T, ok bool) {
+	var data map[string]json.RawMessage
+	if !k.recoverable || s.data == "" || json.Unmarshal([]byte(s.data), &data) != nil {
+		return v, false
+	}
+	raw, found := data[k.name]
+	return v, found && json.Unmarshal(raw, &v) == nil
 }
 
 // String returns the key's name.

@@ -58,7 +58,7 @@ func run(args []string) error {
 // An empty adminToken leaves namespace /admin refusing everyone; opts add
 // to the runtime's options (a cluster adapter).
 func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string, opts ...middleware.Option) (http.Handler, *teamevents.Server, error) {
-	app := &teamchat{name: middleware.NewKey[teamevents.UserName]("name")}
+	app := &teamchat{name: userName}
 	mods := &moderators{chat: app, token: adminToken}
 	opts = append([]middleware.Option{middleware.WithConfig(cfg), middleware.WithLogger(logger)}, opts...)
 	srv, err := teamevents.NewServer(app, mods, opts...)
@@ -82,6 +82,11 @@ func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string, opts 
 	return srv.Middleware(mux), srv, nil
 }
 
+// userName is a connection's user name. It is recoverable: a session that
+// comes back keeps it, and ClusterRoomMembers tells it for the members on
+// other nodes.
+var userName = middleware.NewRecoverableKey[teamevents.UserName]("name")
+
 // teamchat handles the events clients send.
 type teamchat struct {
 	srv  *teamevents.Server
@@ -99,22 +104,34 @@ func (t *teamchat) nameOf(c *teamevents.Conn) teamevents.UserName {
 }
 
 // Join adds the sender to the room, tells the other members, and replies
-// with every member's name in join order. Joining a room twice changes nothing.
+// with every member's name, on every node of a cluster: this node's in
+// join order, then each other node's. Joining a room twice changes nothing.
 func (t *teamchat) Join(ctx context.Context, c *teamevents.Conn, m teamevents.Join) (teamevents.JoinAck, error) {
 	room := string(m.Room)
-	if slices.Contains(c.Rooms(), room) {
-		return teamevents.JoinAck{Room: m.Room, Members: t.members(room)}, nil
+	if !slices.Contains(c.Rooms(), room) {
+		c.Join(room)
+		if err := c.To(room).EmitMemberJoined(teamevents.MemberJoined{Room: m.Room, Name: t.nameOf(c)}); err != nil {
+			return teamevents.JoinAck{}, err
+		}
 	}
-	c.Join(room)
-	err := c.To(room).EmitMemberJoined(teamevents.MemberJoined{Room: m.Room, Name: t.nameOf(c)})
-	return teamevents.JoinAck{Room: m.Room, Members: t.members(room)}, err
+	return teamevents.JoinAck{Room: m.Room, Members: t.members(ctx, room)}, nil
 }
 
-// members returns the names of a room's members in join order.
-func (t *teamchat) members(room string) []teamevents.UserName {
+// membersWait bounds how long a join waits for the other nodes' members.
+const membersWait = 2 * time.Second
+
+// members returns the names of a room's members on every node; a node
+// that does not answer within membersWait (or a broker that is down) leaves
+// its members out, rather than failing the join.
+func (t *teamchat) members(ctx context.Context, room string) []teamevents.UserName {
+	ctx, cancel := context.WithTimeout(ctx, membersWait)
+	defer cancel()
+	sockets, _ := t.srv.ClusterRoomMembers(ctx, room) // with an error: those that answered
 	names := []teamevents.UserName{}
-	for _, member := range t.srv.RoomMembers(room) {
-		names = append(names, t.nameOf(member))
+	for _, s := range sockets {
+		if name, ok := t.name.Remote(s); ok {
+			names = append(names, name)
+		}
 	}
 	return names
 }

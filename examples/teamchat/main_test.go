@@ -9,14 +9,23 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventwire/eventwire/internal/sioclient"
 	"github.com/eventwire/eventwire/middleware"
+	"github.com/eventwire/eventwire/middleware/adapter/memory"
 )
 
 func newTestServer(t *testing.T) string {
 	t.Helper()
-	handler, srv, err := newApp(middleware.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)), "")
+	url, _ := newTestNode(t)
+	return url
+}
+
+// newTestNode serves the app with opts; it returns its URL and runtime.
+func newTestNode(t *testing.T, opts ...middleware.Option) (string, *middleware.Server) {
+	t.Helper()
+	handler, srv, err := newApp(middleware.DefaultConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)), "", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +34,7 @@ func newTestServer(t *testing.T) string {
 		srv.Close()
 		ts.Close()
 	})
-	return ts.URL
+	return ts.URL, srv.Runtime()
 }
 
 func login(t *testing.T, url, name string) *sioclient.Client {
@@ -151,6 +160,32 @@ func TestRooms(t *testing.T) {
 // TestShare sends a file as a binary attachment: the other members of the
 // room get it back as one, with the ack's id and ts; outsiders and invalid
 // files are refused.
+// TestJoinAckAcrossNodes: in a cluster, the join ack names the members on
+// every node, and the members on other nodes hear of the join.
+func TestJoinAckAcrossNodes(t *testing.T) {
+	hub := memory.NewHub()
+	node := func() (string, *middleware.Server) {
+		return newTestNode(t, middleware.WithAdapter(hub.Adapter(), middleware.AdapterOptions{Heartbeat: 100 * time.Millisecond}))
+	}
+	urlA, a := node()
+	urlB, b := node()
+	for deadline := time.Now().Add(5 * time.Second); len(a.ClusterNodes()) == 0 || len(b.ClusterNodes()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the nodes do not know each other")
+		}
+	}
+	ann, bob := login(t, urlA, "ann"), login(t, urlB, "bob")
+	if got, want := ack(t, ann, "join", map[string]string{"room": "ops"}), `{"data":{"room":"ops","members":["ann"]}}`; got != want {
+		t.Errorf("ann joins on node A: %s, want %s", got, want)
+	}
+	if got, want := ack(t, bob, "join", map[string]string{"room": "ops"}), `{"data":{"room":"ops","members":["bob","ann"]}}`; got != want {
+		t.Errorf("bob joins on node B: %s, want %s (node B's members, then node A's)", got, want)
+	}
+	if got, want := readEvent(t, ann, "member_joined"), `{"room":"ops","name":"bob"}`; got != want {
+		t.Errorf("ann, on node A, sees %s, want %s", got, want)
+	}
+}
+
 func TestShare(t *testing.T) {
 	url := newTestServer(t)
 	ann, bob := login(t, url, "ann"), login(t, url, "bob")

@@ -65,8 +65,8 @@ type Local interface {
 	Apply(ns string, op Op, t Target, rooms []string)
 	// Len is the number of connected sockets of ns here.
 	Len(ns string) int
-	// RoomMembers lists the ids of the sockets of ns in room here.
-	RoomMembers(ns, room string) []string
+	// RoomMembers lists the sockets of ns in room here (Node unset).
+	RoomMembers(ns, room string) []Member
 }
 
 // Options configure a Node; every field must be set (the runtime's

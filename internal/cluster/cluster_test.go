@@ -48,7 +48,7 @@ type fakeLocal struct {
 	delivered []string
 	applied   []string
 	sockets   int
-	members   []string
+	members   []Member
 }
 
 func (l *fakeLocal) HasNamespace(ns string) bool { return ns == "/" }
@@ -70,7 +70,7 @@ func (l *fakeLocal) Apply(ns string, op Op, t Target, rooms []string) {
 }
 
 func (l *fakeLocal) Len(string) int                   { return l.sockets }
-func (l *fakeLocal) RoomMembers(_, _ string) []string { return l.members }
+func (l *fakeLocal) RoomMembers(_, _ string) []Member { return l.members }
 
 func (l *fakeLocal) seen() ([]string, []string) {
 	l.mu.Lock()
@@ -94,7 +94,7 @@ func newNode(t *testing.T, h *hub, id string, local Local) *Node {
 // node's, and queries add up the other nodes' answers.
 func TestTwoNodes(t *testing.T) {
 	h := &hub{subs: make(map[string][]func(string, []byte))}
-	la, lb := &fakeLocal{}, &fakeLocal{sockets: 3, members: []string{"s1", "s2"}}
+	la, lb := &fakeLocal{}, &fakeLocal{sockets: 3, members: []Member{{ID: "s1", Data: []byte(`{"name":"ann"}`)}, {ID: "s2"}}}
 	a, b := newNode(t, h, "node-a", la), newNode(t, h, "node-b", lb)
 	waitFor(t, func() bool { return len(a.Peers()) == 1 && len(b.Peers()) == 1 })
 
@@ -117,7 +117,7 @@ func TestTwoNodes(t *testing.T) {
 	if n, err := a.Len(ctx, "/"); n != 3 || err != nil {
 		t.Errorf("Len = %d, %v; want 3", n, err)
 	}
-	want := []Member{{Node: "node-b", ID: "s1"}, {Node: "node-b", ID: "s2"}}
+	want := []Member{{Node: "node-b", ID: "s1", Data: []byte(`{"name":"ann"}`)}, {Node: "node-b", ID: "s2", Data: []byte{}}}
 	if got, err := a.RoomMembers(ctx, "/", "red"); !reflect.DeepEqual(got, want) || err != nil {
 		t.Errorf("RoomMembers = %v, %v; want %v", got, err, want)
 	}

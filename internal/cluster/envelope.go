@@ -20,7 +20,7 @@ import (
 // one costs one byte), so the codec has one shape. Consecutive records for
 // one channel share an envelope: under load one publish carries many.
 
-const envelopeVersion = 1
+const envelopeVersion = 2 // 2: members' answers carry data; log entries
 
 // recordKind says what a record asks of the nodes that receive it.
 type recordKind uint8
@@ -32,7 +32,7 @@ const (
 	kindDisconnect                       // the operator's sockets are disconnected
 	kindAskLen                           // answer with the namespace's socket count
 	kindAskMembers                       // answer with the ids of room args[0]'s members
-	kindAnswer                           // an answer to request id: num, or args (socket ids)
+	kindAnswer                           // an answer to request id: num, or args (socket id and data pairs)
 	kindHeartbeat                        // the origin is alive
 	kindBye                              // the origin is leaving the cluster
 	kindTakeOver                         // the socket exceptID (flagOnly) has a new connection elsewhere: end it

@@ -53,7 +53,8 @@ func TestEnvelopeRejects(t *testing.T) {
 		msg  []byte
 	}{
 		{"empty", nil},
-		{"version 2", append([]byte{2}, valid[1:]...)},
+		{"version 1 (an older node)", append([]byte{1}, valid[1:]...)},
+		{"version 3", append([]byte{3}, valid[1:]...)},
 		{"no origin", encodeEnvelope("", []record{{kind: kindHeartbeat}})},
 		{"origin too long", encodeEnvelope(string(bytes.Repeat([]byte("n"), 65)), []record{{kind: kindHeartbeat}})},
 		{"no record", appendEnvelope(nil, "node", nil)},

@@ -20,6 +20,7 @@ type answer struct {
 type Member struct {
 	Node string // the node holding it
 	ID   string // its socket id
+	Data []byte // what the runtime tells of it (JSON), opaque here
 }
 
 // Len asks every known peer for its number of connected sockets of ns
@@ -42,8 +43,8 @@ func (n *Node) RoomMembers(ctx context.Context, ns, room string) ([]Member, erro
 	slices.SortFunc(answers, func(a, b answer) int { return cmp.Compare(a.node, b.node) })
 	var out []Member
 	for _, a := range answers {
-		for _, id := range a.ids {
-			out = append(out, Member{Node: a.node, ID: id})
+		for i := 0; i+1 < len(a.ids); i += 2 { // id, data, id, data, …
+			out = append(out, Member{Node: a.node, ID: a.ids[i], Data: []byte(a.ids[i+1])})
 		}
 	}
 	return out, err

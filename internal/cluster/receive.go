@@ -59,11 +59,13 @@ func (n *Node) handle(origin string, r *record) {
 	case kindAskLen:
 		n.reply(origin, &record{kind: kindAnswer, id: r.id, ns: r.ns, num: uint64(n.local.Len(r.ns))})
 	case kindAskMembers:
-		var ids []string
+		var pairs []string
 		if len(r.args) == 1 {
-			ids = n.local.RoomMembers(r.ns, r.args[0])
+			for _, m := range n.local.RoomMembers(r.ns, r.args[0]) {
+				pairs = append(pairs, m.ID, string(m.Data))
+			}
 		}
-		n.reply(origin, &record{kind: kindAnswer, id: r.id, ns: r.ns, args: ids})
+		n.reply(origin, &record{kind: kindAnswer, id: r.id, ns: r.ns, args: pairs})
 	}
 }
 

@@ -56,11 +56,9 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 	v.SetDefault("adapter_prefix", middleware.DefaultAdapterPrefix)
 	v.SetDefault("redis_url", "redis://127.0.0.1:6379")
 	v.SetDefault("nats_url", "nats://127.0.0.1:4222")
-	if !clustered(v) {
-		// The examples recover sessions (a chat must not lose lines across a
-		// short drop); recovery does not work with an adapter yet.
-		v.SetDefault("recovery", true)
-	}
+	// The examples recover sessions (a chat must not lose lines across a
+	// short drop), on one node as in a cluster.
+	v.SetDefault("recovery", true)
 	cfg, err := middleware.LoadConfig(v)
 	if err != nil {
 		return Settings{}, err
@@ -73,12 +71,6 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 		return Settings{}, err
 	}
 	return s, nil
-}
-
-// clustered reports whether key adapter names a broker.
-func clustered(v *viper.Viper) bool {
-	kind := strings.ToLower(strings.TrimSpace(v.GetString("adapter")))
-	return kind != "" && kind != "memory"
 }
 
 // adapterOption builds the cluster adapter that key adapter names

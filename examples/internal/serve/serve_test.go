@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/spf13/viper"
 )
 
 func TestSettings(t *testing.T) {
@@ -82,9 +80,8 @@ func TestAdapterSetting(t *testing.T) {
 	}
 }
 
-// TestRecoverySetting: the examples recover sessions on one node unless
-// told not to, and leave recovery off with a broker (it does not work in
-// a cluster yet).
+// TestRecoverySetting: the examples recover sessions unless told not to,
+// with a broker as without.
 func TestRecoverySetting(t *testing.T) {
 	tests := []struct {
 		name string
@@ -108,10 +105,5 @@ func TestRecoverySetting(t *testing.T) {
 				t.Errorf("Recovery = %v, want %v", s.Config.Recovery, tc.want)
 			}
 		})
-	}
-	v := viper.New()
-	v.Set("adapter", "redis")
-	if !clustered(v) {
-		t.Error("adapter redis: not clustered, so recovery would be on")
 	}
 }

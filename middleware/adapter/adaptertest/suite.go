@@ -181,15 +181,20 @@ func testCommands(t *testing.T, newAdapter NewAdapter) {
 	})
 }
 
+// memberName is a recoverable key: its values travel with ClusterRoomMembers.
+var memberName = middleware.NewRecoverableKey[string]("adaptertest-name")
+
 // testQueries: ClusterLen and ClusterRoomMembers from any node see every
-// node's sockets, each with its node.
+// node's sockets, each with its node and its recoverable data.
 func testQueries(t *testing.T, newAdapter NewAdapter) {
 	nodes := newCluster(t, 3, newAdapter)
 	want := map[string]string{} // member socket id -> node id
 	for i, n := range nodes {
 		for range i + 1 { // 1, 2 and 3 sockets
 			c := n.dial(t)
-			n.conn(t, c.id).Join("room")
+			conn := n.conn(t, c.id)
+			conn.Join("room")
+			memberName.Set(conn, "name of "+c.id)
 			want[c.id] = n.srv.NodeID()
 		}
 	}
@@ -207,6 +212,9 @@ func testQueries(t *testing.T, newAdapter NewAdapter) {
 		for i, m := range members {
 			if want[m.ID] != m.Node {
 				t.Errorf("member %s on node %q, want %q", m.ID, m.Node, want[m.ID])
+			}
+			if name, ok := memberName.Remote(m); name != "name of "+m.ID || !ok {
+				t.Errorf("member %s: its recoverable key's value is %q, %v", m.ID, name, ok)
 			}
 			if i == 0 && m.Node != n.srv.NodeID() {
 				t.Errorf("node %s lists %s first, not its own", n.srv.NodeID(), m.Node)
