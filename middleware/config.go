@@ -105,9 +105,10 @@ type Config struct {
 	// OnConnect runs again and Conn.Recovered reports it. Every event the
 	// server sends without an ack id then carries its offset as one more
 	// trailing argument, which socket.io-client and the generated
-	// JavaScript client strip. docs/RECOVERY.md states the guarantee and
-	// its limits; it does not work with an adapter yet (New refuses the
-	// two together). Default false.
+	// JavaScript client strip. In a cluster (WithAdapter) the log and the
+	// sessions live in the broker, so the adapter must be a
+	// RecoveryAdapter (New refuses another). docs/RECOVERY.md states the
+	// guarantee and its limits. Default false.
 	Recovery bool `mapstructure:"recovery"`
 	// RecoveryMaxDisconnection is how long a session that dropped may come
 	// back. Default 2m.

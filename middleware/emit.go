@@ -111,11 +111,7 @@ func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) 
 // encodes its packet once and hands it to send. With recovery on, the
 // packet carries its offset and is logged for t (see recovery.go).
 func (s *Server) emitPacket(event string, args []any, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
-	e, err := s.event(event, byServer)
-	if err != nil {
-		return engineio.Packet{}, err
-	}
-	raw, err := encodeArgs(e, args)
+	e, raw, err := s.encodeEmit(event, args)
 	if err != nil {
 		return engineio.Packet{}, err
 	}
@@ -132,15 +128,21 @@ func (s *Server) emitPacket(event string, args []any, t recovery.Target, send fu
 // emitUnlogged is the packet of an event the server sends without an
 // offset, as it would without recovery.
 func (s *Server) emitUnlogged(event string, args []any) (engineio.Packet, error) {
-	e, err := s.event(event, byServer)
-	if err != nil {
-		return engineio.Packet{}, err
-	}
-	raw, err := encodeArgs(e, args)
+	e, raw, err := s.encodeEmit(event, args)
 	if err != nil {
 		return engineio.Packet{}, err
 	}
 	return s.eventPacket(e, false, 0, raw)
+}
+
+// encodeEmit checks that the server may send event and encodes args.
+func (s *Server) encodeEmit(event string, args []any) (*eventEntry, [][]byte, error) {
+	e, err := s.event(event, byServer)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := encodeArgs(e, args)
+	return e, raw, err
 }
 
 // encodeArgs checks the number of arguments against the event and encodes

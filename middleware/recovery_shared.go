@@ -43,7 +43,6 @@ type sharedLog struct {
 	// Guarded by recoveryState.mu.
 	epoch     string
 	delivered uint64   // the seq of the last entry delivered on this node
-	gaps      uint64   // entries this node never got (the broker lost them)
 	polled    LogState // the log as the last poll saw it
 
 	bySID map[string]*Conn // live sockets by id; guarded by recoveryState.smu
@@ -210,7 +209,7 @@ func (r *recoveryState) fillLocked(s *Server, seq uint64) {
 		st, entries, err := sh.a.ReadLog(ctx, sh.stream, sh.delivered, int(min(seq-sh.delivered, 1000)))
 		cancel()
 		if err != nil || st.Epoch != sh.epoch || len(entries) == 0 || entries[0].Seq != sh.delivered+1 {
-			sh.gaps += seq - sh.delivered
+			s.recoveryLogGaps.Add(seq - sh.delivered)
 			s.log.Warn("eventwire: recovery log entries lost for this node's sockets", "namespace", s.name,
 				"from", sh.delivered+1, "to", seq, "err", err)
 			sh.delivered = seq
@@ -406,8 +405,7 @@ type sessionStore struct {
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
-	failed   uint64 // writes that failed; guarded by mu
-	inFlight int    // writes flush is doing; guarded by mu
+	inFlight int // writes flush is doing; guarded by mu
 }
 
 func newSessionStore(c *core, a RecoveryAdapter) *sessionStore {
@@ -539,10 +537,7 @@ func (w *sessionStore) note(err error) {
 	if err == nil {
 		return
 	}
-	w.mu.Lock()
-	w.failed++
-	n := w.failed
-	w.mu.Unlock()
+	n := w.c.recoverySessionErrors.Add(1)
 	if n&(n-1) == 0 {
 		w.c.log.Warn("eventwire: recovery: session write failed", "err", err, "failed_total", n)
 	}

@@ -68,9 +68,11 @@ type core struct {
 	limitedEvents atomic.Uint64 // events refused by the rate limit
 	strayAcks     atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 
-	recoveryAttempts  atomic.Uint64 // CONNECTs that asked to come back
-	recoveredSessions atomic.Uint64 // ... and did
-	framesReplayed    atomic.Uint64 // events sent again to recovered sockets
+	recoveryAttempts      atomic.Uint64 // CONNECTs that asked to come back
+	recoveredSessions     atomic.Uint64 // ... and did
+	framesReplayed        atomic.Uint64 // events sent again to recovered sockets
+	recoveryLogGaps       atomic.Uint64 // log entries this node never delivered (recovery_shared.go)
+	recoverySessionErrors atomic.Uint64 // session writes to the broker that failed
 	// recoveryFailed counts the rest by why (recoveryFailed[recovered]
 	// counts nothing that is read).
 	recoveryFailed [failures]atomic.Uint64

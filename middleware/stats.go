@@ -35,6 +35,12 @@ type Stats struct {
 	Recovered        uint64
 	FramesReplayed   uint64
 	RecoveryFailures RecoveryFailures
+	// RecoveryLogGaps counts, in a cluster with recovery, the entries of
+	// the namespaces' logs this node never delivered: the broker lost them
+	// (an outage) before this node could read them. RecoverySessionErrors
+	// counts the writes of sessions to the broker that failed.
+	RecoveryLogGaps       uint64
+	RecoverySessionErrors uint64
 	// ClusterPublished counts the messages (emits, Join/Leave/Disconnect
 	// commands, cluster queries and their answers) published to the other
 	// nodes; heartbeats are not counted. 0 without an adapter.
@@ -63,6 +69,8 @@ func (s *Server) Stats() Stats {
 		Recovered:               s.recoveredSessions.Load(),
 		FramesReplayed:          s.framesReplayed.Load(),
 		RecoveryFailures:        s.recoveryFailures(),
+		RecoveryLogGaps:         s.recoveryLogGaps.Load(),
+		RecoverySessionErrors:   s.recoverySessionErrors.Load(),
 		ClusterPublished:        cs.Published,
 		ClusterPublishFailed:    cs.Failed,
 		ClusterReceived:         cs.Received,

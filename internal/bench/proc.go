@@ -19,10 +19,12 @@ import (
 // A peer is one server under test: how to start it as a fresh process and
 // which protocol its clients speak.
 type peer struct {
-	name string
-	sio  bool     // Socket.IO over Engine.IO at /socket.io/; false: plain WebSocket at /ws
-	argv []string // the command; BENCH_PORT and extra env are added per start
-	env  []string
+	name      string
+	sio       bool     // Socket.IO over Engine.IO at /socket.io/; false: plain WebSocket at /ws
+	clustered bool     // it runs on a broker: a cluster case starts several nodes of it
+	recovery  bool     // connection state recovery on: its logs live under a fixed prefix
+	argv      []string // the command; BENCH_PORT and extra env are added per start
+	env       []string
 }
 
 // peers builds the Go servers once into work and returns every peer by
@@ -46,9 +48,12 @@ func peers(ctx context.Context, root, work string) (map[string]peer, error) {
 	}
 	out["ws"] = peer{name: "ws", argv: []string{"node", filepath.Join(nodeDir, "ws.mjs")}}
 	out["socket.io"] = peer{name: "socket.io", sio: true, argv: []string{"node", filepath.Join(nodeDir, "socketio.mjs")}}
+	ew := out["eventwire"]
+	out["eventwire+recovery"] = peer{name: "eventwire+recovery", sio: true, recovery: true, argv: ew.argv, env: []string{"BENCH_RECOVERY=1"}}
 	for _, a := range []string{"redis", "nats"} {
-		ew := out["eventwire"]
-		out["eventwire+"+a] = peer{name: "eventwire+" + a, sio: true, argv: ew.argv, env: []string{"BENCH_ADAPTER=" + a}}
+		out["eventwire+"+a] = peer{name: "eventwire+" + a, sio: true, clustered: true, argv: ew.argv, env: []string{"BENCH_ADAPTER=" + a}}
+		out["eventwire+"+a+"+recovery"] = peer{name: "eventwire+" + a + "+recovery", sio: true, clustered: true, recovery: true,
+			argv: ew.argv, env: []string{"BENCH_ADAPTER=" + a, "BENCH_RECOVERY=1"}}
 	}
 	return out, nil
 }

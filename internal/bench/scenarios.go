@@ -57,7 +57,7 @@ func cases(o options) []spec {
 			name: "100 rooms × 50 members · 64 B · one room per emit"})
 	}
 	if o.has("cluster") {
-		cl := peersFor("eventwire", "eventwire+redis", "eventwire+nats")
+		cl := peersFor("eventwire", "eventwire+recovery", "eventwire+redis", "eventwire+redis+recovery", "eventwire+nats", "eventwire+nats+recovery")
 		out = append(out,
 			spec{scenario: "cluster", clients: 1000, size: 64, to: "others", nodes: 2, servers: cl,
 				name: "1,000 clients on 2 nodes · 64 B · all but sender"},
@@ -93,10 +93,16 @@ func thousands(n int) string {
 // stops them.
 func runRound(ctx context.Context, o options, s spec, p peer, round int) (report.Round, error) {
 	nodes := 1
-	if s.nodes > 1 && p.name != "eventwire" { // the single-node row of a cluster case stays single
+	if s.nodes > 1 && p.clustered { // the single-node rows of a cluster case stay single
 		nodes = s.nodes
 	}
 	prefix := fmt.Sprintf("ewbench.%d.%d", time.Now().UnixNano(), round)
+	if p.recovery {
+		// Recovery's logs are streams the broker keeps (JetStream's on
+		// disk): one fixed prefix reuses them run after run. Rounds run one
+		// at a time, and a round's first emits start a new session anyway.
+		prefix = "ewbench-recovery"
+	}
 	var procs []*proc
 	defer func() {
 		for _, pr := range procs {

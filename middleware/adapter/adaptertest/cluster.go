@@ -78,34 +78,15 @@ func newCluster(t *testing.T, n int, newAdapter NewAdapter) []*node {
 	cfg := middleware.DefaultConfig()
 	cfg.PingInterval = time.Second // pings keep idle clients' read deadlines moving
 	cfg.RateLimit = 0
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	nodes := make([]*node, n)
 	for i := range nodes {
-		srv, err := middleware.New(schema(), middleware.WithConfig(cfg), middleware.WithLogger(logger),
-			middleware.WithAdapter(newAdapter(t), opts))
-		if err != nil {
-			t.Fatal(err)
-		}
-		nd := &node{srv: srv, conns: make(map[string]*middleware.Conn)}
-		err = middleware.Handle(srv, "say", func(ctx context.Context, c *middleware.Conn, text string) error {
+		nodes[i] = startNode(t, cfg, newAdapter(t), opts)
+		err := middleware.Handle(nodes[i].srv, "say", func(ctx context.Context, c *middleware.Conn, text string) error {
 			return c.Broadcast().Emit("msg", text)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.OnConnect(func(ctx context.Context, c *middleware.Conn) error {
-			nd.mu.Lock()
-			defer nd.mu.Unlock()
-			nd.conns[c.ID()] = c
-			return nil
-		})
-		ts := httptest.NewServer(srv)
-		nd.url = ts.URL
-		t.Cleanup(func() {
-			_ = srv.Close()
-			ts.Close()
-		})
-		nodes[i] = nd
 	}
 	eventually(t, "every node knows the others", func() bool {
 		for _, nd := range nodes {
@@ -116,6 +97,31 @@ func newCluster(t *testing.T, n int, newAdapter NewAdapter) []*node {
 		return true
 	})
 	return nodes
+}
+
+// startNode starts a Server of the schema on adapter a, on an httptest.Server;
+// its OnConnect records each socket by id.
+func startNode(t *testing.T, cfg middleware.Config, a middleware.Adapter, opts middleware.AdapterOptions) *node {
+	t.Helper()
+	srv, err := middleware.New(schema(), middleware.WithConfig(cfg),
+		middleware.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), middleware.WithAdapter(a, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd := &node{srv: srv, conns: make(map[string]*middleware.Conn)}
+	srv.OnConnect(func(ctx context.Context, c *middleware.Conn) error {
+		nd.mu.Lock()
+		defer nd.mu.Unlock()
+		nd.conns[c.ID()] = c
+		return nil
+	})
+	ts := httptest.NewServer(srv)
+	nd.url = ts.URL
+	t.Cleanup(func() {
+		_ = srv.Close()
+		ts.Close()
+	})
+	return nd
 }
 
 func randomHex() string {

@@ -2,11 +2,9 @@ package adaptertest
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -36,29 +34,10 @@ func recoveryConfig() middleware.Config {
 }
 
 // newRecoveryNode starts a Server with recovery on adapter a, sharing
-// prefix, on an httptest.Server.
+// prefix.
 func newRecoveryNode(t *testing.T, a middleware.Adapter, prefix string) *node {
 	t.Helper()
-	srv, err := middleware.New(schema(), middleware.WithConfig(recoveryConfig()),
-		middleware.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		middleware.WithAdapter(a, middleware.AdapterOptions{Prefix: prefix, Heartbeat: 500 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nd := &node{srv: srv, conns: make(map[string]*middleware.Conn)}
-	srv.OnConnect(func(ctx context.Context, c *middleware.Conn) error {
-		nd.mu.Lock()
-		defer nd.mu.Unlock()
-		nd.conns[c.ID()] = c
-		return nil
-	})
-	ts := httptest.NewServer(srv)
-	nd.url = ts.URL
-	t.Cleanup(func() {
-		_ = srv.Close()
-		ts.Close()
-	})
-	return nd
+	return startNode(t, recoveryConfig(), a, middleware.AdapterOptions{Prefix: prefix, Heartbeat: 500 * time.Millisecond})
 }
 
 // reader is a raw client that keeps what recovery needs: the texts of the

@@ -31,15 +31,17 @@
 //     value holds its owner and its deadline (unix ms by the writing node's
 //     clock: the nodes' clocks must agree to well under a second), since
 //     JetStream 2.9 has no per-key TTL; the bucket's TTL, SessionMaxAge,
-//     removes what nobody wrote for an hour and bounds the ttl a session
-//     may have. Writes are compare-and-set on the key's revision.
+//     removes what nobody wrote for a day and bounds the ttl a session
+//     may have (so recovery_max_disconnection must stay under about 16
+//     hours: a live session's ttl is 1.5 times the window). Writes are compare-and-set on the key's revision.
 //
 // A nats-server restarted with its store keeps the logs (and their epochs)
 // and the sessions: clients recover exactly (entries appended during the
 // outage are not delivered live; the runtime reads them with ReadLog). A
 // server that lost its store has new streams, of new epochs, made again by
-// the next append, and no sessions: clients get fresh sessions. The streams and the bucket have one replica; on a NATS cluster
-// raise their replicas (nats stream edit) to survive the loss of a server.
+// the next append, and no sessions: clients get fresh sessions. The
+// streams and the bucket have one replica; on a NATS cluster raise their
+// replicas (nats stream edit) to survive the loss of a server.
 package nats
 
 import (

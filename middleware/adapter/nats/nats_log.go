@@ -22,7 +22,7 @@ const (
 	// SessionMaxAge is the bucket's TTL: a key nobody wrote for that long is
 	// removed, whatever its deadline. It is the longest ttl PutSession and
 	// TakeSession accept.
-	SessionMaxAge = time.Hour
+	SessionMaxAge = 24 * time.Hour
 
 	// requestTimeout bounds the JetStream requests the adapter makes without
 	// a caller's context (an epoch read during delivery, a consumer's

@@ -8,6 +8,7 @@
 //
 //	BENCH_PORT       listen on 127.0.0.1:$BENCH_PORT (required)
 //	BENCH_ADAPTER    "" (one node, in memory), "redis" or "nats"
+//	BENCH_RECOVERY   "1": connection state recovery on (the log takes every emit)
 //	BENCH_REDIS_URL  default redis://127.0.0.1:6379
 //	BENCH_NATS_URL   default nats://127.0.0.1:4222
 //	BENCH_PREFIX     the adapter's channel prefix, so concurrent runs do not collide
@@ -90,6 +91,7 @@ func config() middleware.Config {
 	cfg.RateLimit = 0
 	cfg.MaxConnections = 20000
 	cfg.ServeClient = false
+	cfg.Recovery = os.Getenv("BENCH_RECOVERY") == "1"
 	return cfg
 }
 
