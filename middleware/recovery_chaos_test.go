@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventwire/eventwire/middleware/adapter/memory"
 )
 
 // TestRecoveryChaos: clients in random rooms get emits of every kind
@@ -28,7 +30,15 @@ import (
 // into silent black holes, at random. Every client recovers every time and
 // ends with exactly the sequence of events meant for it. The run is
 // seeded; EVENTWIRE_SEED repeats one.
-func TestRecoveryChaos(t *testing.T) {
+func TestRecoveryChaos(t *testing.T) { recoveryChaos(t, 1) }
+
+// TestClusterRecoveryChaos is TestRecoveryChaos on two nodes joined by the
+// in-process hub, the log and sessions in the hub: the proxy sends each
+// new connection to the other node (a load balancer), so every recovery
+// moves the client, and half-open connections are taken over across nodes.
+func TestClusterRecoveryChaos(t *testing.T) { recoveryChaos(t, 2) }
+
+func recoveryChaos(t *testing.T, nodes int) {
 	seed := uint64(time.Now().UnixNano() % 1_000_000)
 	if s, err := strconv.ParseUint(os.Getenv("EVENTWIRE_SEED"), 10, 64); err == nil {
 		seed = s
@@ -39,25 +49,48 @@ func TestRecoveryChaos(t *testing.T) {
 	cfg := recoveryConfig()
 	cfg.PingInterval, cfg.PingTimeout = 200*time.Millisecond, 200*time.Millisecond
 	cfg.RecoveryMaxReplay = 10000
-	srv, err := New(testSchema(), WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	conns := make(map[string]*Conn) // sid -> its latest socket
-	srv.OnConnect(func(ctx context.Context, c *Conn) error {
-		mu.Lock()
-		defer mu.Unlock()
-		conns[c.ID()] = c
-		return nil
-	})
-	ts := httptest.NewServer(srv)
-	proxy := newChaosProxy(t, ts.Listener.Addr().String())
-	defer func() {
-		proxy.close()
-		_ = srv.Close()
-		ts.Close()
-	}()
+	hub := memory.NewHub()
+	var servers []*Server
+	var targets []string
+	for range nodes {
+		opts := []Option{WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}
+		if nodes > 1 {
+			opts = append(opts, WithAdapter(hub.Adapter(), AdapterOptions{Heartbeat: 200 * time.Millisecond}))
+		}
+		srv, err := New(testSchema(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.OnConnect(func(ctx context.Context, c *Conn) error {
+			mu.Lock()
+			defer mu.Unlock()
+			conns[c.ID()] = c
+			return nil
+		})
+		ts := httptest.NewServer(srv)
+		defer func() {
+			_ = srv.Close()
+			ts.Close()
+		}()
+		servers, targets = append(servers, srv), append(targets, ts.Listener.Addr().String())
+	}
+	srv := servers[0] // the operators' emits are made here; a socket's own on its node
+	proxy := newChaosProxy(t, targets...)
+	defer proxy.close()
+	// In a cluster, emits of two nodes are in the order they reach the log:
+	// each emit waits until node 0 delivered it, so the log's order is the
+	// model's.
+	logged := func() uint64 {
+		if nodes == 1 {
+			return 0
+		}
+		r := srv.rec
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.shared.delivered
+	}
 
 	const clients, emits, faults = 8, 400, 24
 	rooms := []string{"r0", "r1", "r2"}
@@ -112,10 +145,12 @@ func TestRecoveryChaos(t *testing.T) {
 		}
 	}()
 	for k := range emits {
+		before := logged()
 		text := fmt.Sprint("e", k)
 		room := rooms[rng.IntN(len(rooms))]
 		target := rng.IntN(clients)
 		reaches := func(i int) bool { return true }
+		appended := true // to the log, in a cluster
 		var err error
 		switch kind := rng.IntN(5); kind {
 		case 0:
@@ -132,7 +167,7 @@ func TestRecoveryChaos(t *testing.T) {
 				err = conn.Broadcast().Emit("link", text)
 				reaches = func(i int) bool { return i != target }
 			} else if err = conn.Emit("link", text); errors.Is(err, ErrClosed) {
-				err, reaches = nil, func(int) bool { return false } // it was away: not sent, not logged
+				err, reaches, appended = nil, func(int) bool { return false }, false // it was away: not sent, not logged
 			} else {
 				reaches = func(i int) bool { return i == target }
 			}
@@ -144,6 +179,9 @@ func TestRecoveryChaos(t *testing.T) {
 			if reaches(i) {
 				want[i] = append(want[i], text)
 			}
+		}
+		for nodes > 1 && appended && logged() == before {
+			time.Sleep(50 * time.Microsecond)
 		}
 		if k%20 == 0 {
 			time.Sleep(time.Millisecond)
@@ -159,7 +197,19 @@ func TestRecoveryChaos(t *testing.T) {
 	stop()
 	proxy.close()
 	wg.Wait()
-	st := srv.Stats()
+	var st Stats
+	for _, n := range servers {
+		ns := n.Stats()
+		st.Recovered += ns.Recovered
+		st.RecoveryAttempts += ns.RecoveryAttempts
+		st.FramesReplayed += ns.FramesReplayed
+		st.RecoveryFailures.Unknown += ns.RecoveryFailures.Unknown
+		st.RecoveryFailures.Expired += ns.RecoveryFailures.Expired
+		st.RecoveryFailures.Offset += ns.RecoveryFailures.Offset
+		st.RecoveryFailures.Trimmed += ns.RecoveryFailures.Trimmed
+		st.RecoveryFailures.TooMany += ns.RecoveryFailures.TooMany
+		st.RecoveryFailures.Store += ns.RecoveryFailures.Store
+	}
 	t.Logf("faults: %d cuts, %d black holes (%d found nothing to break); %d recoveries, %d events replayed",
 		broke["cut"], broke["hole"], broke[""], st.Recovered, st.FramesReplayed)
 	for i, c := range cl {
@@ -277,8 +327,9 @@ func (c *chaosClient) session(ctx context.Context) {
 // demand: cut resets both sides; a black hole keeps both open and passes
 // nothing, as a dead network path does.
 type chaosProxy struct {
-	ln     net.Listener
-	target string
+	ln      net.Listener
+	targets []string // each new connection goes to the next (a load balancer)
+	next    int      // accept's only
 
 	mu    sync.Mutex
 	pairs []*chaosPair
@@ -291,13 +342,13 @@ type chaosPair struct {
 	broken           bool // cut or made a hole; guarded by chaosProxy.mu
 }
 
-func newChaosProxy(t *testing.T, target string) *chaosProxy {
+func newChaosProxy(t *testing.T, targets ...string) *chaosProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &chaosProxy{ln: ln, target: target}
+	p := &chaosProxy{ln: ln, targets: targets}
 	p.wg.Add(1)
 	go p.accept()
 	return p
@@ -312,7 +363,8 @@ func (p *chaosProxy) accept() {
 		if err != nil {
 			return
 		}
-		u, err := net.Dial("tcp", p.target)
+		u, err := net.Dial("tcp", p.targets[p.next%len(p.targets)])
+		p.next++
 		if err != nil {
 			_ = c.Close()
 			continue
