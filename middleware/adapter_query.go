@@ -109,7 +109,7 @@ func (l clusterLocal) DeliverUnlogged(ns string, t cluster.Target, text []byte, 
 func (l clusterLocal) Apply(ns string, op cluster.Op, t cluster.Target, rooms []string) {
 	if op == cluster.OpTakeOver {
 		if r := l.namespaces[ns].rec; r != nil && r.shared != nil {
-			r.takeOverLocal(t.Only)
+			r.takeOverLocal(l.namespaces[ns], t.Only, "its client is back on another node")
 		}
 		return
 	}

@@ -58,6 +58,7 @@ type Conn struct {
 	recovered bool
 	fate      sessionFate // guarded by the namespace's recoveryState.smu
 	endedAt   time.Time   // likewise
+	quiet     quietMark   // likewise: where the connection ended
 
 	// roomSet is the set of rooms c is in (or was in, once it ended);
 	// guarded by s.mu, with the room index. See room_index.go.

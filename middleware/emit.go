@@ -24,12 +24,15 @@ import (
 // on every node: rooms are evaluated on the node holding each socket.
 type Operator struct {
 	s        *Server
-	exceptID string   // the socket id never a recipient (the sender), or ""
-	except   *Conn    // that socket when it is on this node: compared without reading ids
-	to       []string // with targeted: the rooms whose members receive
-	without  []string // rooms whose members never receive
-	targeted bool     // To/In was called: the union of to, not everyone
-	local    bool     // Local: this node's sockets only
+	exceptID string // the socket id never a recipient (the sender), or ""
+	except   *Conn  // that socket when it is on this node: compared without reading ids
+	// successor is the socket that recovered except's session, if one has
+	// (recovery): never a recipient either. Set during an emit.
+	successor *Conn
+	to        []string // with targeted: the rooms whose members receive
+	without   []string // rooms whose members never receive
+	targeted  bool     // To/In was called: the union of to, not everyone
+	local     bool     // Local: this node's sockets only
 }
 
 // To narrows the recipients to the sockets in any of rooms; rooms add to
@@ -73,9 +76,14 @@ func (o Operator) Emit(event string, args ...any) error {
 		if err != nil {
 			return err
 		}
+		o.successor = o.s.rec.successor(o.except)
 		return o.s.deliver(o, p)
 	}
-	out, err := o.s.emitPacket(event, args, o.logTarget(), func(p engineio.Packet) error { return o.s.deliver(o, p) })
+	out, err := o.s.emitPacket(event, args, o.logTarget(), func(p engineio.Packet) error {
+		// Under the emit lock with recovery on: no socket registers meanwhile.
+		o.successor = o.s.rec.successor(o.except)
+		return o.s.deliver(o, p)
+	})
 	if err != nil || o.s.rec != nil && o.s.rec.shared != nil {
 		return err // in a cluster with recovery, the log carries it to the other nodes
 	}

@@ -74,7 +74,8 @@ type RecoveryFailures struct {
 type recoveryState struct {
 	mu     sync.Mutex // the emit lock; see above
 	log    *recovery.Log
-	shared *sharedLog // in a cluster, the log and sessions in the broker (recovery_shared.go); nil on one node
+	reach  *recovery.Reach // what each socket may have been sent: see quietFrom
+	shared *sharedLog      // in a cluster, the log and sessions in the broker (recovery_shared.go); nil on one node
 
 	smu      sync.Mutex
 	sessions map[string]*savedSession // pid -> a session that ended and may come back
@@ -88,6 +89,7 @@ type savedSession struct {
 	data   map[dataKey]any // the values of recoverable keys
 	start  uint64          // the log's top when the socket first connected
 	epoch  string          // in a cluster: the log's epoch then
+	quiet  quietMark       // where its connection ended, for a quiet client (see quietFrom)
 	ended  time.Time
 	expiry *time.Timer
 }
@@ -100,9 +102,51 @@ func newRecoveryState(cfg Config) *recoveryState {
 		log: recovery.NewLog(engineio.NewID()[:8], recovery.Limits{
 			MaxFrames: cfg.RecoveryLogFrames, MaxBytes: cfg.RecoveryLogBytes, MaxAge: cfg.RecoveryMaxDisconnection,
 		}),
+		reach:    recovery.NewReach(reachMemory),
 		sessions: make(map[string]*savedSession),
 		live:     make(map[string]*Conn),
 	}
+}
+
+// reachMemory bounds the rooms and sockets a namespace's Reach remembers.
+const reachMemory = 1 << 16
+
+// quietMark is where a socket's connection ended: the log's top then, and
+// a seq at or after the last entry that had reached the socket by then.
+// Top 0: not known (the node that held it died).
+type quietMark struct {
+	Top   uint64 `json:"top,omitempty"`
+	Reach uint64 `json:"reach,omitempty"`
+}
+
+// markQuiet returns c's quietMark as its connection ends.
+func (r *recoveryState) markQuiet(c *Conn) quietMark {
+	rooms := c.roomsSnapshot()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return quietMark{Top: r.topLocked(), Reach: r.reach.Bound(c.id, rooms)}
+}
+
+// topLocked is the last entry this node has logged (one node) or
+// delivered (a cluster).
+func (r *recoveryState) topLocked() uint64 {
+	if r.shared != nil {
+		return r.shared.delivered
+	}
+	return r.log.Top()
+}
+
+// quietFrom is where a replay starts for a client that has had every entry
+// up to from: when from is at or past the last entry that had reached its
+// socket when the connection ended, nothing between from and the top then
+// was for it, so the replay starts at that top. A quiet client (its last
+// event long ago, the entries since all for others) so recovers after the
+// log has trimmed those entries.
+func quietFrom(from uint64, q quietMark) uint64 {
+	if q.Top > from && from >= q.Reach {
+		return q.Top
+	}
+	return from
 }
 
 // emitLogged builds the packet of an event the server sends with its
@@ -124,7 +168,7 @@ func (r *recoveryState) emitLogged(s *Server, e *eventEntry, raw [][]byte, t rec
 	// and the frame replayed when it comes back. A socket that has ended
 	// gets nothing (Conn.Emit says ErrClosed), so nothing is logged.
 	if err == nil || errors.Is(err, ErrSlowConsumer) {
-		r.log.Append(recovery.Entry{Text: p.Text, Atts: p.Atts, Target: t}, time.Now())
+		r.reach.Note(r.log.Append(recovery.Entry{Text: p.Text, Atts: p.Atts, Target: t}, time.Now()), t)
 	}
 	return p, err
 }
@@ -178,7 +222,8 @@ func (r *recoveryState) claim(s *Server, pid, owner string, window time.Duration
 			delete(r.shared.bySID, old.id)
 		}
 		r.smu.Unlock()
-		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), data: old.recoverableData(), start: old.start, epoch: old.epoch}
+		saved := &savedSession{sid: old.id, rooms: old.roomsSnapshot(), data: old.recoverableData(), start: old.start, epoch: old.epoch,
+			quiet: r.markQuiet(old)}
 		old.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil) // the half-open socket
 		if r.shared != nil {
 			// The new socket takes the session over in the broker too.
@@ -207,13 +252,14 @@ func (r *recoveryState) claim(s *Server, pid, owner string, window time.Duration
 // save keeps the session of c, which ended for reason, for the window,
 // unless the client ended it or broke the rules.
 func (r *recoveryState) save(c *Conn, reason string, window time.Duration) {
+	quiet := r.markQuiet(c)
 	r.smu.Lock()
 	defer r.smu.Unlock()
 	if c.fate == fateTakenOver || r.live[c.pid] != c {
 		return
 	}
 	delete(r.live, c.pid)
-	c.fate, c.endedAt = fateGone, time.Now()
+	c.fate, c.endedAt, c.quiet = fateGone, time.Now(), quiet
 	switch reason {
 	case engineio.ReasonTransportClose, engineio.ReasonTransportError, engineio.ReasonPingTimeout,
 		engineio.ReasonShutdown, engineio.ReasonSlowConsumer:
@@ -229,7 +275,7 @@ func (r *recoveryState) save(c *Conn, reason string, window time.Duration) {
 	}
 	pid := c.pid
 	r.sessions[pid] = &savedSession{
-		sid: c.id, rooms: c.roomsSnapshot(), data: c.recoverableData(), start: c.start, ended: time.Now(),
+		sid: c.id, rooms: c.roomsSnapshot(), data: c.recoverableData(), start: c.start, ended: time.Now(), quiet: quiet,
 		// Kept a minute past the window, so a client back too late is told
 		// apart from an unknown one in Stats.
 		expiry: time.AfterFunc(window+time.Minute, func() { r.forget(pid) }),
@@ -307,7 +353,7 @@ func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset boo
 		}
 		from = max(from, seq) // socket.io-client keeps an offset from before a fresh session
 	}
-	entries, err := r.log.Since(from, saved.sid, saved.rooms, maxReplay, time.Now())
+	entries, err := r.log.Since(quietFrom(from, saved.quiet), saved.sid, saved.rooms, maxReplay, time.Now())
 	switch {
 	case errors.Is(err, recovery.ErrTrimmed):
 		return nil, recoveryTrimmed
@@ -315,6 +361,21 @@ func (r *recoveryState) missed(saved *savedSession, offset string, hasOffset boo
 		return nil, recoveryTooMany
 	}
 	return entries, recovered
+}
+
+// successor returns the socket that has taken over c's session since c
+// ended (a client that recovered while a handler still held c), or nil.
+// Conn.Broadcast on c must leave it out too: it is the same client.
+func (r *recoveryState) successor(c *Conn) *Conn {
+	if r == nil || c == nil || c.pid == "" {
+		return nil
+	}
+	r.smu.Lock()
+	defer r.smu.Unlock()
+	if cur := r.live[c.pid]; cur != c {
+		return cur
+	}
+	return nil
 }
 
 // roomsSnapshot copies the rooms c is in.

@@ -261,7 +261,10 @@ func (c *chaosClient) run(ctx context.Context) {
 
 // session connects, or recovers, and reads until the connection fails.
 func (c *chaosClient) session(ctx context.Context) {
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, c.url, nil)
+	// A fault may turn the connection into a black hole during the
+	// handshake: give up on it as on a silent session.
+	dialer := websocket.Dialer{HandshakeTimeout: 600 * time.Millisecond}
+	ws, _, err := dialer.DialContext(ctx, c.url, nil)
 	if err != nil {
 		return
 	}

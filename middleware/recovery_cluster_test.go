@@ -16,14 +16,18 @@ import (
 
 // recoveryCluster is n Servers with recovery on, joined by hub; each
 // node's OnConnect records whether the socket was recovered.
-func recoveryCluster(t *testing.T, hub *memory.Hub, n int) ([]*harness, []chan bool) {
+func recoveryCluster(t *testing.T, hub *memory.Hub, n int, configure ...func(*Config)) ([]*harness, []chan bool) {
 	t.Helper()
+	cfg := recoveryConfig()
+	for _, c := range configure {
+		c(&cfg)
+	}
 	var nodes []*harness
 	var recovered []chan bool
 	for range n {
 		logs := &logBuffer{}
 		logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-		srv, err := New(testSchema(), WithConfig(recoveryConfig()), WithLogger(logger),
+		srv, err := New(testSchema(), WithConfig(cfg), WithLogger(logger),
 			WithAdapter(hub.Adapter(), AdapterOptions{Heartbeat: 200 * time.Millisecond}))
 		if err != nil {
 			t.Fatal(err)
@@ -228,6 +232,40 @@ func TestClusterRecoveryNotKept(t *testing.T) {
 	}
 	if st := a.srv.Stats(); st.RecoveryFailures.Unknown != 1 {
 		t.Errorf("node A RecoveryFailures %+v, want Unknown 1", st.RecoveryFailures)
+	}
+}
+
+// TestClusterRecoveryQuietClient: a quiet client whose last event the
+// broker's log has trimmed (events for others) recovers on another node,
+// from where its connection ended, as on one node.
+func TestClusterRecoveryQuietClient(t *testing.T) {
+	hub := memory.NewHub()
+	nodes, recovered := recoveryCluster(t, hub, 2, func(c *Config) { c.RecoveryLogFrames = 5 })
+	a, b := nodes[0], nodes[1]
+	quiet, conn, s := a.connectWith("")
+	wantRecovered(t, recovered[0], false)
+	conn.Join("quiet")
+	_ = a.srv.To("quiet").Emit("link", "for it")
+	_, s.offset = quiet.readLink()
+	for i := range 20 {
+		_ = a.srv.To("busy").Emit("link", fmt.Sprint("busy ", i))
+	}
+	waitFor(t, "node A delivered the log", func() bool {
+		a.srv.rec.mu.Lock()
+		defer a.srv.rec.mu.Unlock()
+		return a.srv.rec.shared.delivered == 21
+	})
+	quiet.cut()
+	a.waitGone(t)
+	waitFor(t, "the session kept", func() bool { return a.srv.sessions.pendingWrites() == 0 })
+	_ = a.srv.To("quiet").Emit("link", "while away")
+	back, _, s2 := b.resume(s)
+	wantRecovered(t, recovered[1], true)
+	if s2.sid != s.sid {
+		t.Fatalf("a quiet client got a fresh session %+v", s2)
+	}
+	if text, _ := back.readLink(); text != "while away" {
+		t.Errorf("replayed %q, want the event sent while it was away", text)
 	}
 }
 

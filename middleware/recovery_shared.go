@@ -56,6 +56,7 @@ type storedSession struct {
 	Epoch string                     `json:"epoch"`
 	Start uint64                     `json:"start"`           // the log's seq when the session began
 	Ended int64                      `json:"ended,omitempty"` // unix ms when its connection ended; 0 while connected
+	Quiet quietMark                  `json:"quiet,omitzero"`  // where it ended, with Ended
 }
 
 // brokerTimeout bounds one read or write of recovery state in the broker.
@@ -233,6 +234,7 @@ func (r *recoveryState) deliverMsgLocked(s *Server, seq uint64, msg []byte) {
 		s.log.Warn("eventwire: recovery log entry dropped", "namespace", s.name, "seq", seq, "err", err)
 		return
 	}
+	r.reach.Note(seq, logTarget(t))
 	p := withOffset(text, atts, recovery.FormatOffset(sh.epoch, seq))
 	if t.Only != "" {
 		r.smu.Lock()
@@ -297,7 +299,7 @@ func (r *recoveryState) claimShared(s *Server, pid, owner string) (*savedSession
 	case st.Ended == 0: // connected to another node, or to one that died: take it over
 		_ = s.root.cluster.Command(s.name, cluster.OpTakeOver, cluster.Target{Only: st.SID}, nil)
 	}
-	saved := &savedSession{sid: st.SID, start: st.Start, epoch: st.Epoch, data: decodeRecoverable(st.Data, s.log)}
+	saved := &savedSession{sid: st.SID, start: st.Start, epoch: st.Epoch, quiet: st.Quiet, data: decodeRecoverable(st.Data, s.log)}
 	saved.rooms = make(map[string]struct{}, len(st.Rooms))
 	for _, room := range st.Rooms {
 		saved.rooms[room] = struct{}{}
@@ -307,7 +309,7 @@ func (r *recoveryState) claimShared(s *Server, pid, owner string) (*savedSession
 
 // takeOverLocal ends this node's socket sid, whose client came back to
 // another node, without keeping its session (the other node has it).
-func (r *recoveryState) takeOverLocal(sid string) {
+func (r *recoveryState) takeOverLocal(s *Server, sid, why string) {
 	r.smu.Lock()
 	c := r.shared.bySID[sid]
 	if c != nil {
@@ -317,6 +319,7 @@ func (r *recoveryState) takeOverLocal(sid string) {
 	}
 	r.smu.Unlock()
 	if c != nil {
+		s.log.Debug("eventwire: recovery: session taken over", "conn", sid, "namespace", s.name, "why", why)
 		c.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil)
 	}
 }
@@ -329,6 +332,7 @@ func (r *recoveryState) waitCaughtUp(saved *savedSession, offset string, hasOffs
 	if seq, ok := recovery.ParseOffset(offset, saved.epoch); hasOffset && ok {
 		need = max(need, seq)
 	}
+	need = quietFrom(need, saved.quiet)
 	deadline := time.Now().Add(catchUpWait)
 	for {
 		r.mu.Lock()
@@ -357,6 +361,7 @@ func (r *recoveryState) missedShared(saved *savedSession, offset string, hasOffs
 		}
 		from = max(from, seq)
 	}
+	from = quietFrom(from, saved.quiet)
 	if from > sh.delivered {
 		return nil, recoveryStore // this node is behind the others (waitCaughtUp gave up)
 	}
@@ -508,7 +513,7 @@ func (w *sessionStore) write(c *Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), brokerTimeout)
 	defer cancel()
 	r.smu.Lock()
-	fate, ended := c.fate, c.endedAt
+	fate, ended, quiet := c.fate, c.endedAt, c.quiet
 	r.smu.Unlock()
 	switch fate {
 	case fateGone:
@@ -522,13 +527,13 @@ func (w *sessionStore) write(c *Conn) {
 	if fate == fateKept {
 		// Kept a minute past the window, so a client back too late is
 		// told apart from an unknown one in Stats.
-		st.Ended, ttl = ended.UnixMilli(), w.c.cfg.RecoveryMaxDisconnection+time.Minute
+		st.Ended, st.Quiet, ttl = ended.UnixMilli(), quiet, w.c.cfg.RecoveryMaxDisconnection+time.Minute
 	}
 	value, _ := json.Marshal(st) // strings, numbers and raw JSON: cannot fail
 	ok, err := w.a.PutSession(ctx, key, c.owner, value, ttl)
 	w.note(err)
 	if err == nil && !ok && fate == fateLive {
-		r.takeOverLocal(c.id) // its client came back on another node
+		r.takeOverLocal(c.s, c.id, "another owner holds it") // its client came back on another node
 	}
 }
 

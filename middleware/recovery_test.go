@@ -226,6 +226,58 @@ func TestRecoveryRefused(t *testing.T) {
 	}
 }
 
+// TestRecoveryQuietClient: a client whose last event is long gone from the
+// log, trimmed by events for others, recovers: nothing between its offset
+// and its drop was for it. What was for it after the drop is replayed; a
+// client that had been sent an event it did not read is not recovered
+// from a trimmed log.
+func TestRecoveryQuietClient(t *testing.T) {
+	cfg := recoveryConfig()
+	cfg.RecoveryLogFrames = 5
+	h, recovered := recoveryHarness(t, cfg)
+	quiet, conn, s := h.connectWith("")
+	wantRecovered(t, recovered, false)
+	conn.Join("quiet")
+	_ = h.srv.To("quiet").Emit("link", "for it")
+	_, s.offset = quiet.readLink()
+	for i := range 20 { // for others: the log trims "for it" and more
+		_ = h.srv.To("busy").Emit("link", fmt.Sprint("busy ", i))
+	}
+	quiet.cut()
+	h.waitGone(t)
+	_ = h.srv.To("quiet").Emit("link", "while away")
+	b, _, s2 := h.resume(s)
+	wantRecovered(t, recovered, true)
+	if s2.sid != s.sid {
+		t.Fatalf("a quiet client got a fresh session %+v", s2)
+	}
+	if text, _ := b.readLink(); text != "while away" {
+		t.Errorf("replayed %q, want the event sent while it was away", text)
+	}
+
+	// A client that was sent an event and dropped before reading it
+	// (its offset is before that event's) cannot skip the trimmed entries.
+	c, conn3, s3 := h.connectWith("")
+	wantRecovered(t, recovered, false)
+	conn3.Join("quiet2")
+	_ = h.srv.To("quiet2").Emit("link", "read")
+	_, s3.offset = c.readLink()
+	_ = h.srv.To("quiet2").Emit("link", "never read")
+	for i := range 20 {
+		_ = h.srv.To("busy").Emit("link", fmt.Sprint("busy again ", i))
+	}
+	c.cut()
+	h.waitGone(t)
+	_, _, s4 := h.resume(s3)
+	wantRecovered(t, recovered, false)
+	if s4.sid == s3.sid {
+		t.Error("recovered past a trimmed event that was for it")
+	}
+	if st := h.srv.Stats(); st.RecoveryFailures.Trimmed != 1 {
+		t.Errorf("RecoveryFailures %+v, want Trimmed 1", st.RecoveryFailures)
+	}
+}
+
 // TestRecoveryTakesOverAHalfOpenSession: the client is back before the
 // server saw its old connection die; the old socket is cut and the new
 // one has the session, with what was sent in between.

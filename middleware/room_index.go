@@ -207,7 +207,7 @@ func collect[T any](s *Server, o Operator, pick func(*Conn, *session) T) ([]T, e
 // Called under Server.mu.
 func (o Operator) keeps(c *Conn) bool {
 	if o.except != nil { // the pointer: a broadcast reads no recipient's id
-		return c != o.except && !c.inAnyLocked(o.without)
+		return c != o.except && c != o.successor && !c.inAnyLocked(o.without)
 	}
 	return (o.exceptID == "" || c.id != o.exceptID) && !c.inAnyLocked(o.without)
 }
