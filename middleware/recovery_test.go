@@ -278,6 +278,31 @@ func TestRecoveryQuietClient(t *testing.T) {
 	}
 }
 
+// TestRecoveryBroadcastFromAnEndedSocket: a handler still holding the
+// socket that dropped broadcasts "to all but the sender" after its client
+// recovered on a new socket: the client, the sender, does not get it.
+func TestRecoveryBroadcastFromAnEndedSocket(t *testing.T) {
+	h, recovered := recoveryHarness(t, recoveryConfig())
+	a, old, s := h.connectWith("")
+	wantRecovered(t, recovered, false)
+	other, _, _ := h.connectWith("")
+	wantRecovered(t, recovered, false)
+	a.cut()
+	h.waitGone(t)
+	back, _, _ := h.resume(s)
+	wantRecovered(t, recovered, true)
+	if err := old.Broadcast().Emit("link", "from the old socket"); err != nil {
+		t.Fatal(err)
+	}
+	_ = h.srv.Broadcast().Emit("link", "to all")
+	if text, _ := other.readLink(); text != "from the old socket" {
+		t.Errorf("another client got %q first", text)
+	}
+	if text, _ := back.readLink(); text != "to all" {
+		t.Errorf("the sender got %q: its own broadcast came back to its new socket", text)
+	}
+}
+
 // TestRecoveryTakesOverAHalfOpenSession: the client is back before the
 // server saw its old connection die; the old socket is cut and the new
 // one has the session, with what was sent in between.
