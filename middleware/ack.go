@@ -144,8 +144,13 @@ func (c *Conn) endAcks() {
 // onAck routes a client's ACK to the EmitWithAck waiting for it.
 func (s *core) onAck(e *session, p protocol.Packet) {
 	c := e.Data.socket(p.Namespace)
-	if c == nil || c.currentState() != stateConnected {
+	switch {
+	case c == nil || c.currentState() == stateOpen:
+		// socket.io closes the connection on a packet in an invalid state.
+		e.ProtocolError(fmt.Errorf("ACK for namespace %q, which is not connected", p.Namespace))
 		return
+	case c.currentState() != stateConnected:
+		return // the socket is ending: the ack is late
 	}
 	reply := append([]byte(nil), p.Data...) // p.Data aliases the frame
 	if c.deliverAck(p.ID, reply) {

@@ -155,6 +155,18 @@ func (c *Conn) end(code int, text, reason string, last []byte) bool {
 	return true
 }
 
+// leave ends the socket at its client's DISCONNECT. The WebSocket stays
+// open even when this was its last socket, as socket.io keeps the
+// Engine.IO session: the client may CONNECT again on it. A session left
+// with no socket is closed after connectTimeout.
+func (c *Conn) leave(connectTimeout time.Duration) {
+	if !c.sess.Data.release(c, connectTimeout, func() { onConnectTimeout(c.sess) }) {
+		return // ending already
+	}
+	c.stop()
+	c.finish(reasonClientDisconnect)
+}
+
 // write queues a packet to a connected socket.
 func (c *Conn) write(p engineio.Packet) error {
 	c.mu.Lock()

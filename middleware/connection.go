@@ -18,8 +18,7 @@ type connection struct {
 	// sockets holds a socket per namespace, from CONNECT until it ends:
 	// nearly always one, so a slice (8 bytes) beats a map (~200).
 	sockets      []*Conn
-	everSocket   bool        // a CONNECT was accepted: the connect timeout is over
-	connectTimer *time.Timer // closes a session that never connects
+	connectTimer *time.Timer // closes a session left without a socket for ConnectTimeout
 
 	binary  *binaryPacket // a 45/46 awaiting attachments; read loop only
 	limiter *eventLimiter // inbound event budget; nil: unlimited; read loop only
@@ -76,10 +75,13 @@ func (connHandler) Closed(e *session, reason string) {
 	}
 }
 
+// onConnectTimeout closes a session that has had no socket for
+// ConnectTimeout: it never connected one, or its client disconnected the
+// last.
 func onConnectTimeout(e *session) {
 	d := &e.Data
 	d.mu.Lock()
-	waiting := !d.closing && !d.everSocket
+	waiting := !d.closing && len(d.sockets) == 0
 	d.mu.Unlock()
 	if waiting {
 		e.Close(engineio.CloseNormal, reasonConnectTimeout, reasonConnectTimeout, nil)
@@ -131,8 +133,24 @@ func (d *connection) addSocket(c *Conn) (closing, dup bool) {
 func (d *connection) connected() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.everSocket = true
 	d.stopConnectTimerLocked()
+}
+
+// release removes c, the last socket included, and arms the connect timer
+// (onTimeout after timeout) when none is left; it reports false when c
+// was not there (ending already).
+func (d *connection) release(c *Conn, timeout time.Duration, onTimeout func()) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := d.socketIndexLocked(c.s.name)
+	if d.closing || i < 0 || d.sockets[i] != c {
+		return false
+	}
+	d.sockets = slices.Delete(d.sockets, i, i+1)
+	if len(d.sockets) == 0 && d.connectTimer == nil {
+		d.connectTimer = time.AfterFunc(timeout, onTimeout)
+	}
+	return true
 }
 
 // detach removes c unless it is the session's only socket; it reports

@@ -28,9 +28,13 @@ func (c *core) onPacket(e *session, msg []byte) {
 	case protocol.Connect:
 		c.onConnectPacket(e, p)
 	case protocol.Disconnect:
-		if conn := e.Data.socket(p.Namespace); conn != nil {
-			conn.disconnect(reasonClientDisconnect, false)
+		conn := e.Data.socket(p.Namespace)
+		if conn == nil || conn.currentState() == stateOpen {
+			// socket.io closes the connection on a packet in an invalid state.
+			e.ProtocolError(fmt.Errorf("DISCONNECT for namespace %q, which is not connected", p.Namespace))
+			return
 		}
+		conn.leave(c.cfg.ConnectTimeout)
 	case protocol.Event:
 		c.onEvent(e, p)
 	case protocol.Ack:

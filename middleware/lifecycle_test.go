@@ -41,6 +41,46 @@ func TestPingPong(t *testing.T) {
 	}
 }
 
+// TestLastNamespaceKeepsTheSession: a client that disconnects its last
+// namespace keeps its Engine.IO session, as with socket.io: pings go on,
+// and it may CONNECT again on the same WebSocket. A session left without a
+// socket for connect_timeout is closed.
+func TestLastNamespaceKeepsTheSession(t *testing.T) {
+	cfg := testConfig()
+	cfg.PingInterval, cfg.PingTimeout = 50*time.Millisecond, time.Second
+	cfg.ConnectTimeout = 400 * time.Millisecond
+	h := newHarness(t, cfg)
+	c, _ := h.connect()
+	c.send("41")
+	if d := h.waitGone(t); d.reason != "client namespace disconnect" {
+		t.Fatalf("OnDisconnect %+v", d)
+	}
+	// Heartbeats go on, and the client connects again on the same WebSocket.
+	if got := c.read(); got != "2" {
+		t.Fatalf("read %q after the disconnect, want a ping", got)
+	}
+	c.send("3")
+	c.send("40")
+	for got := c.read(); !strings.HasPrefix(got, "40{"); got = c.read() {
+		if got != "2" {
+			t.Fatalf("read %q, want the CONNECT reply", got)
+		}
+		c.send("3")
+	}
+	conn := <-h.conns
+	if conn.Namespace() != "/" {
+		t.Fatalf("connected %s", conn.Namespace())
+	}
+	// Left without a socket again: closed once connect_timeout has passed.
+	c.send("41")
+	h.waitGone(t)
+	start := time.Now()
+	c.expectClose(websocket.CloseNormalClosure) // pings unanswered time out only after 1s
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("closed %v after the last disconnect, before connect_timeout (400ms)", waited)
+	}
+}
+
 func TestConnectTimeout(t *testing.T) {
 	cfg := testConfig()
 	cfg.ConnectTimeout = 50 * time.Millisecond
@@ -62,8 +102,8 @@ func TestDisconnectReasons(t *testing.T) {
 		code   int      // close code; 0: the client closed, nothing to read
 		reason string
 	}{
-		{"client sends 41", func(t *testing.T, c *client, _ *Conn, _ *Server) { c.send("41") },
-			nil, websocket.CloseNormalClosure, "client namespace disconnect"},
+		{"client sends 41 (the WebSocket stays: TestLastNamespaceKeepsTheSession)", func(t *testing.T, c *client, _ *Conn, _ *Server) { c.send("41") },
+			nil, 0, "client namespace disconnect"},
 		{"client sends engine.io close", func(t *testing.T, c *client, _ *Conn, _ *Server) { c.send("1") },
 			nil, websocket.CloseNormalClosure, "transport close"},
 		{"client closes the websocket", func(t *testing.T, c *client, _ *Conn, _ *Server) {

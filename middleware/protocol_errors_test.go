@@ -36,7 +36,13 @@ func TestProtocolErrorsCounted(t *testing.T) {
 			websocket.CloseMessageTooBig, 1},
 		{"two bad frames count once", []hostileFrame{text("9"), text("9")}, websocket.CloseProtocolError, 1},
 		{"not counted: Engine.IO close from the client", []hostileFrame{text("1")}, websocket.CloseNormalClosure, 0},
-		{"not counted: Socket.IO disconnect", []hostileFrame{text("41")}, websocket.CloseNormalClosure, 0},
+		{"not counted: Socket.IO disconnect, then Engine.IO close", []hostileFrame{text("41"), text("1")}, websocket.CloseNormalClosure, 0},
+		// Packets in an invalid state close the session, as socket.io does.
+		{"1002: DISCONNECT of a namespace not connected", []hostileFrame{text("41/admin,")}, websocket.CloseProtocolError, 1},
+		{"1002: DISCONNECT of an unknown namespace, without a comma", []hostileFrame{text("41/nowhere")}, websocket.CloseProtocolError, 1},
+		{"1002: ACK for a namespace not connected", []hostileFrame{text(`43/admin,1[]`)}, websocket.CloseProtocolError, 1},
+		{"1002: EVENT for a namespace not connected", []hostileFrame{text(`42/admin,["echo","x"]`)}, websocket.CloseProtocolError, 1},
+		{"1002: a second CONNECT to a connected namespace", []hostileFrame{text("40")}, websocket.CloseProtocolError, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -159,8 +159,9 @@ func decodeAttachments(b []byte) (int, []byte, error) {
 	return int(count), b[n+1:], nil
 }
 
-// decodeNamespace reads `/name,`. The built-in Socket.IO parser has no escape
-// for ',', so the first comma ends the namespace; control bytes and invalid
+// decodeNamespace reads `/name,`, or `/name` up to the end of the packet
+// (`40/admin`), as socket.io's parser does. That parser has no escape for
+// ',', so the first comma ends the namespace; control bytes and invalid
 // UTF-8 are refused because the name reaches logs and lookups.
 func decodeNamespace(b []byte) (string, []byte, error) {
 	if len(b) == 0 || b[0] != '/' {
@@ -176,17 +177,20 @@ func decodeNamespace(b []byte) (string, []byte, error) {
 			return "", nil, invalid("namespace contains a control character")
 		}
 	}
+	rest := []byte(nil)
 	if end < 0 {
-		return "", nil, invalid("namespace not terminated by ','")
+		end = len(b) // no payload: the namespace runs to the end
+	} else {
+		rest = b[end+1:]
 	}
 	ns := b[:end]
 	if !utf8.Valid(ns) {
 		return "", nil, invalid("namespace is not valid UTF-8")
 	}
 	if len(ns) == 1 {
-		return "/", b[end+1:], nil // the default namespace spelled out costs no allocation
+		return "/", rest, nil // the default namespace spelled out costs no allocation
 	}
-	return string(ns), b[end+1:], nil
+	return string(ns), rest, nil
 }
 
 func decodeID(t PacketType, b []byte) (bool, uint64, []byte, error) {
