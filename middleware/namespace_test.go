@@ -277,3 +277,24 @@ func TestNoReplyAfterNamespaceDisconnect(t *testing.T) {
 		t.Errorf("frames %q: want 41/admin, and no ack on /admin after it", frames)
 	}
 }
+
+// TestNamespaceWithoutComma: socket.io's parser reads a namespace up to
+// the first comma or to the end, so `41/admin` disconnects /admin, `40/x`
+// is an invalid namespace, and `40/admin` is a CONNECT without auth.
+func TestNamespaceWithoutComma(t *testing.T) {
+	h, _ := newNSHarness(t)
+	c, _ := h.connect()
+	c.send("40/random")
+	if got := c.read(); got != `44/random,{"message":"Invalid namespace"}` {
+		t.Errorf("40/random: got %q", got)
+	}
+	h.connectAdmin(c, `{"token":"secret"}`)
+	c.send("41/admin")
+	if d := h.waitGone(t); d.reason != "client namespace disconnect" {
+		t.Errorf("41/admin: OnDisconnect %+v", d)
+	}
+	c.send("40/admin") // no auth, which /admin requires
+	if got := c.read(); !strings.HasPrefix(got, `44/admin,{"message":"invalid auth"`) {
+		t.Errorf("40/admin: got %q, want /admin's refusal of a CONNECT without auth", got)
+	}
+}
