@@ -42,6 +42,11 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// auth is the CONNECT payload as sent (but recovery's pid and offset),
+	// and connectAt when it arrived: see Handshake. Set before Authorize.
+	auth      []byte
+	connectAt time.Time
+
 	mu        sync.Mutex
 	state     connState
 	connected bool // CONNECT was answered, so OnDisconnect runs

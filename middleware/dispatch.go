@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eventwire/eventwire/internal/engineio"
 	"github.com/eventwire/eventwire/internal/protocol"
@@ -69,6 +70,10 @@ func (s *core) onConnectPacket(e *session, p protocol.Packet) {
 	auth, resume := p.Data, ns.resumeRequest(p.Data)
 	if resume.pid != "" || resume.stripped {
 		auth = resume.auth
+	}
+	c.connectAt = time.Now()
+	if auth != nil {
+		c.auth = append([]byte(nil), auth...) // p.Data aliases the frame
 	}
 	if ns.rec != nil && ns.rec.shared != nil {
 		c.owner = engineio.NewID()
