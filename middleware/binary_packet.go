@@ -62,7 +62,7 @@ func (s *core) completeBinary(e *session) {
 	p.Data, p.Attachments = data, 0
 	if p.Type == protocol.BinaryEvent {
 		p.Type = protocol.Event
-		s.onEvent(e, p)
+		s.dispatchEvent(e, p, b.p.Data, b.atts)
 		return
 	}
 	p.Type = protocol.Ack

@@ -106,10 +106,19 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // argument, or none for an event without payload), each encoded with
 // encoding/json. It returns ErrClosed once the socket is ending.
 func (c *Conn) Emit(event string, args ...any) error {
-	if c.s.rec != nil && c.s.rec.shared != nil && !c.isConnected() {
+	return c.emitPrepared(c.s.prepareTyped(event, args))
+}
+
+// emitPrepared sends ev, prepared (or failed) by prepareTyped or
+// prepareUntyped, to this socket.
+func (c *Conn) emitPrepared(ev preparedEvent, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case c.s.rec != nil && c.s.rec.shared != nil && !c.isConnected():
 		return ErrClosed // its emit would go through the cluster's log
 	}
-	_, err := c.s.emitPacket(event, args, recovery.Target{Only: c.id}, c.write)
+	_, err = c.s.sendEvent(ev, recovery.Target{Only: c.id}, c.write)
 	return err
 }
 

@@ -132,7 +132,12 @@ func (s *Server) runOnConnect(c *Conn) error {
 
 // onEvent hands an EVENT to the socket of its namespace; an EVENT for a
 // namespace the client has not connected breaks the protocol.
-func (s *core) onEvent(e *session, p protocol.Packet) {
+func (s *core) onEvent(e *session, p protocol.Packet) { s.dispatchEvent(e, p, nil, nil) }
+
+// dispatchEvent is onEvent; for a binary packet, raw is its payload with
+// the placeholders and atts its attachments (put in place in p.Data), which
+// an untyped handler gets as they came.
+func (s *core) dispatchEvent(e *session, p protocol.Packet, raw []byte, atts [][]byte) {
 	c := e.Data.socket(p.Namespace)
 	if c == nil {
 		e.ProtocolError(fmt.Errorf("EVENT for namespace %q, which is not connected", p.Namespace))
@@ -155,7 +160,18 @@ func (s *core) onEvent(e *session, p protocol.Packet) {
 		ns.rateLimited(c, p, name)
 		return
 	}
-	data, werr := ns.runEvent(c, InboundEvent{Name: name, Args: args, HasAck: p.HasID})
+	ev := InboundEvent{Name: name, Args: args, HasAck: p.HasID}
+	if ns.events[name] == nil && ns.untypedHandler(name) != nil {
+		u := &untypedCall{id: p.ID, atts: atts}
+		if raw != nil {
+			_, u.args, _ = protocol.SplitEvent(raw) // it split once with the attachments in place
+		}
+		ev.untyped = u
+	}
+	data, werr := ns.runEvent(c, ev)
+	if u := ev.untyped; u != nil && (werr == nil || u.replied()) {
+		return // an untyped handler acks by itself, if it will
+	}
 	ns.reply(c, p, name, data, werr)
 }
 

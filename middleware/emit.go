@@ -67,19 +67,26 @@ func (o Operator) Except(rooms ...string) Operator {
 // error wrapping ErrClusterPublish: this node's recipients got it all the
 // same.
 func (o Operator) Emit(event string, args ...any) error {
+	return o.emit(func(s *Server) (preparedEvent, error) { return s.prepareTyped(event, args) })
+}
+
+// emit prepares an event with prepare and sends it to o's sockets: on this
+// node, and to the others through the cluster (with recovery on, through
+// its log).
+func (o Operator) emit(prepare func(*Server) (preparedEvent, error)) error {
 	if o.s == nil {
 		return errors.New("eventwire: emit on a zero Operator")
 	}
+	ev, err := prepare(o.s)
+	if err != nil {
+		return err
+	}
 	if o.local && o.s.rec != nil && o.s.rec.shared != nil {
 		// Not for the cluster's log: delivered here at once, without an offset.
-		p, err := o.s.emitUnlogged(event, args)
-		if err != nil {
-			return err
-		}
 		o.successor = o.s.rec.successor(o.except)
-		return o.s.deliver(o, p)
+		return o.s.deliver(o, eventPacketOf(o.s.name, ev.name, false, 0, ev.args, ev.atts))
 	}
-	out, err := o.s.emitPacket(event, args, o.logTarget(), func(p engineio.Packet) error {
+	out, err := o.s.sendEvent(ev, o.logTarget(), func(p engineio.Packet) error {
 		// Under the emit lock with recovery on: no socket registers meanwhile.
 		o.successor = o.s.rec.successor(o.except)
 		return o.s.deliver(o, p)
@@ -115,42 +122,36 @@ func (c *Conn) Broadcast() Operator { return Operator{s: c.s, exceptID: c.id, ex
 // (socket.io's socket.to), whether or not c is in them.
 func (c *Conn) To(rooms ...string) Operator { return c.Broadcast().To(rooms...) }
 
-// emitPacket checks that the server may send event with these arguments,
-// encodes its packet once and hands it to send. With recovery on, the
-// packet carries its offset and is logged for t (see recovery.go).
-func (s *Server) emitPacket(event string, args []any, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
-	e, raw, err := s.encodeEmit(event, args)
-	if err != nil {
-		return engineio.Packet{}, err
-	}
-	if s.rec != nil {
-		return s.rec.emitLogged(s, e, raw, t, send)
-	}
-	p, err := s.eventPacket(e, false, 0, raw)
-	if err != nil {
-		return p, err
-	}
-	return p, send(p)
+// preparedEvent is an emit encoded once, ready for any recipients: its
+// name, its arguments, and the attachments its bytes values moved to.
+type preparedEvent struct {
+	name       string
+	args, atts [][]byte
 }
 
-// emitUnlogged is the packet of an event the server sends without an
-// offset, as it would without recovery.
-func (s *Server) emitUnlogged(event string, args []any) (engineio.Packet, error) {
-	e, raw, err := s.encodeEmit(event, args)
-	if err != nil {
-		return engineio.Packet{}, err
-	}
-	return s.eventPacket(e, false, 0, raw)
-}
-
-// encodeEmit checks that the server may send event and encodes args.
-func (s *Server) encodeEmit(event string, args []any) (*eventEntry, [][]byte, error) {
+// prepareTyped checks that the server may send event with these arguments
+// and encodes them.
+func (s *Server) prepareTyped(event string, args []any) (preparedEvent, error) {
 	e, err := s.event(event, byServer)
 	if err != nil {
-		return nil, nil, err
+		return preparedEvent{}, err
 	}
 	raw, err := encodeArgs(e, args)
-	return e, raw, err
+	if err != nil {
+		return preparedEvent{}, err
+	}
+	moved, atts, err := e.moveBytes(raw)
+	return preparedEvent{name: e.Name, args: moved, atts: atts}, err
+}
+
+// sendEvent hands send the packet of ev; with recovery on it carries its
+// offset and is logged for t (see recovery.go).
+func (s *Server) sendEvent(ev preparedEvent, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
+	if s.rec != nil {
+		return s.rec.emitLogged(s, ev.name, ev.args, ev.atts, t, send)
+	}
+	p := eventPacketOf(s.name, ev.name, false, 0, ev.args, ev.atts)
+	return p, send(p)
 }
 
 // encodeArgs checks the number of arguments against the event and encodes

@@ -14,6 +14,8 @@ type InboundEvent struct {
 	Name   string
 	Args   []json.RawMessage
 	HasAck bool
+
+	untyped *untypedCall // for an undeclared event with an untyped handler
 }
 
 // EventHandler handles one inbound event; event middleware wraps one.
@@ -119,6 +121,9 @@ func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) erro
 	e, err := s.event(ev.Name, byClient)
 	switch {
 	case errors.Is(err, ErrUnknownEvent):
+		if h := s.untypedHandler(ev.Name); h != nil {
+			return s.handleUntyped(ctx, c, ev, h)
+		}
 		return errUnknownEvent()
 	case err != nil:
 		return errNotAllowed()

@@ -151,19 +151,15 @@ func quietFrom(from uint64, q quietMark) uint64 {
 
 // emitLogged builds the packet of an event the server sends with its
 // offset, logs it for t and hands it to send, all under the emit lock.
-func (r *recoveryState) emitLogged(s *Server, e *eventEntry, raw [][]byte, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
-	args, atts, err := e.moveBytes(raw)
-	if err != nil {
-		return engineio.Packet{}, err
-	}
+func (r *recoveryState) emitLogged(s *Server, name string, args, atts [][]byte, t recovery.Target, send func(engineio.Packet) error) (engineio.Packet, error) {
 	if r.shared != nil {
-		return r.emitShared(s, eventPacketOf(s.name, e.Name, false, 0, args, atts), t, send)
+		return r.emitShared(s, eventPacketOf(s.name, name, false, 0, args, atts), t, send)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	offset, _ := json.Marshal(r.log.Offset(r.log.Next())) // a string: cannot fail
-	p := eventPacketOf(s.name, e.Name, false, 0, append(args[:len(args):len(args)], offset), atts)
-	err = send(p)
+	p := eventPacketOf(s.name, name, false, 0, append(args[:len(args):len(args)], offset), atts)
+	err := send(p)
 	// A slow consumer's frame is logged all the same: its session is kept,
 	// and the frame replayed when it comes back. A socket that has ended
 	// gets nothing (Conn.Emit says ErrClosed), so nothing is logged.

@@ -32,6 +32,7 @@ type Server struct {
 	middlewares  []func(EventHandler) EventHandler
 	chain        EventHandler // middlewares around handleEvent
 	onAny        func(ctx context.Context, c *Conn, ev InboundEvent)
+	untyped      map[string]UntypedHandler // HandleUntyped; see untyped.go
 
 	mu      sync.RWMutex
 	closing bool
