@@ -92,7 +92,7 @@ func ExampleServer_Middleware() {
 	}
 	// Output:
 	// 200 page /
-	// 400 {"code":3,"message":"Bad request"}
+	// 400 {"code":0,"message":"Transport unknown"}
 }
 
 // LoadConfig reads defaults, an optional file and EVENTWIRE_* variables.

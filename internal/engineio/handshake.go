@@ -92,11 +92,9 @@ func (s *Server[D]) check(r *http.Request) *Refusal {
 	if q.Get("EIO") != "4" {
 		return Error(5)
 	}
-	switch q.Get("transport") {
-	case "websocket":
-	case "polling":
-		return Error(3) // long-polling is not supported
-	default:
+	if q.Get("transport") != "websocket" {
+		// Long-polling included: socket.io answers so when its transports
+		// leave it out, as eventwire's do.
 		return Error(0)
 	}
 	if q.Has("sid") {
