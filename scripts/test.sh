@@ -13,7 +13,7 @@ go test -race -count=1 ./...
 echo "== end-to-end tests (e2e/)"
 bindir="$(mktemp -d)"
 trap 'rm -rf "$bindir"' EXIT
-for example in chat teamchat; do
+for example in chat teamchat conformance; do
   go build -o "$bindir/$example" "./examples/$example"
 done
 (cd e2e && EVENTWIRE_BIN_DIR="$bindir" npm test)
