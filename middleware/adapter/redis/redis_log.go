@@ -73,10 +73,16 @@ end
 
 // appendScript appends ARGV[6:] to the log under the next seqs, publishes
 // each entry on the channel ARGV[5] ("<epoch> <seq> <msg>") and trims.
-// KEYS: log, meta. ARGV: epoch candidate, max entries, max bytes, max age
-// (ms), channel, msgs…
+// KEYS[3] is the batch's own key: a batch go-redis sends again (its reply
+// was lost with the connection, after the script ran) finds it and appends
+// nothing, so no entry is logged twice.
+// KEYS: log, meta, batch. ARGV: epoch candidate, max entries, max bytes,
+// max age (ms), channel, msgs…
 var appendScript = goredis.NewScript(luaLog + `
 local log, meta = KEYS[1], KEYS[2]
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', 30000) then
+  return 0
+end
 local epoch = ensure(log, meta, ARGV[1])
 local at = now()
 local stamp = string.format('%d', at)
@@ -184,8 +190,8 @@ func parseEntry(payload string) (middleware.LogEntry, bool) {
 
 // AppendLog implements middleware.RecoveryAdapter with one script: the
 // entries get their seqs, are published live and the log is trimmed, all
-// at once. go-redis retries a command whose connection broke; if the
-// script had run, the msgs are appended twice (under new seqs).
+// at once. go-redis retries a command whose connection broke; the batch key
+// makes a retry of a script that had run append nothing.
 func (a *Adapter) AppendLog(ctx context.Context, stream string, msgs [][]byte) error {
 	if len(msgs) == 0 {
 		return nil
@@ -200,10 +206,17 @@ func (a *Adapter) AppendLog(ctx context.Context, stream string, msgs [][]byte) e
 	for _, m := range msgs {
 		args = append(args, m)
 	}
-	if err := appendScript.Run(ctx, a.client, []string{logKey(stream), metaKey(stream)}, args...).Err(); err != nil {
+	if err := a.appendBatch(ctx, stream, newEpoch(), args); err != nil {
 		return fmt.Errorf("eventwire: redis adapter: AppendLog %s: %w", stream, err)
 	}
 	return nil
+}
+
+// appendBatch runs appendScript for the batch named id (random: this
+// call's, retried by go-redis or not).
+func (a *Adapter) appendBatch(ctx context.Context, stream, id string, args []any) error {
+	keys := []string{logKey(stream), metaKey(stream), "{" + stream + "}:batch:" + id}
+	return appendScript.Run(ctx, a.client, keys, args...).Err()
 }
 
 // ReadLog implements middleware.RecoveryAdapter with one script. Entries
