@@ -158,14 +158,18 @@ func (c client) write(frame string) error {
 	return nil
 }
 
-// end disconnects in one of four ways: 0 Socket.IO DISCONNECT ("41"), 1
-// Engine.IO close ("1"), 2 a WebSocket close frame, 3 a TCP reset. The
-// first three must get the server's close 1000.
+// end disconnects in one of four ways: 0 Socket.IO DISCONNECT ("41")
+// then Engine.IO close ("1"), as socket.io-client's manager does when its
+// last socket leaves (the server keeps the session after the 41 alone), 1
+// Engine.IO close, 2 a WebSocket close frame, 3 a TCP reset. The first
+// three must get the server's close 1000.
 func (c client) end(way int) error {
 	var err error
 	switch way {
 	case 0:
-		err = c.write("41")
+		if err = c.write("41"); err == nil {
+			err = c.write("1")
+		}
 	case 1:
 		err = c.write("1")
 	case 2:
