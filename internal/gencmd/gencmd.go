@@ -50,7 +50,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return ExitFail
 	}
-	files, err := codegen.Render(s, codegen.Options{Package: st.pkg, Source: st.spec})
+	files, err := codegen.Render(s, codegen.Options{Package: st.pkg, Source: sourceName(st.spec, st.out)})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitFail
@@ -63,6 +63,22 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return ExitFail
 	}
 	return ExitOK
+}
+
+// sourceName is the spec's path as the generated files' header names it:
+// relative to the output directory, with slashes, so the files are the
+// same (and -check says the same) from whatever directory gen runs in.
+func sourceName(spec, out string) string {
+	absSpec, err1 := filepath.Abs(spec)
+	absOut, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return filepath.ToSlash(filepath.Base(spec))
+	}
+	rel, err := filepath.Rel(absOut, absSpec)
+	if err != nil {
+		return filepath.ToSlash(filepath.Base(spec))
+	}
+	return filepath.ToSlash(rel)
 }
 
 // parseSettings resolves each setting from its flag when given, else from
