@@ -157,8 +157,7 @@ func (s *core) onAck(e *session, p protocol.Packet) {
 		return
 	}
 	n := s.strayAcks.Add(1)
-	s.log.Debug("eventwire: ack for no waiting emit ignored", "conn", c.id, "remote", c.RemoteAddr(),
-		"ack_id", p.ID, "namespace", p.Namespace, "stray_acks", n)
+	s.log.Debug("eventwire: ack for no waiting emit ignored", append(c.logAttrs(), "ack_id", p.ID, "stray_acks", n)...)
 }
 
 // decodeAckReply checks a client's ACK arguments, `[{"data":...}]` or

@@ -160,10 +160,10 @@ func (s *Server) authorizeConnect(c *Conn, raw []byte) *Error {
 	}
 	var e *Error
 	if errors.As(err, &e) && e != nil {
-		s.log.Debug("eventwire: connect refused", "conn", c.id, "remote", c.RemoteAddr(), "code", e.Code)
+		s.log.Debug("eventwire: connect refused", append(c.logAttrs(), "code", e.Code)...)
 		return e
 	}
-	s.log.Error("eventwire: Authorize failed", "conn", c.id, "remote", c.RemoteAddr(), "err", err)
+	s.log.Error("eventwire: Authorize failed", append(c.logAttrs(), "err", err)...)
 	return errInternal()
 }
 

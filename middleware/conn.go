@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -76,6 +77,9 @@ type Conn struct {
 
 	dataMu sync.RWMutex
 	data   map[dataKey]any // *Key[T] -> T
+
+	loggerOnce sync.Once
+	logger     *slog.Logger // Logger's, made at its first call
 }
 
 func newConn(s *Server, e *session) *Conn {
@@ -87,6 +91,31 @@ func newConn(s *Server, e *session) *Conn {
 
 // ID returns the Socket.IO socket id the client got in `40{"sid":..}`.
 func (c *Conn) ID() string { return c.id }
+
+// SessionID returns the Engine.IO session id the client got in its open
+// packet (`0{"sid":..}`); the sockets of one client on several namespaces
+// share it.
+func (c *Conn) SessionID() string { return c.sess.ID() }
+
+// The keys of the log attributes that name a connection in every line the
+// runtime logs about it, and in Conn.Logger's.
+const (
+	LogKeySocketID  = "socket_id"  // the Socket.IO socket id, Conn.ID
+	LogKeySessionID = "session_id" // the Engine.IO session id, Conn.SessionID
+)
+
+// Logger returns the server's logger (WithLogger) with the attributes that
+// name this socket: socket_id, session_id, namespace and remote, so a
+// handler's log lines match the runtime's.
+func (c *Conn) Logger() *slog.Logger {
+	c.loggerOnce.Do(func() { c.logger = c.s.log.With(c.logAttrs()...) })
+	return c.logger
+}
+
+// logAttrs are the log attributes that name c.
+func (c *Conn) logAttrs() []any {
+	return []any{LogKeySocketID, c.id, LogKeySessionID, c.sess.ID(), "namespace", c.s.name, "remote", c.RemoteAddr()}
+}
 
 // Namespace returns the socket's namespace, "/" or one of Schema.Namespaces.
 func (c *Conn) Namespace() string { return c.s.name }

@@ -40,8 +40,8 @@ func (c *core) guard(what string, fn func() error, attrs func() []any) error {
 func connAttrs(c *Conn, event string) func() []any {
 	return func() []any {
 		if event == "" {
-			return []any{"conn", c.id, "remote", c.RemoteAddr()}
+			return c.logAttrs()
 		}
-		return []any{"event", event, "conn", c.id, "remote", c.RemoteAddr()}
+		return append([]any{"event", event}, c.logAttrs()...)
 	}
 }

@@ -95,7 +95,7 @@ func (s *core) onConnectPacket(e *session, p protocol.Packet) {
 		ns.addSocket(c)
 	}
 	if err := ns.runOnConnect(c); err != nil {
-		s.log.Error("eventwire: OnConnect failed", "conn", c.id, "remote", c.RemoteAddr(), "namespace", ns.name, "err", err)
+		s.log.Error("eventwire: OnConnect failed", append(c.logAttrs(), "err", err)...)
 		c.disconnect(reasonServerDisconnect, true)
 	}
 }
@@ -183,10 +183,10 @@ func (s *Server) wireError(c *Conn, name string, err error) *Error {
 	}
 	var e *Error
 	if errors.As(err, &e) && e != nil {
-		s.log.Debug("eventwire: event refused", "event", name, "conn", c.id, "remote", c.RemoteAddr(), "code", e.Code)
+		s.log.Debug("eventwire: event refused", append(append([]any{"event", name}, c.logAttrs()...), "code", e.Code)...)
 		return e
 	}
-	s.log.Error("eventwire: handler failed", "event", name, "conn", c.id, "remote", c.RemoteAddr(), "err", err)
+	s.log.Error("eventwire: handler failed", append(append([]any{"event", name}, c.logAttrs()...), "err", err)...)
 	return errInternal()
 }
 

@@ -202,7 +202,7 @@ func TestHandlerErrors(t *testing.T) {
 				return
 			}
 			logs := h.logs.String()
-			for _, want := range []string{tc.log, "event=act", "conn=" + c.id, "remote="} {
+			for _, want := range []string{tc.log, "event=act", "socket_id=" + c.id, "session_id=" + c.open.SID, "remote="} {
 				if !strings.Contains(logs, want) {
 					t.Errorf("log lacks %q:\n%s", want, logs)
 				}

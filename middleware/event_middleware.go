@@ -133,7 +133,7 @@ func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) erro
 	}
 	h := e.getHandler()
 	if h == nil {
-		s.log.Error("eventwire: no handler registered", "event", ev.Name, "conn", c.id, "remote", c.RemoteAddr())
+		s.log.Error("eventwire: no handler registered", append([]any{"event", ev.Name}, c.logAttrs()...)...)
 		return errInternal()
 	}
 	data, err := s.call(ctx, c, ev, h)
@@ -144,7 +144,7 @@ func (s *Server) handleEvent(ctx context.Context, c *Conn, ev InboundEvent) erro
 		slot.data = data
 	} else {
 		s.log.Error("eventwire: event middleware replaced the context; the ack reply is lost",
-			"event", ev.Name, "conn", c.id, "remote", c.RemoteAddr())
+			append([]any{"event", ev.Name}, c.logAttrs()...)...)
 	}
 	return nil
 }

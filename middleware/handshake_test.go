@@ -78,3 +78,38 @@ func TestHandshakeInAuthorize(t *testing.T) {
 		t.Errorf("Handshake in Authorize: Auth %q, Time %v", hs.Auth, hs.Time)
 	}
 }
+
+// TestLogCorrelation: Conn names both ids, the runtime's log lines carry
+// them under socket_id and session_id, and Conn.Logger's lines too.
+func TestLogCorrelation(t *testing.T) {
+	h := newHarness(t, testConfig())
+	c, conn := h.connect()
+	if conn.SessionID() != c.open.SID || conn.ID() != c.id || conn.SessionID() == conn.ID() {
+		t.Fatalf("SessionID %q ID %q, want the open packet's sid %q and the CONNECT reply's %q", conn.SessionID(), conn.ID(), c.open.SID, c.id)
+	}
+	conn.Logger().Info("from a handler", "k", "v")
+	if conn.Logger() != conn.Logger() {
+		t.Error("Logger is made anew on each call")
+	}
+	c.send(`42["no_such_event"]`) // the runtime logs the refusal at debug level
+	c.read()
+	var handler, runtime string
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, "from a handler"):
+			handler = line
+		case strings.Contains(line, "event refused"):
+			runtime = line
+		}
+	}
+	for _, line := range []string{handler, runtime} {
+		for _, want := range []string{LogKeySocketID + "=" + c.id, LogKeySessionID + "=" + c.open.SID, "namespace=/", "remote=127.0.0.1:"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("log line %q lacks %s", line, want)
+			}
+		}
+	}
+	if !strings.Contains(handler, "k=v") {
+		t.Errorf("the handler's own attributes are lost: %q", handler)
+	}
+}

@@ -127,11 +127,11 @@ func (s *Server) rateLimited(c *Conn, p protocol.Packet, name string) {
 	s.limitedEvents.Add(1)
 	if e := c.sess; e.Data.limiter.abusive() {
 		if e.Close(engineio.ClosePolicyViolation, "rate limit exceeded", reasonRateLimited, nil) {
-			s.log.Warn("eventwire: rate limit exceeded, connection closed", "conn", e.ID(), "remote", c.RemoteAddr(),
-				"rate_limit", s.cfg.RateLimit, "rate_burst", s.cfg.RateBurst)
+			s.log.Warn("eventwire: rate limit exceeded, connection closed",
+				append(c.logAttrs(), "rate_limit", s.cfg.RateLimit, "rate_burst", s.cfg.RateBurst)...)
 		}
 		return
 	}
-	s.log.Debug("eventwire: event over the rate limit", "event", name, "conn", c.id, "remote", c.RemoteAddr())
+	s.log.Debug("eventwire: event over the rate limit", append([]any{"event", name}, c.logAttrs()...)...)
 	s.reply(c, p, name, nil, NewError(codeRateLimited, "too many events; slow down"))
 }

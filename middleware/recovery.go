@@ -433,7 +433,7 @@ func (s *Server) registerRecoverable(c *Conn, saved *savedSession, r resume) {
 	default:
 		s.recoveredSessions.Add(1)
 		s.framesReplayed.Add(uint64(replayed))
-		s.log.Debug("eventwire: session recovered", "conn", c.id, "remote", c.RemoteAddr(), "namespace", s.name, "replayed", replayed)
+		s.log.Debug("eventwire: session recovered", append(c.logAttrs(), "replayed", replayed)...)
 	}
 }
 

@@ -319,7 +319,7 @@ func (r *recoveryState) takeOverLocal(s *Server, sid, why string) {
 	}
 	r.smu.Unlock()
 	if c != nil {
-		s.log.Debug("eventwire: recovery: session taken over", "conn", sid, "namespace", s.name, "why", why)
+		s.log.Debug("eventwire: recovery: session taken over", append(c.logAttrs(), "why", why)...)
 		c.end(engineio.CloseNormal, "", engineio.ReasonTransportClose, nil)
 	}
 }

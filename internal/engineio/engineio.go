@@ -116,6 +116,11 @@ func New[D any](cfg Config, h Handler[D]) *Server[D] {
 // Liveness is Engine.IO's ping/pong instead, which JS clients can see.
 const wsKeepaliveOff = 100 * 365 * 24 * time.Hour
 
+// LogKeySession is the log attribute holding the Engine.IO session id (the
+// sid of the open packet); the layer above adds the socket id under its
+// own key.
+const LogKeySession = "session_id"
+
 // WriteBufferSize is the WebSocket write buffer: it holds a whole frame of
 // most events; see newMelody.
 const WriteBufferSize = 4096

@@ -73,7 +73,7 @@ func (s *Server[D]) onText(ws *melody.Session, msg []byte) {
 	}
 	if !utf8.Valid(msg) {
 		// RFC 6455 requires text frames to be UTF-8; gorilla does not check.
-		s.log.Debug("eventwire: invalid UTF-8", "conn", e.id, "remote", e.req.RemoteAddr)
+		s.log.Debug("eventwire: invalid UTF-8", LogKeySession, e.id, "remote", e.req.RemoteAddr)
 		e.closeBroken(CloseInvalidPayload, "invalid UTF-8")
 		return
 	}
@@ -140,7 +140,7 @@ func (s *Server[D]) onError(ws *melody.Session, err error) {
 			s.protocolErrors.Add(1)
 		}
 		e.setReason(transportReason(err))
-		s.log.Debug("eventwire: transport ended", "conn", e.id, "remote", e.req.RemoteAddr, "err", err)
+		s.log.Debug("eventwire: transport ended", LogKeySession, e.id, "remote", e.req.RemoteAddr, "err", err)
 	}
 }
 

@@ -169,13 +169,13 @@ func closeFrame(code int, text string) []byte { return websocket.FormatCloseMess
 
 // ProtocolError closes a session whose frame breaks the protocol (1002).
 func (e *Session[D]) ProtocolError(err error) {
-	e.srv.log.Debug("eventwire: protocol error", "conn", e.id, "remote", e.req.RemoteAddr, "err", err)
+	e.srv.log.Debug("eventwire: protocol error", LogKeySession, e.id, "remote", e.req.RemoteAddr, "err", err)
 	e.closeBroken(CloseProtocolError, "protocol error")
 }
 
 // TooBig closes a session whose packet exceeds the limits (1009).
 func (e *Session[D]) TooBig(err error) {
-	e.srv.log.Debug("eventwire: packet too big", "conn", e.id, "remote", e.req.RemoteAddr, "err", err)
+	e.srv.log.Debug("eventwire: packet too big", LogKeySession, e.id, "remote", e.req.RemoteAddr, "err", err)
 	e.closeBroken(CloseMessageTooBig, "message too big")
 }
 

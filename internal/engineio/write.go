@@ -281,7 +281,7 @@ func (e *Session[D]) slowConsumer(why string) {
 	}
 	if started {
 		e.srv.slowDisconnects.Add(1)
-		e.srv.log.Warn("eventwire: slow consumer disconnected", "conn", e.id, "remote", e.req.RemoteAddr,
+		e.srv.log.Warn("eventwire: slow consumer disconnected", LogKeySession, e.id, "remote", e.req.RemoteAddr,
 			"why", why, "frames_dropped", lost, "outbound_buffer_bytes", e.srv.cfg.OutboundBufferBytes,
 			"write_timeout", e.srv.cfg.WriteTimeout)
 	}
@@ -302,7 +302,7 @@ func (s *Server[D]) noteDropped(e *Session[D], frames uint64, why string) {
 	}
 	total := s.dropped.Add(frames)
 	if bits.Len64(total) != bits.Len64(total-frames) {
-		s.log.Warn("eventwire: outbound buffer full, frame dropped", "conn", e.id, "remote", e.req.RemoteAddr,
+		s.log.Warn("eventwire: outbound buffer full, frame dropped", LogKeySession, e.id, "remote", e.req.RemoteAddr,
 			"why", why, "dropped", frames, "dropped_total", total, "outbound_buffer_bytes", s.cfg.OutboundBufferBytes)
 	}
 }
