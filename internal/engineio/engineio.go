@@ -83,6 +83,7 @@ type Server[D any] struct {
 	dropped         atomic.Uint64 // frames a slow consumer did not get
 	slowDisconnects atomic.Uint64 // sessions closed as slow consumers
 	refused         atomic.Uint64 // handshakes refused by the connection limits
+	warnings        warnings      // rate limits the warn lines of refused handshakes (warn.go)
 	// protocolErrors counts sessions closed for breaking the protocol
 	// (1002, 1007, 1009); see closeBroken and onError.
 	protocolErrors atomic.Uint64

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -68,9 +69,21 @@ func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// context ends with it, as if ServeHTTP had returned then.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	r = r.WithContext(ctx)
+	if !canHijack(w) {
+		cancel()
+		s.warn("hijack", "eventwire: WebSocket upgrade impossible: the ResponseWriter cannot be hijacked", r,
+			"writer", fmt.Sprintf("%T", w),
+			"fix", "mount eventwire before the middleware that wraps the ResponseWriter (timeouts, compression, status recorders), or give the wrapper an Unwrap() http.ResponseWriter method; http.TimeoutHandler cannot wrap a WebSocket")
+		(&Refusal{http.StatusInternalServerError, 3, "WebSocket upgrade impossible on this server (see its log)"}).Write(w)
+		return
+	}
 	e, he := s.beginUpgrade(r)
 	if he != nil {
 		cancel()
+		if he.Status == http.StatusServiceUnavailable && he.Message != "Server shutting down" {
+			s.warn("limit", "eventwire: handshake refused: "+he.Message, r,
+				"max_connections", s.cfg.MaxConnections, "max_connections_per_ip", s.cfg.MaxConnectionsPerIP)
+		}
 		he.Write(w)
 		return
 	}
@@ -86,6 +99,10 @@ func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // transport cannot serve, so every refusal has a JSON body; then Admit.
 func (s *Server[D]) check(r *http.Request) *Refusal {
 	if r.Method != http.MethodGet {
+		if r.Method == http.MethodConnect && r.ProtoMajor >= 2 {
+			s.warn("http2", "eventwire: handshake refused: a WebSocket over HTTP/2 (extended CONNECT, RFC 8441) is not supported", r,
+				"fix", "serve the eventwire path over HTTP/1.1 (turn off the :protocol websocket setting, or HTTP/2 for that path, at the server or proxy); browsers then upgrade over HTTP/1.1")
+		}
 		return Error(2)
 	}
 	q := r.URL.Query()
@@ -101,6 +118,8 @@ func (s *Server[D]) check(r *http.Request) *Refusal {
 		return Error(1) // an upgrade from polling: no such session here
 	}
 	if !s.cfg.Origins.Allow(r) {
+		s.warn("origin", "eventwire: handshake refused: origin not allowed", r,
+			"origin", r.Header.Get("Origin"), "fix", "add the origin to allowed_origins if the page is yours")
 		return Error(4)
 	}
 	if !isWebSocketHandshake(r) {
