@@ -51,7 +51,12 @@ type goType struct {
 	Alias      bool // type Name = Underlying
 	Fields     []goField
 	Underlying string
+	// Consts are an enum's values, one constant each.
+	Consts []goConst
 }
+
+// goConst is one constant of an enum type: LevelInfo Level = "info".
+type goConst struct{ Name, Type, Value string }
 
 type goField struct {
 	Doc, Name, Type, Tag string
@@ -190,6 +195,10 @@ func (m *model) goDecl(d decl) goType {
 	if d.schema.Kind != spec.KindObject {
 		t.Underlying = goTypeOf(d.schema)
 		t.Alias = d.alias
+		if isEnum(d.schema) && !d.alias {
+			t.Underlying = goBaseType(d.schema)
+			t.Consts = goConsts(d.schema)
+		}
 		return t
 	}
 	t.Struct = true
@@ -360,6 +369,32 @@ func isSlice(s *spec.Schema) bool {
 
 // goTypeOf is the Go type of a value of s.
 func goTypeOf(s *spec.Schema) string {
+	if isEnum(s) {
+		return s.GoName
+	}
+	return goBaseType(s)
+}
+
+// isEnum reports a string or integer with an enum, which the generated
+// package declares as a named type with a constant per value.
+func isEnum(s *spec.Schema) bool {
+	return (s.Kind == spec.KindString || s.Kind == spec.KindInteger) && s.GoName != ""
+}
+
+// goConsts are the constants of enum s: the values as Go literals.
+func goConsts(s *spec.Schema) []goConst {
+	out := make([]goConst, len(s.Rules.Enum))
+	for i, v := range s.Rules.Enum {
+		if s.Kind == spec.KindString {
+			v = strconv.Quote(v)
+		}
+		out[i] = goConst{Name: s.EnumConsts[i], Type: s.GoName, Value: v}
+	}
+	return out
+}
+
+// goBaseType is the Go type of s, an enum's underlying type for an enum.
+func goBaseType(s *spec.Schema) string {
 	switch s.Kind {
 	case spec.KindString:
 		return "string"

@@ -107,6 +107,9 @@ func (m *model) jsFile() jsFile {
 		f.Patterns = append(f.Patterns, jsPattern{Key: jsString(re), Source: jsString(m.patterns.js[i])})
 	}
 	for _, d := range m.decls {
+		if d.goOnly {
+			continue
+		}
 		f.Types = append(f.Types, jsType{JSDoc: jsDoc(d), TSDecl: tsDecl(d)})
 	}
 	f.addValidators(m.spec.Events, "")

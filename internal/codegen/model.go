@@ -30,6 +30,9 @@ type decl struct {
 	// alias declares name as another name of the type schema refers to
 	// (type Auth = Profile), for an auth schema that names an object type.
 	alias bool
+	// goOnly is an inline enum: Go declares it as a type with constants,
+	// TypeScript writes its union of literals where it is used.
+	goOnly bool
 }
 
 func newModel(s *spec.Spec, opts Options) (*model, error) {
@@ -85,10 +88,11 @@ func (m *model) addAuth(a *spec.Schema, name, of string) {
 	}
 }
 
-// add declares s when it is an inline object, then what sits inside it.
+// add declares s when it is an inline object or enum, then what sits
+// inside it.
 func (m *model) add(s *spec.Schema, what, doc string) {
-	if s.Kind == spec.KindObject {
-		m.decls = append(m.decls, decl{name: s.GoName, schema: s, what: what, doc: doc, pos: s.Pos})
+	if s.Kind == spec.KindObject || isEnum(s) {
+		m.decls = append(m.decls, decl{name: s.GoName, schema: s, what: what, doc: doc, pos: s.Pos, goOnly: isEnum(s)})
 		what = s.GoName
 	}
 	m.children(s, what)

@@ -35,6 +35,7 @@ func (p *parser) enum(n *yaml.Node, s *Schema) []string {
 		}
 		seen[v] = item
 		out = append(out, v)
+		s.enumPos = append(s.enumPos, p.pos(item))
 	}
 	return out
 }
@@ -121,4 +122,44 @@ func enumProblem(v string) string {
 		return "contains 0x2C or 0x7C, which validator reads as , or |"
 	}
 	return ""
+}
+
+// enumNames gives an enum its Go type name (as an object's, from where it
+// sits) and each value a constant name, and claims them all: the generated
+// package declares `type Level string` and `const LevelInfo Level = "info"`.
+func (p *parser) enumNames(s *Schema, ctx schemaCtx) {
+	if ctx.named != nil {
+		s.GoName = ctx.named.GoName // claimed with the type's name
+	} else {
+		s.GoName = ctx.goType
+		p.claimGoName("Go type name", s.GoName, ctx.where(), s.Pos)
+	}
+	s.EnumConsts = make([]string, len(s.Rules.Enum))
+	for i, v := range s.Rules.Enum {
+		c := s.GoName + enumValueGoName(v, s.Kind)
+		if c == s.GoName {
+			c += "Value" + strconv.Itoa(i+1)
+		}
+		s.EnumConsts[i] = c
+		p.claimGoName("Go constant name", c, "enum value "+quote(v)+" of "+ctx.where(), s.enumPos[i])
+	}
+}
+
+// enumValueGoName writes an enum value in Go case, as field names are:
+// in-progress and in_progress -> InProgress, url -> URL, 2xx -> 2xx, and an
+// integer -1 -> Minus1. Characters other than ASCII letters and digits
+// separate words; a value without any gives "" (the caller numbers it).
+func enumValueGoName(v string, k Kind) string {
+	if k == KindInteger && strings.HasPrefix(v, "-") {
+		return "Minus" + v[1:]
+	}
+	var b strings.Builder
+	for part := range strings.FieldsFuncSeq(v, func(r rune) bool { return !isAlnum(r) }) {
+		b.WriteString(goName(part))
+	}
+	return b.String()
+}
+
+func isAlnum(r rune) bool {
+	return r < utf8.RuneSelf && (isLetter(byte(r)) || isDigit(byte(r)))
 }

@@ -112,6 +112,17 @@ func checkSchema(t *testing.T, s *Schema, goTypes map[string]bool, depth int) {
 		if s.Items == nil {
 			t.Fatal("array without items")
 		}
+	case KindString, KindInteger:
+		if len(s.Rules.Enum) == 0 {
+			break
+		}
+		mustBeGoName(t, s.GoName)
+		if len(s.EnumConsts) != len(s.Rules.Enum) {
+			t.Fatalf("enum %s has %d values but %d constants", s.GoName, len(s.Rules.Enum), len(s.EnumConsts))
+		}
+		for _, c := range s.EnumConsts {
+			mustBeGoName(t, c)
+		}
 	}
 	for _, f := range s.Fields {
 		mustBeGoName(t, f.GoName)

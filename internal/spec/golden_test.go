@@ -143,6 +143,7 @@ type schemaDump struct {
 	Ref     string      `json:"ref,omitempty"`
 	RefKind Kind        `json:"refKind,omitempty"` // what the reference resolves to
 	GoName  string      `json:"goName,omitempty"`
+	Consts  []string    `json:"enumConsts,omitempty"`
 	Doc     string      `json:"doc,omitempty"`
 	Pos     string      `json:"pos"`
 	Rules   *rulesDump  `json:"rules,omitempty"`
@@ -204,7 +205,7 @@ func dumpSchema(s *Schema) *schemaDump {
 	if s == nil {
 		return nil
 	}
-	d := &schemaDump{Kind: s.Kind, Ref: s.Ref, GoName: s.GoName, Doc: s.Doc, Pos: dumpPos(s.Pos), Items: dumpSchema(s.Items)}
+	d := &schemaDump{Kind: s.Kind, Ref: s.Ref, GoName: s.GoName, Consts: s.EnumConsts, Doc: s.Doc, Pos: dumpPos(s.Pos), Items: dumpSchema(s.Items)}
 	if s.Kind == KindRef {
 		d.RefKind = s.Resolve().Kind
 	}

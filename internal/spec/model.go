@@ -122,14 +122,20 @@ type Schema struct {
 	// Ref is the named type's name when Kind is KindRef; RefType is it resolved.
 	Ref     string
 	RefType *NamedType
-	// GoName is the Go type name of an object (KindObject): the named type's
-	// GoName for a type's own definition, otherwise derived from where the
-	// object sits: an event payload takes the event's GoName, an ack
-	// GoName+"Ack", the auth schema AuthGoName, a field Parent+FieldGoName,
-	// array items Parent+"Item".
-	// Empty for other kinds. The spec checks these names never collide.
+	// GoName is the Go type name of an object (KindObject) or of a string or
+	// integer with an enum: the named type's GoName for a type's own
+	// definition, otherwise derived from where the schema sits: an event
+	// payload takes the event's GoName, an ack GoName+"Ack", the auth schema
+	// AuthGoName, a field Parent+FieldGoName, an argument
+	// Event+ArgumentGoName, array items Parent+"Item".
+	// Empty for other schemas. The spec checks these names never collide.
 	GoName string
-	Doc    string
+	// EnumConsts are the Go constant names of Rules.Enum's values, in the
+	// same order: GoName followed by the value in Go case (LevelInfo,
+	// PriorityMinus1). Set when GoName is, for an enum.
+	EnumConsts []string
+	enumPos    []Pos // where each Rules.Enum value is written
+	Doc        string
 	// Fields of an object, in the order events.yaml declares them.
 	Fields []*Field
 	// Items of an array.

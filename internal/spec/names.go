@@ -129,18 +129,25 @@ type goTypeOwner struct {
 // the Go type name; it reports a clash with the generated package's own
 // identifiers or with an earlier claim.
 func (p *parser) claimGoType(name, what string, pos Pos) {
-	if slices.Contains(ReservedGoNames(), name) {
-		p.addAt(pos, "Go type name "+name+" of "+what+" is reserved: the generated package declares "+name,
-			"rename it; reserved: "+strings.Join(ReservedGoNames(), ", "))
-		return
-	}
-	if slices.Contains(ReservedJSNames(), name) {
+	if slices.Contains(ReservedJSNames(), name) && !slices.Contains(ReservedGoNames(), name) {
 		p.addAt(pos, "type name "+name+" of "+what+" is reserved: the generated JS client declares "+name,
 			"rename it; reserved: "+strings.Join(ReservedJSNames(), ", "))
 		return
 	}
+	p.claimGoName("Go type name", name, what, pos)
+}
+
+// claimGoName is claimGoType for an identifier only the Go package declares
+// (an enum's type and constants), which noun names in messages ("Go type
+// name", "Go constant name"): the JS client's names do not matter.
+func (p *parser) claimGoName(noun, name, what string, pos Pos) {
+	if slices.Contains(ReservedGoNames(), name) {
+		p.addAt(pos, noun+" "+name+" of "+what+" is reserved: the generated package declares "+name,
+			"rename it; reserved: "+strings.Join(ReservedGoNames(), ", "))
+		return
+	}
 	if prev, taken := p.goTypes[name]; taken {
-		p.addAt(pos, "Go type name "+name+" of "+what+" is also the Go type name of "+prev.what,
+		p.addAt(pos, noun+" "+name+" of "+what+" is also the Go name of "+prev.what,
 			prev.what+" is at "+prev.pos.String()+"; rename one of them")
 		return
 	}

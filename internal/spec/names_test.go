@@ -45,6 +45,32 @@ func TestGoName(t *testing.T) {
 	}
 }
 
+func TestEnumValueGoName(t *testing.T) {
+	tests := []struct {
+		in   string
+		kind Kind
+		want string
+	}{
+		{"info", KindString, "Info"},
+		{"in-progress", KindString, "InProgress"},
+		{"in_progress", KindString, "InProgress"},
+		{"inProgress", KindString, "InProgress"},
+		{"url", KindString, "URL"},
+		{"2xx", KindString, "2xx"},
+		{"a.b/c", KindString, "ABC"},
+		{"café", KindString, "Caf"},
+		{"+", KindString, ""},
+		{"1", KindInteger, "1"},
+		{"-1", KindInteger, "Minus1"},
+		{"0", KindInteger, "0"},
+	}
+	for _, tt := range tests {
+		if got := enumValueGoName(tt.in, tt.kind); got != tt.want {
+			t.Errorf("enumValueGoName(%q, %s) = %q, want %q", tt.in, tt.kind, got, tt.want)
+		}
+	}
+}
+
 func TestNameSyntax(t *testing.T) {
 	tests := []struct {
 		name                string

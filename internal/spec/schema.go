@@ -78,6 +78,9 @@ func (p *parser) schemaBody(n *yaml.Node, es []entry, ctx schemaCtx) *Schema {
 	}
 	p.checkApplicable(es, s, ctx)
 	p.rules(es, s)
+	if len(s.Rules.Enum) > 0 {
+		p.enumNames(s, ctx)
+	}
 	switch s.Kind {
 	case KindObject:
 		p.fields(n, value(es, "fields"), s, ctx)

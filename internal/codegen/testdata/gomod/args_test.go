@@ -20,8 +20,8 @@ func (*handler) Move(ctx context.Context, c *richevents.Conn, x int64, y int64, 
 // Draw replies with the number of tags, or refuses the "box" type with the
 // app's own code.
 func (*handler) Draw(ctx context.Context, c *richevents.Conn, author richevents.Profile, style richevents.DrawStyle,
-	tags richevents.Tags, typ *string) (int64, error) {
-	if typ != nil && *typ == "box" && author.Name == "bob" {
+	tags richevents.Tags, typ *richevents.DrawType) (int64, error) {
+	if typ != nil && *typ == richevents.DrawTypeBox && author.Name == "bob" {
 		return 0, middleware.NewError("no_boxes", "bob may not draw boxes")
 	}
 	return int64(len(tags)), nil

@@ -34,7 +34,7 @@ type Join struct {
 // A message the server relays, as it is, to the recipients that to names.
 type Msg struct {
 	// all: everyone; others: all but the sender; room: the members of room but the sender.
-	To string `json:"to" validate:"oneof=all others room"`
+	To MsgTo `json:"to" validate:"oneof=all others room"`
 	// The room when to is room; may be empty otherwise.
 	Room *string `json:"room,omitempty" validate:"omitempty,max=64"`
 	// The sender's sequence number; the load generator finds its deliveries by it.
@@ -42,6 +42,16 @@ type Msg struct {
 	// Filler of the size the case measures.
 	Data string `json:"data" validate:"max=8192"`
 }
+
+// MsgTo is the to field of Msg.
+type MsgTo string
+
+// The values of MsgTo.
+const (
+	MsgToAll    MsgTo = "all"
+	MsgToOthers MsgTo = "others"
+	MsgToRoom   MsgTo = "room"
+)
 
 // Handler handles the events clients send; NewServer registers each method.
 // A returned *middleware.Error reaches the client as it is; any other error
