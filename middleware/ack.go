@@ -52,6 +52,9 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if err != nil {
 		return zero, err
 	}
+	if err := c.s.checkOutbound(e, args, raw); err != nil {
+		return zero, err
+	}
 	// Before an id is reserved: a packet that cannot be built leaves no waiter.
 	raw, atts, err := e.moveBytes(raw)
 	if err != nil {

@@ -180,10 +180,8 @@ func (x *attachmentExtractor) object(out *bytes.Buffer, sh *Shape, raw []byte, p
 // fieldShape is the Shape of sh's field name, nil for a key sh does not
 // declare (copied as it is).
 func fieldShape(sh *Shape, name string) *Shape {
-	for _, f := range sh.Fields {
-		if f.Name == name {
-			return f.Shape
-		}
+	if f := field(sh, name); f != nil {
+		return f.Shape
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -70,25 +71,30 @@ func TestEmitBinary(t *testing.T) {
 		args  []any
 		want  string
 		atts  []string
+		// unchecked emits with Config.ValidateOutbound off: the encoding of
+		// values the schema forbids (a null item, an unknown key).
+		unchecked bool
 	}{
 		{"one bytes field", "file", []any{binFile{Name: "a", Data: []byte{0, 1, 0xff}}},
-			`451-["file",{"name":"a","data":{"_placeholder":true,"num":0}}]`, []string{"\x00\x01\xff"}},
+			`451-["file",{"name":"a","data":{"_placeholder":true,"num":0}}]`, []string{"\x00\x01\xff"}, false},
 		{"array items, in order", "file", []any{binFile{Name: "a", Data: []byte("d"), Parts: [][]byte{[]byte("p0"), nil, []byte("p2")}}},
 			`453-["file",{"name":"a","data":{"_placeholder":true,"num":0},"parts":[{"_placeholder":true,"num":1},null,{"_placeholder":true,"num":2}]}]`,
-			[]string{"d", "p0", "p2"}},
+			[]string{"d", "p0", "p2"}, true},
 		{"empty bytes is an empty attachment", "file", []any{binFile{Name: "a", Data: []byte{}}},
-			`451-["file",{"name":"a","data":{"_placeholder":true,"num":0}}]`, []string{""}},
-		{"args", "chunk", []any{"c1", []byte("xyz")}, `451-["chunk","c1",{"_placeholder":true,"num":0}]`, []string{"xyz"}},
-		{"nil bytes stays null: a plain event", "chunk", []any{"c1", []byte(nil)}, `42["chunk","c1",null]`, nil},
+			`451-["file",{"name":"a","data":{"_placeholder":true,"num":0}}]`, []string{""}, false},
+		{"args", "chunk", []any{"c1", []byte("xyz")}, `451-["chunk","c1",{"_placeholder":true,"num":0}]`, []string{"xyz"}, false},
+		{"nil bytes stays null: a plain event", "chunk", []any{"c1", []byte(nil)}, `42["chunk","c1",null]`, nil, false},
 		{"an untyped value with base64 text", "file", []any{map[string]any{"name": "m", "data": "aGk="}},
-			`451-["file",{"data":{"_placeholder":true,"num":0},"name":"m"}]`, []string{"hi"}},
+			`451-["file",{"data":{"_placeholder":true,"num":0},"name":"m"}]`, []string{"hi"}, false},
 		{"unknown keys are copied", "file", []any{map[string]any{"data": "", "x": "<b>"}},
-			`451-["file",{"data":{"_placeholder":true,"num":0},"x":"<b>"}]`, []string{""}},
-		{"events without bytes are untouched", "note", []any{"hi"}, `42["note","hi"]`, nil},
+			`451-["file",{"data":{"_placeholder":true,"num":0},"x":"<b>"}]`, []string{""}, true},
+		{"events without bytes are untouched", "note", []any{"hi"}, `42["note","hi"]`, nil, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newSchemaHarness(t, binarySchema(), testConfig())
+			cfg := testConfig()
+			cfg.ValidateOutbound = !tc.unchecked
+			h := newSchemaHarness(t, binarySchema(), cfg)
 			c, conn := h.connect()
 			if err := conn.Emit(tc.event, tc.args...); err != nil {
 				t.Fatal(err)
@@ -109,26 +115,41 @@ func TestEmitBinary(t *testing.T) {
 	}
 }
 
+// TestEmitBinaryRefusesWhatIsNotBytes emits values whose bytes are not
+// bytes: outbound validation refuses them with invalid_payload and the
+// field, and without it the attachment step still refuses them.
 func TestEmitBinaryRefusesWhatIsNotBytes(t *testing.T) {
-	h := newSchemaHarness(t, binarySchema(), testConfig())
-	c, conn := h.connect()
-	for _, v := range []any{
-		map[string]any{"name": "a", "data": "not base64!"},
-		map[string]any{"name": "a", "data": 12},
-		map[string]any{"name": "a", "data": "aGk=", "parts": "x"},
-	} {
-		err := conn.Emit("file", v)
-		if err == nil || !strings.HasPrefix(err.Error(), `eventwire: emit "file": `) {
-			t.Errorf("Emit(%v) = %v, want an error naming the event", v, err)
+	for _, validate := range []bool{true, false} {
+		cfg := testConfig()
+		cfg.ValidateOutbound = validate
+		h := newSchemaHarness(t, binarySchema(), cfg)
+		c, conn := h.connect()
+		for _, tc := range []struct {
+			v     any
+			field string
+		}{
+			{map[string]any{"name": "a", "data": "not base64!"}, "data"},
+			{map[string]any{"name": "a", "data": 12}, "data"},
+			{map[string]any{"name": "a", "data": "aGk=", "parts": "x"}, "parts"},
+		} {
+			err := conn.Emit("file", tc.v)
+			var we *Error
+			switch {
+			case validate && (!errors.As(err, &we) || we.Code != "invalid_payload" || len(we.Details) != 1 ||
+				we.Details[0].Field != tc.field || we.Details[0].Rule != "type"):
+				t.Errorf("Emit(%v) = %v, want invalid_payload with a type detail on %s", tc.v, err, tc.field)
+			case !validate && (err == nil || !strings.HasPrefix(err.Error(), `eventwire: emit "file": `)):
+				t.Errorf("unchecked Emit(%v) = %v, want an error naming the event", tc.v, err)
+			}
+			if err := h.srv.Broadcast().Emit("file", tc.v); err == nil {
+				t.Errorf("Broadcast().Emit(%v) = nil", tc.v)
+			}
 		}
-		if err := h.srv.Broadcast().Emit("file", v); err == nil {
-			t.Errorf("Broadcast().Emit(%v) = nil", v)
+		// Nothing half-built went out: the next frame is the next good emit.
+		_ = conn.Emit("note", "next")
+		if text, _ := c.readPacket(); text != `42["note","next"]` {
+			t.Errorf("got %s", text)
 		}
-	}
-	// Nothing half-built went out: the next frame is the next good emit.
-	_ = conn.Emit("note", "next")
-	if text, _ := c.readPacket(); text != `42["note","next"]` {
-		t.Errorf("got %s", text)
 	}
 }
 

@@ -68,6 +68,52 @@ func BenchmarkBroadcastRecovery(b *testing.B) {
 	})
 }
 
+// BenchmarkBroadcastUnvalidated is BenchmarkBroadcast with
+// Config.ValidateOutbound off: the pair is what checking each emit against
+// the schema costs a fan-out (once per emit, not per recipient).
+func BenchmarkBroadcastUnvalidated(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		f := newFanout(b, n, func(c *Config) { c.ValidateOutbound = false })
+		f.run(b, emitter(f.srv.Broadcast()), n, func(int) bool { return true })
+		f.noDrops(b)
+	})
+}
+
+// BenchmarkEmitPrepare is one emit's work before any recipient (look up,
+// encode, and with validate=true the outbound check), for the typed chat
+// line and for a struct with a nested enum, pattern and array.
+func BenchmarkEmitPrepare(b *testing.B) {
+	payloads := []struct {
+		name, event string
+		v           any
+	}{
+		{"chat_line", "server_back_message", benchMessage},
+		{"notice", "notice", notice{Text: "a short notice", Level: "warn", Code: ptr("abc")}},
+	}
+	for _, p := range payloads {
+		for _, validate := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/validate=%v", p.name, validate), func(b *testing.B) {
+				cfg := DefaultConfig()
+				cfg.ValidateOutbound = validate
+				schema := testSchema()
+				schema.Events = append(schema.Events, outboundSchema().Events[0])
+				srv, err := New(schema, WithConfig(cfg), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer srv.Close()
+				args := []any{p.v}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := srv.prepareTyped(p.event, args); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkBroadcastRoom emits to a room holding half of the sockets.
 func BenchmarkBroadcastRoom(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {

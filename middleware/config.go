@@ -127,6 +127,15 @@ type Config struct {
 	// /socket.io/chatevents.min.js), with an ETag. Default true;
 	// false when the app bundles or serves the module itself.
 	ServeClient bool `mapstructure:"serve_client"`
+	// ValidateOutbound checks what the server sends against the schema, as
+	// what it receives is: every emit's arguments and every ack reply, once
+	// per emit before it is encoded for its recipients. One that breaks the
+	// schema is not sent; the call returns a *Error with code
+	// invalid_payload and its Details; an ack handler's bad reply is logged
+	// with its details and the client gets an internal error reply. Default
+	// true; false skips the check
+	// on hot paths that trust their values (docs/EVENTS.md gives its cost).
+	ValidateOutbound bool `mapstructure:"validate_outbound"`
 }
 
 // The values of Config.SlowConsumer.
@@ -153,6 +162,7 @@ func DefaultConfig() Config {
 		RateBurst:           100,
 		AllowedOrigins:      []string{},
 		ServeClient:         true,
+		ValidateOutbound:    true,
 
 		RecoveryMaxDisconnection: 2 * time.Minute,
 		RecoveryLogFrames:        10000,
@@ -182,6 +192,7 @@ func configKeys() map[string]any {
 		"rate_burst":             d.RateBurst,
 		"allowed_origins":        d.AllowedOrigins,
 		"serve_client":           d.ServeClient,
+		"validate_outbound":      d.ValidateOutbound,
 
 		"recovery":                   d.Recovery,
 		"recovery_max_disconnection": d.RecoveryMaxDisconnection,

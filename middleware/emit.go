@@ -140,6 +140,9 @@ func (s *Server) prepareTyped(event string, args []any) (preparedEvent, error) {
 	if err != nil {
 		return preparedEvent{}, err
 	}
+	if err := s.checkOutbound(e, args, raw); err != nil {
+		return preparedEvent{}, err
+	}
 	moved, atts, err := e.moveBytes(raw)
 	return preparedEvent{name: e.Name, args: moved, atts: atts}, err
 }

@@ -92,7 +92,11 @@ func bind[V any](s *Server, e *eventEntry,
 		if err != nil || !ev.HasAck || e.Ack == nil {
 			return nil, err
 		}
-		return encodeReply(e.Name, r)
+		out, err := encodeReply(e.Name, r)
+		if err == nil {
+			err = s.checkReply(e, r, out)
+		}
+		return out, err
 	})
 }
 
