@@ -8,8 +8,11 @@
 // figures are medians of the rounds. docs/BENCHMARKS.md says what each
 // scenario does and holds the last results, which this command writes.
 //
-//	go run ./internal/bench                       # everything, 3 rounds (~30 min)
-//	go run ./internal/bench -scenarios fanout -rounds 1 -docs ""
+// It is a module of its own (what its charts need stays out of the
+// library's go.mod), so it runs from its directory:
+//
+//	cd internal/bench && go run .                       # everything, 3 rounds (~30 min)
+//	cd internal/bench && go run . -scenarios fanout -rounds 1 -docs ""
 //
 // It exits 0 when every run completed, 1 when one failed, 2 on bad flags.
 // It is not a test: nothing here asserts a speed.
@@ -23,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -30,6 +34,10 @@ import (
 
 	"github.com/eventwire/eventwire/internal/bench/report"
 )
+
+// modulePath is this command's module, the directory internal/bench of the
+// eventwire repository.
+const modulePath = "github.com/eventwire/eventwire/internal/bench"
 
 type options struct {
 	rounds                   int
@@ -74,7 +82,7 @@ func parseFlags(args []string, errOut io.Writer) (options, bool) {
 	fs.Float64Var(&o.pacedRate, "rate", 20, "paced cases: messages per second (each reaches every client)")
 	fs.IntVar(&o.idleClients, "idle-clients", 10000, "idle scenario: connections")
 	fs.StringVar(&o.only, "cases", "", "run only the cases whose name holds this text")
-	fs.StringVar(&o.docs, "docs", "docs", `write BENCHMARKS.md and bench/*.png under this directory ("": print only)`)
+	fs.StringVar(&o.docs, "docs", "docs", `write BENCHMARKS.md and bench/*.png under this directory, relative to the repository root ("": print only)`)
 	if err := fs.Parse(args); err != nil {
 		return o, false
 	}
@@ -89,7 +97,7 @@ func parseFlags(args []string, errOut io.Writer) (options, bool) {
 
 // bench runs every case and writes the report.
 func bench(ctx context.Context, o options, args []string, out io.Writer) error {
-	root, err := moduleRoot()
+	dir, err := moduleDir()
 	if err != nil {
 		return err
 	}
@@ -99,7 +107,7 @@ func bench(ctx context.Context, o options, args []string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	all, err := peers(ctx, root, work)
+	all, err := peers(ctx, dir, work)
 	if err != nil {
 		return err
 	}
@@ -109,7 +117,7 @@ func bench(ctx context.Context, o options, args []string, out io.Writer) error {
 		}
 	}
 	res := report.Results{When: time.Now().UTC(), Machine: machine(), Rounds: o.rounds,
-		Command: strings.TrimSpace("go run ./internal/bench " + strings.Join(args, " "))}
+		Command: strings.TrimSpace("cd internal/bench && go run . " + strings.Join(args, " "))}
 	for _, s := range cases(o) {
 		if !strings.Contains(s.name, o.only) {
 			continue
@@ -123,7 +131,11 @@ func bench(ctx context.Context, o options, args []string, out io.Writer) error {
 	if o.docs == "" {
 		return nil
 	}
-	return write(o.docs, res, out)
+	docs := o.docs
+	if !filepath.IsAbs(docs) {
+		docs = filepath.Join(dir, "..", "..", docs) // the repository root holds this module at internal/bench
+	}
+	return write(docs, res, out)
 }
 
 // runCase runs s's rounds, each server once per round, rotating the order.
@@ -164,14 +176,15 @@ func roundLine(r report.Round) string {
 		r.DeliveriesPerSec, r.P50, r.P99, r.P999, r.CPUPer1000, r.Delivered, r.Expected)
 }
 
-// moduleRoot is the directory of the eventwire module's go.mod.
-func moduleRoot() (string, error) {
-	b, err := exec.Command("go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(b))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("run from inside the eventwire module (go env GOMOD: %q, %v)", gomod, err)
+// moduleDir is the directory of this benchmark's module (internal/bench),
+// which holds the peers; the go command finds it from inside the module.
+func moduleDir() (string, error) {
+	b, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", modulePath).Output()
+	dir := strings.TrimSpace(string(b))
+	if err != nil || dir == "" {
+		return "", fmt.Errorf("run from inside the benchmark's module: cd internal/bench && go run . (go list -m %s: %q, %v)", modulePath, dir, err)
 	}
-	return strings.TrimSuffix(gomod, "/go.mod"), nil
+	return dir, nil
 }
 
 // raiseFileLimit lets this process hold the idle scenario's connections.

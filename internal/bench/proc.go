@@ -27,22 +27,22 @@ type peer struct {
 	env       []string
 }
 
-// peers builds the Go servers once into work and returns every peer by
-// name. The Node peers run from internal/bench/peers/node, whose packages
-// come from its lock file (npm ci, once).
-func peers(ctx context.Context, root, work string) (map[string]peer, error) {
+// peers builds the Go servers of the module in dir once into work and
+// returns every peer by name. The Node peers run from dir/peers/node, whose
+// packages come from its lock file (npm ci, once).
+func peers(ctx context.Context, dir, work string) (map[string]peer, error) {
 	out := map[string]peer{}
 	for _, p := range []string{"eventwire", "melody"} {
 		bin := filepath.Join(work, p+"-peer")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./internal/bench/peers/"+p)
-		cmd.Dir = root
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./peers/"+p)
+		cmd.Dir = dir
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("build %s peer: %w\n%s", p, err, b)
 		}
 		out[p] = peer{name: p, sio: p == "eventwire", argv: []string{bin}}
 	}
 	out["melody-write"] = peer{name: "melody-write", argv: out["melody"].argv, env: []string{"BENCH_MELODY_BROADCAST=write"}}
-	nodeDir := filepath.Join(root, "internal/bench/peers/node")
+	nodeDir := filepath.Join(dir, "peers", "node")
 	if err := npmCI(ctx, nodeDir); err != nil {
 		return nil, err
 	}

@@ -56,14 +56,14 @@ func WriteMarkdown(w io.Writer, r Results, charts []Chart, chartDir string) erro
 func writeHeader(m *mdWriter, r Results, targets []Target) {
 	command := r.Command
 	if command == "" {
-		command = "go run ./internal/bench"
+		command = "cd internal/bench && go run ."
 	}
 	when := "at an unknown time"
 	if !r.When.IsZero() {
 		when = "on " + r.When.UTC().Format("2006-01-02 15:04 MST")
 	}
 	m.printf("## Results\n\n")
-	m.printf("Written by `go run ./internal/bench`, which replaces everything below the `%s` marker;\n", Marker)
+	m.printf("Written by `cd internal/bench && go run .`, which replaces everything below the `%s` marker;\n", Marker)
 	m.printf("edit above it. These figures come from `%s`, run %s.\n\n", command, when)
 	m.printf("- Machine: %s\n", orDash(r.Machine))
 	if r.Rounds == 1 {

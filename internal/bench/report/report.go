@@ -1,5 +1,5 @@
 // Package report turns the measurements of the benchmark command
-// (go run ./internal/bench) into the charts under docs/bench and the
+// (cd internal/bench && go run .) into the charts under docs/bench and the
 // results part of docs/BENCHMARKS.md.
 //
 // The command fills a Results, one Case per scenario configuration and one

@@ -247,7 +247,7 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 	md := b.String()
 	for _, want := range []string{
-		"`go run ./internal/bench -rounds 3`, run on 2026-05-04 09:30 UTC",
+		"`cd internal/bench && go run . -rounds 3`, run on 2026-05-04 09:30 UTC",
 		"- Machine: 2 cores (Fake CPU)",
 		"![Fan-out: deliveries per second, higher is better](bench/fanout.png)",
 		"](bench/headline.png)",
@@ -284,7 +284,7 @@ func sample() Results {
 	r := Results{
 		When:    time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC),
 		Machine: "2 cores (Fake CPU), Linux 6.8.0, go1.26.8, Node v20.19.0",
-		Command: "go run ./internal/bench -rounds 3",
+		Command: "cd internal/bench && go run . -rounds 3",
 		Rounds:  3,
 		Notes:   []string{"eventwire spends 30 % of its CPU in JSON encoding."},
 	}

@@ -15,7 +15,7 @@
 //	BENCH_PPROF      serve net/http/pprof on this address (e.g. 127.0.0.1:6060)
 package main
 
-//go:generate go run github.com/eventwire/eventwire/gen -spec ../../events.yaml -out ./benchevents
+//go:generate go tool gen -spec ../../events.yaml -out ./benchevents
 
 import (
 	"context"
