@@ -21,8 +21,8 @@ type jsFile struct {
 	Receives, Sends []jsEvent
 	Validators      []jsValidator
 	// Answers are the events the server sends expecting an ack, which the
-	// client answers; AckNodes their ack reply schemas, which the client
-	// checks its replies against.
+	// client answers; AckNodes the ack reply schemas of every event with
+	// one: the client checks its own replies and the server's against them.
 	AckNodes []jsValidator
 	Answers  []jsEvent
 	HasAcks  bool
@@ -66,6 +66,10 @@ type jsEvent struct {
 	HasPayload, HasAck, HasArgs bool
 	Param                       string // "payload: T", or "" without payload
 	AckVar                      string // the constant holding the ack reply's SchemaNode
+	// Check is the constant the client checks what it receives against:
+	// the payload's SchemaNode, the arguments' SchemaField list, or null
+	// for an event without either.
+	Check string
 	Validate                    string // the name of its validate function
 	// OnFn is the type of on<GoName>'s function, EmitResult what
 	// emit<GoName> returns, WireSig the event's signature in the socket.io
@@ -176,7 +180,7 @@ func (f *jsFile) addValidators(events []*spec.Event, prefix string) {
 				Name: e.Name, GoName: name, Var: "payload" + name, Node: jsNodeText(e.Payload),
 			})
 		}
-		if e.Ack != nil && e.Direction.ServerSends() {
+		if e.Ack != nil {
 			f.AckNodes = append(f.AckNodes, jsValidator{
 				Name: e.Name, GoName: name, Var: ackVar(e, prefix), Node: jsNodeText(e.Ack),
 			})
@@ -191,13 +195,15 @@ func ackVar(e *spec.Event, prefix string) string { return "ack" + prefix + e.GoN
 // schema constant.
 func jsEventOf(e *spec.Event, prefix string) jsEvent {
 	j := jsEvent{Name: e.Name, Quoted: strconv.Quote(e.Name), GoName: e.GoName, Key: tsKey(e.Name),
-		Validate: "validate" + prefix + e.GoName}
+		Validate: "validate" + prefix + e.GoName, Check: "null"}
 	if e.Payload != nil {
+		j.Check = "payload" + prefix + e.GoName
 		j.HasPayload = true
 		j.Param = "payload: " + tsType(e.Payload)
 	}
 	j.WireSig = "(" + j.Param + ") => void"
 	if len(e.Args) > 0 {
+		j.Check = "args" + prefix + e.GoName
 		j.HasArgs = true
 		j.Param = tsArgs(e.Args, false)
 		j.WireSig = "(" + j.Param + ") => void"

@@ -97,7 +97,8 @@ test("an ack reply holding bytes goes out as a BINARY_ACK: 46<n>-<id> and its fr
   assert.deepEqual(ws.sent, [`461-4[{"data":{"head":${ph(0)}}}]`, new Uint8Array([7, 8])]);
   // An ArrayBuffer reply is an attachment too; a reply without bytes stays a plain ACK.
   socket.onMirror(() => bytes(1));
-  ws.receive('425["mirror",null]');
+  ws.receive(`451-5["mirror",${ph(0)}]`);
+  ws.receive(bytes(2));
   await flush();
   assert.deepEqual(ws.sent.slice(2), ['461-5[{"data":' + ph(0) + "}]", new Uint8Array([1])]);
   socket.onDownload(() => ({}));
@@ -126,18 +127,22 @@ test("a BINARY_ACK resolves emitMirror with a Uint8Array", async (t) => {
   assertBytes(await reply, [4, 5]);
 });
 
-test('a "__proto__" key holding a placeholder stays a key', (t) => {
+test('a "__proto__" key holding a placeholder stays a key, which the schema refuses as unknown', (t) => {
   const { socket, ws } = open(t);
   const got = [];
+  const errors = [];
   socket.onDownload((d) => {
     got.push(d);
     return {};
   });
+  socket.onError((err) => errors.push(err.details.map((d) => `${d.field}:${d.rule}`)));
   ws.receive(`452-["download",{"name":"p","data":${ph(0)},"__proto__":${ph(1)}}]`);
   ws.receive(bytes(1));
   ws.receive(bytes(2));
-  assert.equal(Object.getPrototypeOf(got[0]), Object.prototype);
-  assertBytes(Object.getOwnPropertyDescriptor(got[0], "__proto__").value, [2]);
+  // Had it set the object's prototype, it would not be an own key to refuse.
+  assert.deepEqual(errors, [["__proto__:unknown"]]);
+  assert.deepEqual(got, []);
+  assert.equal(/** @type {any} */ ({}).data, undefined);
 });
 
 // Each case is the frames the server sends after the handshake, and what

@@ -518,3 +518,66 @@ test("checks bytes: type and size, with the server's details", async (t) => {
   });
   assert.deepEqual(ws.sent, [CONNECT]);
 });
+
+test("checks what the server sends: an invalid event or ack reply reaches onError, never a handler", async (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const chats = [];
+  const errors = [];
+  socket.onChat((m) => chats.push(m));
+  socket.onError((err) => errors.push([err.code, err.event, err.details.map((d) => `${d.field}:${d.rule}`)]));
+  let confirmed = 0;
+  socket.onConfirm(() => {
+    confirmed++;
+    return { answer: true };
+  });
+  const moves = [];
+  socket.onMove((...args) => moves.push(args));
+
+  ws.receive('42["chat",{"from":"alice","text":""}]'); // breaks minLength
+  ws.receive('42["chat",{"from":"alice","text":"hi","x":1}]'); // an unknown key
+  ws.receive('42["chat"]'); // no payload
+  ws.receive('42["move",5,500]'); // y above max
+  ws.receive('42["chat",{"from":"alice","text":"hi"}]'); // valid: the handler's
+  ws.receive('42["move",5,6,"ok"]');
+  assert.deepEqual(chats, [{ from: "alice", text: "hi" }]);
+  assert.deepEqual(moves, [[5, 6, "ok"]]);
+  assert.deepEqual(errors, [
+    ["invalid_payload", "chat", ["text:minLength"]],
+    ["invalid_payload", "chat", ["x:unknown"]],
+    ["invalid_payload", "chat", [":required"]],
+    ["invalid_payload", "move", ["y:max"]],
+  ]);
+
+  // An event expecting an ack: the handler is not called; the server learns why.
+  ws.receive('427["confirm",{"question":7}]');
+  await flush();
+  assert.equal(confirmed, 0);
+  assert.equal(ws.sent.at(-1),
+    '437[{"error":{"code":"invalid_payload","message":"invalid payload","details":[{"field":"question","rule":"type","param":"string","message":"question must be of type string"}]}}]');
+
+  // An ack reply that breaks the event's ack schema rejects the emit, and is reported.
+  errors.length = 0;
+  const sum = socket.emitSum([1, 2]);
+  const id = ws.sent.at(-1).match(/^42(\d+)/)[1];
+  ws.receive(`43${id}[{"data":5000}]`); // above max 1000
+  await assert.rejects(sum, (err) => err instanceof EventwireError && err.code === "invalid_payload" &&
+    err.details[0].field === "" && err.details[0].rule === "max");
+  assert.deepEqual(errors, [["invalid_payload", "sum", [":max"]]]);
+});
+
+test("reports an invalid event to the console while no onError function is set", (t) => {
+  const { socket, ws } = open(t);
+  handshake(ws);
+  const logged = [];
+  const saved = console.error;
+  console.error = (...args) => logged.push(args[0]);
+  t.after(() => {
+    console.error = saved;
+  });
+  let chats = 0;
+  socket.onChat(() => chats++);
+  ws.receive('42["chat",{"from":"alice"}]');
+  assert.equal(chats, 0);
+  assert.deepEqual(logged, ["eventwire: chat received with an invalid payload"]);
+});

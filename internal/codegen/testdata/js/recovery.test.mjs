@@ -69,11 +69,13 @@ test("not recovered: a fresh session resets the offset, and the next reconnect s
   assert.deepEqual(log.filter(([what]) => what === "chat"), [["chat", "one"], ["chat", "fresh"]]);
 });
 
-test("without recovery on the server, a trailing string argument is the handler's", (t) => {
-  const { log } = open(t);
+test("without recovery on the server, a trailing string argument is not taken for an offset", (t) => {
+  const { socket, log } = open(t);
+  socket.onError((err) => log.push(["error", err.code, err.details.map((d) => `${d.field}:${d.rule}`)]));
   const ws = FakeWebSocket.last;
   ws.receive(OPEN);
   ws.receive('40{"sid":"s1"}');
   ws.receive(chat("one", "not an offset"));
-  assert.deepEqual(log.at(-1), ["chat", "one", "not an offset"]);
+  // Left in place, it is one argument more than chat carries.
+  assert.deepEqual(log.at(-1), ["error", "invalid_payload", [":type"]]);
 });
