@@ -10,6 +10,7 @@ tool github.com/eventwire/eventwire/gen
 
 require (
 	github.com/eventwire/eventwire v0.0.0
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gorilla/websocket v1.5.3
 )
 
