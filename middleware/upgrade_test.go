@@ -1,9 +1,11 @@
 package middleware
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,6 +29,14 @@ func (w *statusRecorder) WriteHeader(code int) { w.status = code; w.ResponseWrit
 type unwrapping struct{ statusRecorder }
 
 func (w *unwrapping) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// failingHijacker claims it can hijack and cannot, as echo's Response does
+// in front of its Timeout middleware's http.TimeoutHandler writer.
+type failingHijacker struct{ statusRecorder }
+
+func (w *failingHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(&w.statusRecorder).Hijack()
+}
 
 // upgradeServer serves a Server behind wrap, logging at warn level into
 // the buffer it returns.
@@ -58,6 +68,11 @@ func TestUpgradeBehindAWrapper(t *testing.T) {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(&statusRecorder{ResponseWriter: w}, r) })
 		}, false},
 		{"http.TimeoutHandler", func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Minute, "timeout") }, false},
+		{"a wrapper whose Hijack fails", func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				h.ServeHTTP(&failingHijacker{statusRecorder{ResponseWriter: w}}, r)
+			})
+		}, false},
 		{"a status recorder with Unwrap", func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				h.ServeHTTP(&unwrapping{statusRecorder{ResponseWriter: w}}, r)

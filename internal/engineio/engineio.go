@@ -136,6 +136,7 @@ func (s *Server[D]) newMelody() *melody.Melody {
 	// ServeHTTP checked the origin already; melody's default accepts all.
 	m.Upgrader.CheckOrigin = s.cfg.Origins.Allow
 	m.Upgrader.HandshakeTimeout = s.cfg.WriteTimeout
+	m.Upgrader.Error = s.upgradeError
 	m.Upgrader.WriteBufferPool = new(sync.Pool) // idle connections hold no write buffer
 	// A frame longer than the write buffer goes out with writev (buffer plus
 	// the rest) instead of write: under fan-out, melody's 1 KiB buffer made

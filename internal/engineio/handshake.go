@@ -71,10 +71,7 @@ func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	if !canHijack(w) {
 		cancel()
-		s.warn("hijack", "eventwire: WebSocket upgrade impossible: the ResponseWriter cannot be hijacked", r,
-			"writer", fmt.Sprintf("%T", w),
-			"fix", "mount eventwire before the middleware that wraps the ResponseWriter (timeouts, compression, status recorders), or give the wrapper an Unwrap() http.ResponseWriter method; http.TimeoutHandler cannot wrap a WebSocket")
-		(&Refusal{http.StatusInternalServerError, 3, "WebSocket upgrade impossible on this server (see its log)"}).Write(w)
+		s.refuseHijack(w, r, w, nil)
 		return
 	}
 	e, he := s.beginUpgrade(r)
@@ -152,6 +149,32 @@ func headerHasToken(h http.Header, name, token string) bool {
 		}
 	}
 	return false
+}
+
+// refuseHijack answers an upgrade whose connection cannot be taken over,
+// behind writer: Engine.IO's JSON error, and a warning with the fix. err
+// is the Hijack's, when a wrapper claimed it could and could not (echo's
+// Timeout middleware: its Hijack reaches http.TimeoutHandler's writer).
+func (s *Server[D]) refuseHijack(w http.ResponseWriter, r *http.Request, writer http.ResponseWriter, err error) {
+	attrs := []any{"writer", fmt.Sprintf("%T", writer),
+		"fix", "mount eventwire before the middleware that wraps the ResponseWriter (timeouts, compression, status recorders), or give the wrapper an Unwrap() http.ResponseWriter method; http.TimeoutHandler cannot wrap a WebSocket"}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	s.warn("hijack", "eventwire: WebSocket upgrade impossible: the ResponseWriter cannot be hijacked", r, attrs...)
+	(&Refusal{http.StatusInternalServerError, 3, "WebSocket upgrade impossible on this server (see its log)"}).Write(w)
+}
+
+// upgradeError is gorilla's Upgrader.Error: a Hijack that failed gets
+// refuseHijack's answer; the rest (the checks before the upgrade leave
+// little) gorilla's own plain-text error.
+func (s *Server[D]) upgradeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	if h, ok := w.(*hijackRecorder); ok && h.up.hijackErr != nil {
+		s.refuseHijack(w, r, h.ResponseWriter, h.up.hijackErr)
+		return
+	}
+	w.Header().Set("Sec-Websocket-Version", "13")
+	http.Error(w, http.StatusText(status), status)
 }
 
 // beginUpgrade admits a handshake within the connection limits and
@@ -249,17 +272,20 @@ type hijackRecorder struct {
 type upgrade struct {
 	// released is closed once the ResponseWriter is no longer used: at the
 	// hijack, or when an upgrade that never hijacked has ended.
-	released chan struct{}
-	hijacked bool // set and read on serveConn's goroutine only
-	panicked any  // a panic before the hijack, for ServeHTTP to re-raise
+	released  chan struct{}
+	hijacked  bool  // set and read on serveConn's goroutine only
+	hijackErr error // a Hijack that failed; serveConn's goroutine only
+	panicked  any   // a panic before the hijack, for ServeHTTP to re-raise
 }
 
 func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err == nil {
-		*h.netConn = nc
-		h.up.hijacked = true
-		close(h.up.released) // gorilla writes the 101 to nc, never again to w
+	if err != nil {
+		h.up.hijackErr = err // for upgradeError, which gorilla calls next
+		return nc, brw, err
 	}
+	*h.netConn = nc
+	h.up.hijacked = true
+	close(h.up.released) // gorilla writes the 101 to nc, never again to w
 	return nc, brw, err
 }
