@@ -187,8 +187,11 @@ export interface Client {
    */
   onConnectError(fn: (err: EventwireError) => void): () => void;
   /**
-   * Calls fn with errors the server reports outside an ack (event "eventwire:error"), and with
-   * connection failures while no onConnectError function is set. Returns the unsubscribe function.
+   * Calls fn with errors the server reports outside an ack (event "eventwire:error"), with
+   * connection failures while no onConnectError function is set, and with what the server sent
+   * that breaks the schema (code "invalid_payload", err.event and err.details set): an event,
+   * which no handler sees, or an ack reply, whose emit rejects with the same error. While no
+   * function is set, those go to console.error. Returns the unsubscribe function.
    */
   onError(fn: (err: EventwireError) => void): () => void;
   /**

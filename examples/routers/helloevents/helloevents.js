@@ -123,6 +123,30 @@ function fieldPath(path, name) {
 }
 
 /**
+ * checkReceived checks the arguments of an event the server sent against
+ * what the event carries, as the server checks what it receives: a list of
+ * arguments (checkArgs), one payload (exactly one argument), or nothing.
+ * @param {SchemaNode | SchemaField[] | null} carries
+ * @param {unknown[]} args
+ * @returns {Detail[]} one entry per problem; empty when the arguments are valid
+ */
+function checkReceived(carries, args) {
+  if (Array.isArray(carries)) {
+    return []; // no event of this spec has arguments
+  }
+  if (carries === null) {
+    return args.length === 0 ? [] : [detail("", "type", "none")];
+  }
+  if (args.length === 0) {
+    return [detail("", "required")];
+  }
+  if (args.length > 1) {
+    return [detail("", "type", carries.type)];
+  }
+  return checkPayload(carries, args[0]);
+}
+
+/**
  * checkPayload checks value against node as the server does: first the
  * JSON shape (presence, types, unknown fields), and only when that holds, the
  * rules, reporting each value's first failing rule.
@@ -541,6 +565,10 @@ function validEscapes(s) {
  * @property {SchemaNode | undefined} auth the auth payload's schema; undefined when there is none
  * @property {Map<string, SchemaNode>} replies the ack reply schema of each event the server sends
  *   expecting an ack
+ * @property {Map<string, SchemaNode | SchemaField[] | null>} received what each event the server sends
+ *   carries (its payload's schema, its arguments, or null for nothing), checked before handlers see it
+ * @property {Map<string, SchemaNode>} ackReplies the ack reply schema of each event this client sends
+ *   expecting a reply, checked before the emit resolves with it
  */
 
 /**
@@ -1476,6 +1504,10 @@ class EventwireConnection {
   #buffer = new Map();
   /** @type {Map<string, SchemaNode>} */
   #replies;
+  /** @type {Map<string, SchemaNode | SchemaField[] | null>} */
+  #received;
+  /** @type {Map<string, SchemaNode>} */
+  #ackReplies;
   /** @type {Map<string, Answerer>} */
   #answerers = new Map();
   /** @type {Map<string, Set<(...args: any[]) => void>>} */
@@ -1503,6 +1535,8 @@ class EventwireConnection {
     this.#bufferLimit = millis("bufferLimit", options.bufferLimit ?? 100);
     const manager = managerFor(url, options, schema.namespace);
     this.#replies = schema.replies;
+    this.#received = schema.received;
+    this.#ackReplies = schema.ackReplies;
     this.#namespace = schema.namespace;
     this.#nsp = schema.namespace === "/" ? "" : `${schema.namespace},`;
     this.#authSchema = schema.auth;
@@ -1942,6 +1976,16 @@ class EventwireConnection {
       fire(this.#errorFns, new EventwireError(String(e.code), String(e.message), e.details ?? [], String(e.event ?? "")));
       return;
     }
+    const carries = this.#received.get(event);
+    const details = carries === undefined ? [] : checkReceived(carries, args);
+    if (details.length > 0) {
+      // Not what the schema lets the server send: no handler sees it.
+      this.#invalid(new EventwireError("invalid_payload", `eventwire: ${event} received with an invalid payload`, details, event));
+      if (id !== undefined) {
+        this.#manager?.send(encodePacket("3", this.#nsp, id, [{ error: { code: "invalid_payload", message: "invalid payload", details } }]).text);
+      }
+      return;
+    }
     const schema = this.#replies.get(event);
     if (schema) {
       this.#answerEvent(event, schema, args, id);
@@ -1995,11 +2039,31 @@ class EventwireConnection {
     clearTimeout(pending.timer);
     const reply = /** @type {any} */ (data[0]);
     const err = reply?.error;
+    const schema = pending.withReply ? this.#ackReplies.get(pending.event) : undefined;
+    const details = schema && !err ? checkPayload(schema, reply?.data) : [];
     if (err) {
       pending.reject(new EventwireError(String(err.code), String(err.message), err.details ?? [], pending.event));
+    } else if (details.length > 0) {
+      const invalid = new EventwireError("invalid_payload", `eventwire: the ack reply of ${pending.event} is invalid`, details, pending.event);
+      this.#invalid(invalid);
+      pending.reject(invalid);
     } else {
       pending.resolve(pending.withReply ? reply?.data : undefined);
     }
+  }
+
+  /**
+   * invalid reports something the server sent that breaks the schema (an
+   * event's payload, an ack reply) to the onError functions, or to the
+   * console while there are none: it is dropped, and should not vanish.
+   * @param {EventwireError} err
+   */
+  #invalid(err) {
+    if (this.#errorFns.size === 0) {
+      console.error(err.message, err.details);
+      return;
+    }
+    fire(this.#errorFns, err);
   }
 }
 
@@ -2045,8 +2109,9 @@ function authFailed(err) {
  *   connect fails: refused by the server (err.code is the refusal's data.code), an invalid auth option
  *   (code "invalid_payload", nothing sent), a failed transport (code "connect_error") or a timeout
  * @property {(fn: (err: EventwireError) => void) => () => void} onError calls fn with errors the server
- *   reports outside an ack (event "eventwire:error"), and with connection failures while no onConnectError
- *   function is set
+ *   reports outside an ack (event "eventwire:error"), with connection failures while no onConnectError
+ *   function is set, and with an event or ack reply the server sent that breaks the schema (code
+ *   "invalid_payload"; no handler sees the event, the emit rejects)
  * @property {() => void} close disconnects for good; pending and buffered emits reject with code
  *   "disconnected"; the WebSocket closes with the last connection on it
  * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitHello">} timeout the emit functions with an ack
@@ -2082,6 +2147,34 @@ export function validateHello(value) {
   return checkPayload(payloadHello, value);
 }
 
+/** @type {SchemaNode} the ack reply of hello */
+const ackHello = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "greeting",
+      "required": true,
+      "schema": {
+        "type": "string"
+      }
+    },
+    {
+      "name": "requestId",
+      "required": false,
+      "schema": {
+        "type": "string"
+      }
+    },
+    {
+      "name": "clientIp",
+      "required": false,
+      "schema": {
+        "type": "string"
+      }
+    }
+  ]
+};
+
 /**
  * connect opens a connection to the eventwire server at url, e.g.
  * "http://localhost:5050" or location.origin; url's path is not used, the
@@ -2098,6 +2191,10 @@ export function connect(url, options = {}) {
     namespace: "/",
     auth: undefined,
     replies: new Map(),
+    received: new Map(),
+    ackReplies: new Map([
+      ["hello", ackHello],
+    ]),
   });
   return {
     get connected() {
