@@ -69,8 +69,8 @@ type jsEvent struct {
 	// Check is the constant the client checks what it receives against:
 	// the payload's SchemaNode, the arguments' SchemaField list, or null
 	// for an event without either.
-	Check string
-	Validate                    string // the name of its validate function
+	Check    string
+	Validate string // the name of its validate function
 	// OnFn is the type of on<GoName>'s function, EmitResult what
 	// emit<GoName> returns, WireSig the event's signature in the socket.io
 	// style events interfaces (an ack is a callback receiving AckReply).
