@@ -63,6 +63,7 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 	if err := ctx.Err(); err != nil {
 		return zero, fmt.Errorf("%w: %w", ErrAckTimeout, err)
 	}
+	c.s.observeEmitted(event)
 	id, ch, ok := c.awaitAck()
 	if !ok {
 		return zero, ErrDisconnected
@@ -82,6 +83,7 @@ func EmitWithAck[R any](ctx context.Context, c *Conn, event string, args ...any)
 		return decodeAckReply[R](ctx, c.s, e, reply)
 	case <-ctx.Done():
 		c.dropAck(id)
+		c.s.ackTimeouts.Add(1)
 		return zero, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
 	}
 }

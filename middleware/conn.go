@@ -147,6 +147,7 @@ func (c *Conn) emitPrepared(ev preparedEvent, err error) error {
 	case c.s.rec != nil && c.s.rec.shared != nil && !c.isConnected():
 		return ErrClosed // its emit would go through the cluster's log
 	}
+	c.s.observeEmitted(ev.name)
 	_, err = c.s.sendEvent(ev, recovery.Target{Only: c.id}, c.write)
 	return err
 }
@@ -220,6 +221,7 @@ func (c *Conn) write(p engineio.Packet) error {
 	}
 	switch err := c.sess.Send(p); {
 	case err == nil:
+		c.s.observeDelivered(p, 1)
 		return nil
 	case errors.Is(err, engineio.ErrSlowConsumer):
 		return ErrSlowConsumer

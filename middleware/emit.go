@@ -81,6 +81,7 @@ func (o Operator) emit(prepare func(*Server) (preparedEvent, error)) error {
 	if err != nil {
 		return err
 	}
+	o.s.observeEmitted(ev.name)
 	if o.local && o.s.rec != nil && o.s.rec.shared != nil {
 		// Not for the cluster's log: delivered here at once, without an offset.
 		o.successor = o.s.rec.successor(o.except)

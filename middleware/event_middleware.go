@@ -96,13 +96,21 @@ type replySlotKey struct{}
 func (s *Server) runEvent(c *Conn, ev InboundEvent) ([]byte, *Error) {
 	ctx := c.ctx
 	var slot *replySlot
-	if e := s.events[ev.Name]; ev.HasAck && e != nil && e.Ack != nil {
+	e := s.events[ev.Name]
+	if e != nil {
+		s.observeReceived(e.Name)
+	}
+	if ev.HasAck && e != nil && e.Ack != nil {
 		slot = new(replySlot)
 		ctx = context.WithValue(ctx, replySlotKey{}, slot)
 	}
 	err := s.runChain(ctx, c, ev)
 	if slot == nil || err != nil {
-		return nil, s.wireError(c, ev.Name, err)
+		werr := s.wireError(c, ev.Name, err)
+		if werr != nil && e != nil {
+			s.observeFailed(e.Name, werr.Code)
+		}
+		return nil, werr
 	}
 	return slot.data, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // Handle registers the typed handler of a client->server event; T is the
@@ -88,7 +89,14 @@ func bind[V any](s *Server, e *eventEntry,
 			return nil, err
 		}
 		s.observe(ctx, c, ev)
+		var start time.Time
+		if s.observed() != nil {
+			start = time.Now()
+		}
 		r, err := call(ctx, c, v)
+		if !start.IsZero() {
+			s.observeHandled(e.Name, time.Since(start))
+		}
 		if err != nil || !ev.HasAck || e.Ack == nil {
 			return nil, err
 		}

@@ -161,9 +161,13 @@ func (s *Server) recipients(o Operator) ([]*Conn, error) {
 // other recipients get p all the same.
 func (s *Server) deliver(o Operator, p engineio.Packet) error {
 	sessions, err := collect(s, o, func(_ *Conn, e *session) *session { return e })
+	n := 0
 	for _, e := range sessions {
-		_ = e.Send(p)
+		if e.Send(p) == nil {
+			n++
+		}
 	}
+	s.observeDelivered(p, n)
 	return err
 }
 

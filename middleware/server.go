@@ -66,7 +66,10 @@ type core struct {
 	closeOnce sync.Once
 	closed    chan struct{} // closed when shutdown has finished
 
+	obs observers // Observe
+
 	limitedEvents atomic.Uint64 // events refused by the rate limit
+	ackTimeouts   atomic.Uint64 // EmitWithAck calls whose context ended first
 	strayAcks     atomic.Uint64 // ACKs from clients that no EmitWithAck waited for
 
 	recoveryAttempts      atomic.Uint64 // CONNECTs that asked to come back

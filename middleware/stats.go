@@ -23,6 +23,15 @@ type Stats struct {
 	// ConnectionsRefused counts handshakes refused by MaxConnections or
 	// MaxConnectionsPerIP.
 	ConnectionsRefused uint64
+	// ConnectionsOpened counts the WebSocket connections opened.
+	ConnectionsOpened uint64
+	// HandshakesRefused counts every refused handshake by reason: method,
+	// http2, version, transport, session, origin, bad_request, admit (by
+	// BeforeUpgrade), limit, shutdown, hijack (docs/OPERATIONS.md).
+	HandshakesRefused map[string]uint64
+	// AckTimeouts counts EmitWithAck calls whose context ended before the
+	// client's reply.
+	AckTimeouts uint64
 	// ProtocolErrors counts connections closed for breaking the protocol:
 	// 1002 (a malformed or unexpected packet), 1007 (a text frame that is
 	// not UTF-8) and 1009 (a frame or binary packet over MaxPayload or
@@ -64,6 +73,9 @@ func (s *Server) Stats() Stats {
 		OutboundQueuePeak:       es.BacklogPeak,
 		RateLimited:             s.limitedEvents.Load(),
 		ConnectionsRefused:      es.Refused,
+		ConnectionsOpened:       es.Opened,
+		HandshakesRefused:       es.RefusedBy,
+		AckTimeouts:             s.ackTimeouts.Load(),
 		ProtocolErrors:          es.ProtocolErrors,
 		RecoveryAttempts:        s.recoveryAttempts.Load(),
 		Recovered:               s.recoveredSessions.Load(),

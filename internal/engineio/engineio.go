@@ -83,6 +83,8 @@ type Server[D any] struct {
 	dropped         atomic.Uint64 // frames a slow consumer did not get
 	slowDisconnects atomic.Uint64 // sessions closed as slow consumers
 	refused         atomic.Uint64 // handshakes refused by the connection limits
+	refusals        refusals      // handshakes refused, by reason
+	opened          atomic.Uint64 // sessions opened
 	warnings        warnings      // rate limits the warn lines of refused handshakes (warn.go)
 	// protocolErrors counts sessions closed for breaking the protocol
 	// (1002, 1007, 1009); see closeBroken and onError.
@@ -95,8 +97,12 @@ type Stats struct {
 	FramesDropped   uint64 // frames a slow consumer did not get
 	SlowDisconnects uint64 // sessions closed (1013) as slow consumers
 	Refused         uint64 // handshakes refused by the connection limits
-	ProtocolErrors  uint64 // sessions closed with 1002, 1007 or 1009
-	BacklogPeak     int64  // the most bytes a session's backlog held
+	// RefusedBy counts every refused handshake by reason (RefusalReasons),
+	// the limits included; Opened counts the sessions opened.
+	RefusedBy      map[string]uint64
+	Opened         uint64
+	ProtocolErrors uint64 // sessions closed with 1002, 1007 or 1009
+	BacklogPeak    int64  // the most bytes a session's backlog held
 }
 
 // New returns a Server that hands its sessions to h; it starts melody's hub
@@ -163,6 +169,8 @@ func (s *Server[D]) Stats() Stats {
 		FramesDropped:   s.dropped.Load(),
 		SlowDisconnects: s.slowDisconnects.Load(),
 		Refused:         s.refused.Load(),
+		RefusedBy:       s.refusals.snapshot(),
+		Opened:          s.opened.Load(),
 		ProtocolErrors:  s.protocolErrors.Load(),
 		BacklogPeak:     s.peak.Load(),
 	}

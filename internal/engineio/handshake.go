@@ -61,7 +61,8 @@ func (he *Refusal) Write(w http.ResponseWriter) {
 // of its own: ServeHTTP returns once it is upgraded, and the request's
 // context is cancelled when the connection ends.
 func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if he := s.check(r); he != nil {
+	if he, reason := s.check(r); he != nil {
+		s.refusals.add(reason)
 		he.Write(w)
 		return
 	}
@@ -77,10 +78,13 @@ func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e, he := s.beginUpgrade(r)
 	if he != nil {
 		cancel()
+		reason := RefusedShutdown
 		if he.Status == http.StatusServiceUnavailable && he.Message != "Server shutting down" {
+			reason = RefusedLimit
 			s.warn("limit", "eventwire: handshake refused: "+he.Message, r,
 				"max_connections", s.cfg.MaxConnections, "max_connections_per_ip", s.cfg.MaxConnectionsPerIP)
 		}
+		s.refusals.add(reason)
 		he.Write(w)
 		return
 	}
@@ -94,38 +98,40 @@ func (s *Server[D]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // check refuses, before any upgrade, what the WebSocket-only Engine.IO v4
 // transport cannot serve, so every refusal has a JSON body; then Admit.
-func (s *Server[D]) check(r *http.Request) *Refusal {
+// reason names a refusal for Stats.RefusedBy.
+func (s *Server[D]) check(r *http.Request) (he *Refusal, reason string) {
 	if r.Method != http.MethodGet {
 		if r.Method == http.MethodConnect && r.ProtoMajor >= 2 {
 			s.warn("http2", "eventwire: handshake refused: a WebSocket over HTTP/2 (extended CONNECT, RFC 8441) is not supported", r,
 				"fix", "serve the eventwire path over HTTP/1.1 (turn off the :protocol websocket setting, or HTTP/2 for that path, at the server or proxy); browsers then upgrade over HTTP/1.1")
+			return Error(2), RefusedHTTP2
 		}
-		return Error(2)
+		return Error(2), RefusedMethod
 	}
 	q := r.URL.Query()
 	if q.Get("EIO") != "4" {
-		return Error(5)
+		return Error(5), RefusedVersion
 	}
 	if q.Get("transport") != "websocket" {
 		// Long-polling included: socket.io answers so when its transports
 		// leave it out, as eventwire's do.
-		return Error(0)
+		return Error(0), RefusedTransport
 	}
 	if q.Has("sid") {
-		return Error(1) // an upgrade from polling: no such session here
+		return Error(1), RefusedSession // an upgrade from polling: no such session here
 	}
 	if !s.cfg.Origins.Allow(r) {
 		s.warn("origin", "eventwire: handshake refused: origin not allowed", r,
 			"origin", r.Header.Get("Origin"), "fix", "add the origin to allowed_origins if the page is yours")
-		return Error(4)
+		return Error(4), RefusedOrigin
 	}
 	if !isWebSocketHandshake(r) {
-		return Error(3)
+		return Error(3), RefusedBadRequest
 	}
 	if s.cfg.Admit != nil {
-		return s.cfg.Admit(r)
+		return s.cfg.Admit(r), RefusedAdmit
 	}
-	return nil
+	return nil, ""
 }
 
 // isWebSocketHandshake checks what gorilla's Upgrader would otherwise refuse
@@ -156,6 +162,7 @@ func headerHasToken(h http.Header, name, token string) bool {
 // is the Hijack's, when a wrapper claimed it could and could not (echo's
 // Timeout middleware: its Hijack reaches http.TimeoutHandler's writer).
 func (s *Server[D]) refuseHijack(w http.ResponseWriter, r *http.Request, writer http.ResponseWriter, err error) {
+	s.refusals.add(RefusedHijack)
 	attrs := []any{"writer", fmt.Sprintf("%T", writer),
 		"fix", "mount eventwire before the middleware that wraps the ResponseWriter (timeouts, compression, status recorders), or give the wrapper an Unwrap() http.ResponseWriter method; http.TimeoutHandler cannot wrap a WebSocket"}
 	if err != nil {

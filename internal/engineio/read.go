@@ -32,6 +32,7 @@ func (s *Server[D]) onOpen(ws *melody.Session) {
 		_ = ws.CloseWithMsg(closeFrame(websocket.CloseInternalServerErr, ""))
 		return
 	}
+	s.opened.Add(1)
 	s.h.Open(e)
 	e.start()
 	s.pending.Done() // after start, so Shutdown sees a fully started session
