@@ -48,7 +48,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("chat", settings.Addr, handler, srv, logger)
+	return serve.Run("chat", settings, handler, srv, logger)
 }
 
 // newApp builds the chat: the eventwire server wrapped around the page's

@@ -46,7 +46,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("conformance", settings.Addr, handler, srv, logger)
+	return serve.Run("conformance", settings, handler, srv, logger)
 }
 
 // conformanceConfig sets the timings the test suites assume on cfg. Rate

@@ -51,7 +51,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("teamchat", settings.Addr, handler, srv, logger)
+	return serve.Run("teamchat", settings, handler, srv, logger)
 }
 
 // newApp builds the team chat: the eventwire server wrapped around the page.

@@ -17,11 +17,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/viper"
 
 	"github.com/eventwire/eventwire/middleware"
 	"github.com/eventwire/eventwire/middleware/adapter/nats"
 	"github.com/eventwire/eventwire/middleware/adapter/redis"
+	"github.com/eventwire/eventwire/middleware/metrics"
 )
 
 // Settings are what an example reads at start.
@@ -33,6 +37,9 @@ type Settings struct {
 	// Cluster is the middleware.WithAdapter option for the broker the
 	// settings name, or nil for a single node (see adapterOption).
 	Cluster middleware.Option
+	// MetricsAddr is where Run serves Prometheus metrics at /metrics
+	// (metrics_addr, EVENTWIRE_METRICS_ADDR); "" serves none.
+	MetricsAddr string
 	// Viper holds every other key, for the example's own settings.
 	Viper *viper.Viper
 }
@@ -52,6 +59,7 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 		return Settings{}, err
 	}
 	v.SetDefault("addr", defaultAddr)
+	v.SetDefault("metrics_addr", "")
 	v.SetDefault("adapter", "")
 	v.SetDefault("adapter_prefix", middleware.DefaultAdapterPrefix)
 	v.SetDefault("redis_url", "redis://127.0.0.1:6379")
@@ -63,7 +71,7 @@ func Load(name, defaultAddr string, args []string) (Settings, error) {
 	if err != nil {
 		return Settings{}, err
 	}
-	s := Settings{Addr: v.GetString("addr"), Config: cfg, Viper: v}
+	s := Settings{Addr: v.GetString("addr"), MetricsAddr: v.GetString("metrics_addr"), Config: cfg, Viper: v}
 	if *addrFlag != "" {
 		s.Addr = *addrFlag
 	}
@@ -100,6 +108,34 @@ func adapterOption(v *viper.Viper) (middleware.Option, error) {
 	return middleware.WithAdapter(a, middleware.AdapterOptions{Prefix: v.GetString("adapter_prefix")}), nil
 }
 
+// serveMetrics serves the Prometheus metrics of srv (the eventwire
+// server, generated or not), with the Go runtime's and the process's, at
+// http://addr/metrics; stop ends it.
+func serveMetrics(addr string, srv Shutdowner, logger *slog.Logger) (stop func(), err error) {
+	var rt *middleware.Server
+	switch s := srv.(type) {
+	case *middleware.Server:
+		rt = s
+	case interface{ Runtime() *middleware.Server }:
+		rt = s.Runtime()
+	default:
+		return nil, fmt.Errorf("metrics: %T is not an eventwire server", srv)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.New(rt))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = httpSrv.Serve(ln) }()
+	logger.Info("metrics listening", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = httpSrv.Close() }, nil
+}
+
 // Shutdowner is the eventwire server Run stops.
 type Shutdowner interface {
 	Shutdown(ctx context.Context) error
@@ -116,10 +152,18 @@ type Shutdowner interface {
 // keep-alive connections end after 60s, and a response (a page, the JS
 // client) must be written within 30s. Upgraded connections are the
 // eventwire server's: its ping_timeout and write_timeout bound them.
-func Run(name, addr string, handler http.Handler, srv Shutdowner, logger *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
+func Run(name string, s Settings, handler http.Handler, srv Shutdowner, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return err
+	}
+	if s.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(s.MetricsAddr, srv, logger)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopMetrics()
 	}
 	httpSrv := &http.Server{
 		Handler:           handler,

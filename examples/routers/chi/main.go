@@ -41,7 +41,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("chi", settings.Addr, newRouter(srv, logger), srv, logger)
+	return serve.Run("chi", settings, newRouter(srv, logger), srv, logger)
 }
 
 // newServer is the eventwire server. Its hello handler reads the request ID

@@ -44,7 +44,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("echo", settings.Addr, newRouter(srv, logger), srv, logger)
+	return serve.Run("echo", settings, newRouter(srv, logger), srv, logger)
 }
 
 // newServer is the eventwire server. Its hello handler reads the request ID

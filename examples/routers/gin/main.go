@@ -48,7 +48,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve.Run("gin", settings.Addr, router, srv, logger)
+	return serve.Run("gin", settings, router, srv, logger)
 }
 
 // newServer is the eventwire server. Its hello handler reads the request ID
