@@ -74,7 +74,7 @@ func parseFlags(args []string, errOut io.Writer) (options, bool) {
 	var o options
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds per case; each round runs every server once, in a rotated order")
 	fs.StringVar(&o.scenarioFlag, "scenarios", "fanout,latency,idle,rooms,cluster", "scenarios to run")
-	fs.StringVar(&o.serverFlag, "servers", "eventwire,melody,melody-write,ws,socket.io,eventwire+recovery,eventwire+redis,eventwire+redis+recovery,eventwire+nats,eventwire+nats+recovery", "servers to run")
+	fs.StringVar(&o.serverFlag, "servers", "eventwire,melody,melody-write,ws,socket.io,eventwire+metrics,eventwire+recovery,eventwire+redis,eventwire+redis+recovery,eventwire+nats,eventwire+nats+recovery", "servers to run")
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured window of a load run")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "load before the measured window")
 	fs.DurationVar(&o.settle, "settle", 3*time.Second, "idle wait before each memory reading")

@@ -50,6 +50,7 @@ func peers(ctx context.Context, dir, work string) (map[string]peer, error) {
 	out["socket.io"] = peer{name: "socket.io", sio: true, argv: []string{"node", filepath.Join(nodeDir, "socketio.mjs")}}
 	ew := out["eventwire"]
 	out["eventwire+recovery"] = peer{name: "eventwire+recovery", sio: true, recovery: true, argv: ew.argv, env: []string{"BENCH_RECOVERY=1"}}
+	out["eventwire+metrics"] = peer{name: "eventwire+metrics", sio: true, argv: ew.argv, env: []string{"BENCH_METRICS=1"}}
 	for _, a := range []string{"redis", "nats"} {
 		out["eventwire+"+a] = peer{name: "eventwire+" + a, sio: true, clustered: true, argv: ew.argv, env: []string{"BENCH_ADAPTER=" + a}}
 		out["eventwire+"+a+"+recovery"] = peer{name: "eventwire+" + a + "+recovery", sio: true, clustered: true, recovery: true,

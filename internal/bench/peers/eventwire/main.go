@@ -9,6 +9,7 @@
 //	BENCH_PORT       listen on 127.0.0.1:$BENCH_PORT (required)
 //	BENCH_ADAPTER    "" (one node, in memory), "redis" or "nats"
 //	BENCH_RECOVERY   "1": connection state recovery on (the log takes every emit)
+//	BENCH_METRICS    "1": Prometheus metrics on (middleware/metrics), served at /metrics
 //	BENCH_REDIS_URL  default redis://127.0.0.1:6379
 //	BENCH_NATS_URL   default nats://127.0.0.1:4222
 //	BENCH_PREFIX     the adapter's channel prefix, so concurrent runs do not collide
@@ -28,11 +29,15 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/eventwire/eventwire/internal/bench/peers/eventwire/benchevents"
 	"github.com/eventwire/eventwire/internal/bench/peers/peerenv"
 	"github.com/eventwire/eventwire/middleware"
 	"github.com/eventwire/eventwire/middleware/adapter/nats"
 	"github.com/eventwire/eventwire/middleware/adapter/redis"
+	"github.com/eventwire/eventwire/middleware/metrics"
 )
 
 func main() {
@@ -62,16 +67,25 @@ func run() error {
 		return err
 	}
 	h.srv = srv
-	return serveUntilSignal(addr, srv)
+	var handler http.Handler = srv
+	if os.Getenv("BENCH_METRICS") == "1" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(metrics.New(srv.Runtime()))
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.Handle("/", srv)
+		handler = mux
+	}
+	return serveUntilSignal(addr, handler, srv)
 }
 
 // serveUntilSignal serves srv on addr until SIGINT or SIGTERM, then cuts
 // every connection: a run's end needs no graceful goodbye, and
 // http.Server.Close does not touch the hijacked WebSocket connections.
-func serveUntilSignal(addr string, srv *benchevents.Server) error {
+func serveUntilSignal(addr string, handler http.Handler, srv *benchevents.Server) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	httpSrv := &http.Server{Addr: addr, Handler: srv}
+	httpSrv := &http.Server{Addr: addr, Handler: handler}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.ListenAndServe() }()
 	select {
