@@ -79,6 +79,32 @@ func BenchmarkBroadcastUnvalidated(b *testing.B) {
 	})
 }
 
+// BenchmarkBroadcastObserved is BenchmarkBroadcast with an Observer that
+// counts: the runtime's side of metrics (reading the event of the frame,
+// the calls), which middleware/metrics' BenchmarkObserver completes with
+// Prometheus' side.
+func BenchmarkBroadcastObserved(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		f := newFanout(b, n)
+		var o countingObserver
+		f.srv.Observe(&o)
+		f.run(b, emitter(f.srv.Broadcast()), n, func(int) bool { return true })
+		f.noDrops(b)
+		if got := o.delivered.Load(); got < int64(b.N)*int64(n-1) {
+			b.Fatalf("observed %d deliveries for %d emits to %d", got, b.N, n)
+		}
+	})
+}
+
+// countingObserver counts what it is told.
+type countingObserver struct{ emitted, delivered atomic.Int64 }
+
+func (o *countingObserver) EventReceived(string, string)               {}
+func (o *countingObserver) EventFailed(string, string, string)         {}
+func (o *countingObserver) EventHandled(string, string, time.Duration) {}
+func (o *countingObserver) Emitted(string, string)                     { o.emitted.Add(1) }
+func (o *countingObserver) Delivered(_, _ string, n int)               { o.delivered.Add(int64(n)) }
+
 // BenchmarkEmitPrepare is one emit's work before any recipient (look up,
 // encode, and with validate=true the outbound check), for the typed chat
 // line and for a struct with a nested enum, pattern and array.

@@ -30,10 +30,10 @@ func cases(o options) []spec {
 	peersFor := func(ps ...string) []string {
 		return slices.DeleteFunc(ps, func(p string) bool { return !slices.Contains(o.servers, p) })
 	}
-	base := peersFor("eventwire", "melody", "ws", "socket.io")
+	base := peersFor("eventwire", "eventwire+metrics", "melody", "ws", "socket.io")
 	// melody-write differs from melody only in how it sends to all and to
 	// all but the sender, so it runs where those are measured.
-	toAll := peersFor("eventwire", "melody", "melody-write", "ws", "socket.io")
+	toAll := peersFor("eventwire", "eventwire+metrics", "melody", "melody-write", "ws", "socket.io")
 	if o.has("fanout") {
 		for _, n := range []int{1000, 5000} {
 			for _, size := range []int{64, 1024} {

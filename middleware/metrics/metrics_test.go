@@ -3,6 +3,8 @@ package metrics_test
 import (
 	"context"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +158,52 @@ func TestLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+}
+
+// TestDocsListEveryMetric keeps docs/OPERATIONS.md's table and the Grafana
+// dashboard true: the table lists exactly the collector's metrics, and the
+// dashboard queries no other.
+func TestDocsListEveryMetric(t *testing.T) {
+	srv, err := middleware.New(testSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ch := make(chan *prometheus.Desc, 100)
+	metrics.New(srv).Describe(ch)
+	close(ch)
+	fqName := regexp.MustCompile(`fqName: "([a-z_]+)"`)
+	have := map[string]bool{}
+	for d := range ch {
+		have[fqName.FindStringSubmatch(d.String())[1]] = true
+	}
+	doc, err := os.ReadFile("../../docs/OPERATIONS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(eventwire_[a-z_]+)` \\|")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		listed[m[1]] = true
+	}
+	for name := range have {
+		if !listed[name] {
+			t.Errorf("docs/OPERATIONS.md's table does not list %s", name)
+		}
+	}
+	for name := range listed {
+		if !have[name] {
+			t.Errorf("docs/OPERATIONS.md's table lists %s, which the collector does not export", name)
+		}
+	}
+	dashboard, err := os.ReadFile("../../docs/grafana/eventwire.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`eventwire_[a-z_]+`).FindAllString(string(dashboard), -1) {
+		if base := strings.TrimSuffix(name, "_bucket"); !have[base] {
+			t.Errorf("the dashboard queries %s, which the collector does not export", name)
+		}
 	}
 }
