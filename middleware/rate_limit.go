@@ -125,6 +125,10 @@ func (s *core) clientsSend(event string) bool {
 // through a whole burst of refusals is closed with 1008.
 func (s *Server) rateLimited(c *Conn, p protocol.Packet, name string) {
 	s.limitedEvents.Add(1)
+	if e := s.events[name]; e != nil {
+		s.observeReceived(e.Name)
+		s.observeFailed(e.Name, codeRateLimited)
+	}
 	if e := c.sess; e.Data.limiter.abusive() {
 		if e.Close(engineio.ClosePolicyViolation, "rate limit exceeded", reasonRateLimited, nil) {
 			s.log.Warn("eventwire: rate limit exceeded, connection closed",

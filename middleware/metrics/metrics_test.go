@@ -28,9 +28,9 @@ func testSchema() middleware.Schema {
 	}}
 }
 
-func newServer(t *testing.T) (*middleware.Server, *prometheus.Registry) {
+func newServer(t *testing.T, opts ...middleware.Option) (*middleware.Server, *prometheus.Registry) {
 	t.Helper()
-	srv, err := middleware.New(testSchema())
+	srv, err := middleware.New(testSchema(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +112,41 @@ func histogramCount(t *testing.T, reg prometheus.Gatherer, name string) uint64 {
 	}
 	t.Fatalf("no single histogram %s", name)
 	return 0
+}
+
+// TestRateLimited counts events over the rate limit as received and
+// refused with code rate_limited, never handled.
+func TestRateLimited(t *testing.T) {
+	cfg := middleware.DefaultConfig()
+	cfg.RateLimit, cfg.RateBurst = 0.001, 1 // one event, then none for a long while
+	srv, reg := newServer(t, middleware.WithConfig(cfg))
+	cl := eventwiretest.NewServer(t, srv).Dial(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 3 {
+		if _, err := cl.EmitWithAck(ctx, "say", "hi"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := `
+# HELP eventwire_event_errors_total Inbound events answered with an error, by the error's code (invalid_payload, internal, the app's own).
+# TYPE eventwire_event_errors_total counter
+eventwire_event_errors_total{code="rate_limited",event="say",namespace="/"} 2
+# HELP eventwire_events_received_total Inbound events that name an event of the schema, valid or not.
+# TYPE eventwire_events_received_total counter
+eventwire_events_received_total{event="say",namespace="/"} 3
+# HELP eventwire_events_rate_limited_total Inbound events refused by the rate limit.
+# TYPE eventwire_events_rate_limited_total counter
+eventwire_events_rate_limited_total 2
+`
+	err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"eventwire_event_errors_total", "eventwire_events_received_total", "eventwire_events_rate_limited_total")
+	if err != nil {
+		t.Error(err)
+	}
+	if n := histogramCount(t, reg, "eventwire_handler_duration_seconds"); n != 1 {
+		t.Errorf("handler durations observed: %d, want 1", n)
+	}
 }
 
 // TestRefusedUpgrades counts refused handshakes by reason.

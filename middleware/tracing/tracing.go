@@ -66,7 +66,7 @@ func Middleware(opts ...Option) func(middleware.EventHandler) middleware.EventHa
 	tracer := cfg.tp.Tracer(ScopeName)
 	return func(next middleware.EventHandler) middleware.EventHandler {
 		return func(ctx context.Context, c *middleware.Conn, ev middleware.InboundEvent) error {
-			parent := cfg.prop.Extract(ctx, propagation.HeaderCarrier(c.Handshake().Headers))
+			parent := cfg.prop.Extract(ctx, propagation.HeaderCarrier(c.Request().Header))
 			ctx, span := tracer.Start(parent, ev.Name,
 				trace.WithSpanKind(trace.SpanKindServer),
 				trace.WithAttributes(AttrNamespace.String(c.Namespace()), AttrEvent.String(ev.Name),
