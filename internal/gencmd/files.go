@@ -12,48 +12,45 @@ import (
 	"strings"
 )
 
-// write writes the files into dir, creating it when needed. A file whose
-// bytes are already there is left alone, keeping its mtime and so the
-// build cache. Each write goes to a temporary file renamed over the old
-// one, so a failed run never leaves half a file. Nothing is ever removed.
-func write(dir string, files map[string][]byte) error {
+// write writes the files (path -> content), creating directories when
+// needed. A file whose bytes are already there is left alone, keeping its
+// mtime and so the build cache. Each write goes to a temporary file renamed
+// over the old one, so a failed run never leaves half a file. Nothing is
+// ever removed.
+func write(files map[string][]byte) error {
 	var changed []string
-	for _, name := range sortedNames(files) {
-		same, err := sameContent(filepath.Join(dir, name), files[name])
+	for _, path := range sortedNames(files) {
+		same, err := sameContent(path, files[path])
 		if err != nil {
 			return err
 		}
 		if !same {
-			changed = append(changed, name)
+			changed = append(changed, path)
 		}
 	}
-	if len(changed) == 0 {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("eventwire gen: %w", err)
-	}
-	for _, name := range changed {
-		if err := writeAtomic(filepath.Join(dir, name), files[name]); err != nil {
+	for _, path := range changed {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("eventwire gen: %w", err)
+		}
+		if err := writeAtomic(path, files[path]); err != nil {
 			return fmt.Errorf("eventwire gen: %w", err)
 		}
 	}
 	return nil
 }
 
-// check reports each generated file that is missing or differs from what
-// the spec gives, and writes nothing.
-func check(dir string, files map[string][]byte, stdout, stderr io.Writer) int {
+// check reports each generated file (path -> content) that is missing or
+// differs from what the spec gives, and writes nothing.
+func check(files map[string][]byte, stdout, stderr io.Writer) int {
 	var stale []string
-	for _, name := range sortedNames(files) {
-		path := filepath.Join(dir, name)
+	for _, path := range sortedNames(files) {
 		old, err := os.ReadFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			fmt.Fprintln(stderr, "missing:", path)
 		case err != nil:
 			fmt.Fprintln(stderr, "eventwire gen:", err)
-		case bytes.Equal(old, files[name]):
+		case bytes.Equal(old, files[path]):
 			continue
 		default:
 			fmt.Fprintln(stderr, "stale:", path)

@@ -13,6 +13,7 @@ import (
 	"go/token"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/viper"
 
@@ -31,6 +32,9 @@ const (
 type settings struct {
 	spec, out, pkg string
 	check          bool
+	// asyncapi is the AsyncAPI file to write ("" for none), with its
+	// info.version and server host.
+	asyncapi, asyncapiVersion, asyncapiHost string
 }
 
 // Run runs the command with args (without the program name) and returns
@@ -50,19 +54,44 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		printErrors(stderr, err)
 		return ExitFail
 	}
-	files, err := codegen.Render(s, codegen.Options{Package: st.pkg, Source: sourceName(st.spec, st.out)})
+	files, err := outputs(s, st)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitFail
 	}
 	if st.check {
-		return check(st.out, files, stdout, stderr)
+		return check(files, stdout, stderr)
 	}
-	if err := write(st.out, files); err != nil {
+	if err := write(files); err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitFail
 	}
 	return ExitOK
+}
+
+// outputs renders every file of the run by path: the package's files
+// under out and the AsyncAPI document when asked for.
+func outputs(s *spec.Spec, st settings) (map[string][]byte, error) {
+	rendered, err := codegen.Render(s, codegen.Options{Package: st.pkg, Source: sourceName(st.spec, st.out)})
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for name, b := range rendered {
+		files[filepath.Join(st.out, name)] = b
+	}
+	if st.asyncapi == "" {
+		return files, nil
+	}
+	doc, err := codegen.AsyncAPI(s, st.asyncapi, codegen.AsyncAPIOptions{
+		Title: st.pkg, Version: st.asyncapiVersion, Host: st.asyncapiHost,
+		Source: sourceName(st.spec, filepath.Dir(st.asyncapi)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	files[st.asyncapi] = doc
+	return files, nil
 }
 
 // sourceName is the spec's path as the generated files' header names it:
@@ -90,9 +119,12 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	outFlag := fs.String("out", "", "the directory of the generated package (config key out, env EVENTWIRE_GEN_OUT)")
 	pkgFlag := fs.String("package", "", "the Go package name; default the base name of -out (config key package, env EVENTWIRE_GEN_PACKAGE)")
 	checkFlag := fs.Bool("check", false, "write nothing; exit 1 listing generated files that are missing or stale")
-	configFlag := fs.String("config", "", "a config file (yaml, json or toml) with the keys spec, out and package")
+	asyncapiFlag := fs.String("asyncapi", "", "also write an AsyncAPI 3.0 document of the spec to this .yaml, .yml or .json file (config key asyncapi, env EVENTWIRE_GEN_ASYNCAPI)")
+	asyncapiVersionFlag := fs.String("asyncapi-version", "", "the document's info.version; default "+codegen.DefaultAsyncAPIVersion+" (config key asyncapi-version, env EVENTWIRE_GEN_ASYNCAPI_VERSION)")
+	asyncapiHostFlag := fs.String("asyncapi-host", "", "the document's server host[:port]; default "+codegen.DefaultAsyncAPIHost+" (config key asyncapi-host, env EVENTWIRE_GEN_ASYNCAPI_HOST)")
+	configFlag := fs.String("config", "", "a config file (yaml, json or toml) with the keys spec, out, package and asyncapi*")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: eventwire gen -spec FILE -out DIR [-package NAME] [-check] [-config FILE]")
+		fmt.Fprintln(fs.Output(), "usage: eventwire gen -spec FILE -out DIR [-package NAME] [-asyncapi FILE] [-check] [-config FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -103,6 +135,7 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 	}
 	v := viper.New()
 	v.SetEnvPrefix("EVENTWIRE_GEN")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_")) // asyncapi-version -> EVENTWIRE_GEN_ASYNCAPI_VERSION
 	v.AutomaticEnv()
 	if *configFlag != "" {
 		v.SetConfigFile(*configFlag)
@@ -118,7 +151,9 @@ func parseSettings(args []string, stderr io.Writer) (settings, error) {
 		}
 		return v.GetString(name)
 	}
-	st := settings{spec: pick("spec", *specFlag), out: pick("out", *outFlag), pkg: pick("package", *pkgFlag), check: *checkFlag}
+	st := settings{spec: pick("spec", *specFlag), out: pick("out", *outFlag), pkg: pick("package", *pkgFlag), check: *checkFlag,
+		asyncapi: pick("asyncapi", *asyncapiFlag), asyncapiVersion: pick("asyncapi-version", *asyncapiVersionFlag),
+		asyncapiHost: pick("asyncapi-host", *asyncapiHostFlag)}
 	return st, st.complete()
 }
 

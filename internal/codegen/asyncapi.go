@@ -1,0 +1,303 @@
+package codegen
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/eventwire/eventwire/internal/spec"
+)
+
+// AsyncAPIOptions say how to title the AsyncAPI document and where its
+// server is.
+type AsyncAPIOptions struct {
+	// Title is info.title; gen passes the Go package name. Default "events".
+	Title string
+	// Version is info.version, the version of the described API; default "0.0.0".
+	Version string
+	// Host is the server's host[:port]; default "localhost:8080".
+	Host string
+	// Source is the spec path, named by the document's header comment (YAML).
+	Source string
+}
+
+// The AsyncAPI defaults; docs/ASYNCAPI.md names them.
+const (
+	DefaultAsyncAPIVersion = "0.0.0"
+	DefaultAsyncAPIHost    = "localhost:8080"
+)
+
+// framingDoc tells a reader how the document's messages map to frames.
+const framingDoc = `Socket.IO v5 over Engine.IO v4, WebSocket transport only. The application described is the server: a send operation is an event the server emits to clients, a receive operation is one it handles from clients.
+
+Each channel is a Socket.IO namespace (its address). A client joins one by sending the CONNECT packet 40 (or 40/admin, for a namespace other than "/") with its auth payload as JSON, e.g. 40{"token":"..."}; the server answers 40{"sid":"..."}, or 44{"message":...,"data":...} when it refuses.
+
+Each message is an event packet 42["name",payload] (42/admin,["name",payload] in a namespace). An event with args sends them as separate elements, 42["name",arg1,arg2]. An event that expects an acknowledgement carries an ack id, 42<id>["name",payload], and the other side answers with 43<id>[reply]: the operation's reply message. Bytes travel as binary attachments (packets 45 and 46).
+
+A payload that fails its schema is refused with a machine-readable error (code invalid_payload and a detail per failed rule).`
+
+// AsyncAPI returns the AsyncAPI 3.0 document of s: YAML when file ends in
+// .yaml or .yml, JSON when it ends in .json. Channels, messages,
+// operations and schemas are sorted, so the bytes depend only on s and
+// opts.
+func AsyncAPI(s *spec.Spec, file string, opts AsyncAPIOptions) ([]byte, error) {
+	format, err := asyncAPIFormat(file)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, errors.New("eventwire: codegen: nil spec")
+	}
+	opts = opts.withDefaults()
+	doc := obj{
+		{"asyncapi", "3.0.0"},
+		{"info", obj{{"title", opts.Title}, {"version", opts.Version}, {"description", framingDoc}}},
+		{"defaultContentType", "application/json"},
+		{"servers", obj{{"socketio", obj{
+			{"host", opts.Host},
+			{"protocol", "ws"},
+			{"pathname", "/socket.io/"},
+			{"description", "The eventwire server's Socket.IO endpoint; the WebSocket URL is ws://HOST/socket.io/?EIO=4&transport=websocket."},
+		}}}},
+	}
+	channels, operations, err := namespaces(s)
+	if err != nil {
+		return nil, err
+	}
+	doc.set("channels", channels)
+	doc.set("operations", operations)
+	schemas, err := namedSchemas(s)
+	if err != nil {
+		return nil, err
+	}
+	doc.set("components", obj{{"schemas", schemas}})
+	return encodeDocument(doc, format, opts.Source)
+}
+
+func (o AsyncAPIOptions) withDefaults() AsyncAPIOptions {
+	if o.Title == "" {
+		o.Title = "events"
+	}
+	if o.Version == "" {
+		o.Version = DefaultAsyncAPIVersion
+	}
+	if o.Host == "" {
+		o.Host = DefaultAsyncAPIHost
+	}
+	if o.Source == "" {
+		o.Source = "events.yaml"
+	}
+	return o
+}
+
+// namespace is what one channel is built from: "/" or an entry of namespaces.
+type namespace struct {
+	id, address, doc string
+	prefix           string // prepended to event GoNames in operation ids
+	auth             *spec.Schema
+	events           []*spec.Event
+}
+
+// namespaces returns the channels (one per namespace, "/" first) and the
+// operations of all of them, sorted by id.
+func namespaces(s *spec.Spec) (channels, operations obj, err error) {
+	all := []namespace{{id: "root", address: "/", doc: "The main namespace.", auth: s.Auth, events: s.Events}}
+	for _, ns := range s.Namespaces {
+		all = append(all, namespace{id: ns.GoName, address: ns.Name, doc: ns.Doc, prefix: ns.GoName, auth: ns.Auth, events: ns.Events})
+	}
+	for _, ns := range all {
+		ch, ops, err := ns.channel()
+		if err != nil {
+			return nil, nil, err
+		}
+		channels = append(channels, member{ns.id, ch})
+		operations = append(operations, ops...)
+	}
+	sortMembers(operations)
+	return channels, operations, nil
+}
+
+// channel returns the namespace's channel and its operations.
+func (ns namespace) channel() (obj, obj, error) {
+	ref := obj{{"$ref", "#/channels/" + ns.id}}
+	var msgs, ops obj
+	if ns.auth != nil {
+		m, op, err := ns.connect(ref)
+		if err != nil {
+			return nil, nil, err
+		}
+		msgs, ops = append(msgs, m), append(ops, op)
+	}
+	for _, e := range ns.events {
+		m, ack, err := message(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		msgs = append(msgs, member{e.GoName, m})
+		if ack != nil {
+			msgs = append(msgs, member{e.GoName + "Ack", ack})
+		}
+		ops = append(ops, ns.operations(e, ref)...)
+	}
+	if err := checkUnique(msgs, ns.address); err != nil {
+		return nil, nil, err
+	}
+	sortMembers(msgs)
+	ch := obj{{"address", ns.address}, {"title", ns.address}}
+	ch.set("description", ns.doc)
+	ch.set("messages", msgs)
+	ch.set("bindings", wsBinding())
+	return ch, ops, nil
+}
+
+// connect is the namespace's CONNECT auth as a message the server receives.
+func (ns namespace) connect(channel obj) (member, member, error) {
+	payload, err := jsonSchema(ns.auth)
+	if err != nil {
+		return member{}, member{}, err
+	}
+	nsp := "" // the packets' namespace part
+	if ns.address != "/" {
+		nsp = ns.address + ","
+	}
+	m := obj{
+		{"name", "connect"},
+		{"title", "CONNECT auth"},
+		{"summary", "The auth payload of the Socket.IO CONNECT packet."},
+		{"description", joinDoc(ns.auth.Doc, "Sent once per namespace as 40"+nsp+"{...} (socket.io-client's auth option), not as an event. "+
+			`The server answers 40`+nsp+`{"sid":...}, or 44`+nsp+`{"message":"invalid auth","data":{"code":"invalid_payload","details":[...]}} when the payload fails this schema. `+
+			"With connection state recovery, socket.io-client adds pid and offset to it; the server takes them out before the check.")},
+		{"payload", payload},
+	}
+	id := "connect" + ns.prefix
+	op := obj{
+		{"action", "receive"},
+		{"channel", channel},
+		{"summary", "A client connects to " + ns.address + " with its auth payload."},
+		{"messages", []any{obj{{"$ref", "#/channels/" + ns.id + "/messages/connect"}}}},
+	}
+	return member{"connect", m}, member{id, op}, nil
+}
+
+// message returns e's message and, when e has a typed ack, the ack's.
+func message(e *spec.Event) (obj, obj, error) {
+	m := obj{{"name", e.Name}}
+	summary, rest := docParts(e.Doc)
+	m.set("summary", summary)
+	m.set("description", rest)
+	switch {
+	case e.Args != nil:
+		p, err := argsSchema(e.Args)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.set("payload", p)
+	case e.Payload != nil:
+		p, err := jsonSchema(e.Payload)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.set("payload", p)
+	default:
+		m.set("description", joinDoc(rest, "The event carries no data: 42[\""+e.Name+"\"]."))
+	}
+	if e.Ack == nil {
+		return m, nil, nil
+	}
+	p, err := jsonSchema(e.Ack)
+	if err != nil {
+		return nil, nil, err
+	}
+	// An ack has no wire name of its own, so no name: only a title.
+	ack := obj{
+		{"title", e.Name + " ack"},
+		{"summary", "The acknowledgement of " + e.Name + ", sent back as 43<id>[reply]."},
+		{"payload", p},
+	}
+	return m, ack, nil
+}
+
+// operations are e's send (server to clients) and receive (clients to
+// server) operations. An ack is the operation's reply, sent by whichever
+// side received the event: the client for send, the server for receive.
+func (ns namespace) operations(e *spec.Event, channel obj) []member {
+	msgRef := func(id string) []any { return []any{obj{{"$ref", "#/channels/" + ns.id + "/messages/" + id}}} }
+	op := func(action, summary string) obj {
+		o := obj{{"action", action}, {"channel", channel}, {"summary", summary}, {"messages", msgRef(e.GoName)}}
+		if e.Ack != nil {
+			o.set("reply", obj{{"channel", channel}, {"messages", msgRef(e.GoName + "Ack")}})
+		}
+		return o
+	}
+	var out []member
+	if e.Direction.ServerSends() {
+		s := "The server emits " + e.Name + " to clients."
+		if e.Ack != nil {
+			s += " The client answers with the ack."
+		}
+		out = append(out, member{"send" + ns.prefix + e.GoName, op("send", s)})
+	}
+	if e.Direction.ClientSends() {
+		s := "A client emits " + e.Name + " to the server."
+		if e.Ack != nil {
+			s += " The server answers with the ack."
+		}
+		out = append(out, member{"receive" + ns.prefix + e.GoName, op("receive", s)})
+	}
+	return out
+}
+
+// wsBinding describes the WebSocket upgrade request of Engine.IO v4.
+func wsBinding() obj {
+	query := obj{
+		{"type", "object"},
+		{"properties", obj{
+			{"EIO", obj{{"type", "string"}, {"const", "4"}, {"description", "Engine.IO protocol version."}}},
+			{"transport", obj{{"type", "string"}, {"const", "websocket"}}},
+		}},
+		{"required", []string{"EIO", "transport"}},
+	}
+	return obj{{"ws", obj{{"method", "GET"}, {"query", query}, {"bindingVersion", "0.1.0"}}}}
+}
+
+// namedSchemas are the spec's named types, by name.
+func namedSchemas(s *spec.Spec) (obj, error) {
+	var out obj
+	for _, t := range s.Types {
+		sc, err := jsonSchema(t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		if t.Doc != "" && descriptionOf(sc) == "" {
+			sc = withDescription(sc, t.Doc)
+		}
+		out = append(out, member{t.Name, sc})
+	}
+	sortMembers(out)
+	return out, nil
+}
+
+// docParts splits a doc into its first line (a summary) and the rest.
+func docParts(doc string) (summary, rest string) {
+	doc = strings.TrimSpace(doc)
+	first, more, _ := strings.Cut(doc, "\n")
+	return strings.TrimSpace(first), strings.TrimSpace(more)
+}
+
+// checkUnique refuses two messages with one id in a channel: an event
+// foo_ack next to an event foo with an ack would both be FooAck.
+func checkUnique(msgs obj, address string) error {
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if seen[m.key] {
+			return fmt.Errorf("eventwire: codegen: AsyncAPI: namespace %q has two messages %s (an event's ack is <GoName>Ack); rename one event", address, m.key)
+		}
+		seen[m.key] = true
+	}
+	return nil
+}
+
+func sortMembers(o obj) {
+	slices.SortStableFunc(o, func(a, b member) int { return strings.Compare(a.key, b.key) })
+}

@@ -1,0 +1,253 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/eventwire/eventwire/internal/spec"
+)
+
+// schemaRef is where named types live in the AsyncAPI document.
+const schemaRef = "#/components/schemas/"
+
+// bytesDoc says how a bytes value travels, since JSON Schema has no binary type.
+const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the JSON holds a placeholder " +
+	`{"_placeholder":true,"num":N} and the bytes follow in binary frame N (the packet type is 45/46 instead of 42/43).`
+
+// jsonSchema maps one events.yaml schema to JSON Schema (draft-07, the
+// AsyncAPI 3.0 default schemaFormat). A named type is a $ref to
+// components.schemas; every other kind is inline.
+//
+// Kinds added later map here, one case each:
+//   - format: date-time on a string: {type: string, format: date-time}
+//   - type: any: {} (no constraint)
+//   - type: map with values, minProperties, maxProperties, keyPattern:
+//     {type: object, additionalProperties: <values>, minProperties,
+//     maxProperties, propertyNames: {pattern: <keyPattern's JS form>}}
+func jsonSchema(s *spec.Schema) (obj, error) {
+	var o obj
+	r := s.Rules
+	switch s.Kind {
+	case spec.KindRef:
+		if s.RefType == nil {
+			return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: type %q is not resolved", s.Pos, s.Ref)
+		}
+		ref := obj{{"$ref", schemaRef + s.RefType.Name}}
+		if s.Doc == "" {
+			return ref, nil
+		}
+		// draft-07 ignores keywords beside $ref, so a use's own doc wraps it.
+		o.set("description", s.Doc)
+		o.set("allOf", []any{ref})
+		return o, nil
+	case spec.KindString:
+		o.set("type", "string")
+		o.set("title", s.GoName)
+		o.set("description", s.Doc)
+		o.set("enum", stringEnum(r.Enum))
+		o.set("format", jsonFormat(r.Format))
+		o.set("minLength", intPtr(r.MinLength))
+		o.set("maxLength", intPtr(r.MaxLength))
+		o.set("pattern", r.JSPattern)
+	case spec.KindInteger, spec.KindNumber:
+		o.set("type", string(s.Kind))
+		o.set("title", s.GoName)
+		o.set("description", s.Doc)
+		enum, err := integerEnum(r.Enum)
+		if err != nil {
+			return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: %w", s.Pos, err)
+		}
+		o.set("enum", enum)
+		o.set("minimum", number(r.Min))
+		o.set("maximum", number(r.Max))
+	case spec.KindBoolean:
+		o.set("type", "boolean")
+		o.set("description", s.Doc)
+	case spec.KindBytes:
+		o.set("type", "string")
+		o.set("contentEncoding", "binary")
+		o.set("description", joinDoc(s.Doc, bytesDoc+byteBounds(r)))
+	case spec.KindArray:
+		items, err := jsonSchema(s.Items)
+		if err != nil {
+			return nil, err
+		}
+		o.set("type", "array")
+		o.set("description", s.Doc)
+		o.set("items", items)
+		o.set("minItems", intPtr(r.MinItems))
+		o.set("maxItems", intPtr(r.MaxItems))
+	case spec.KindObject:
+		return objectSchema(s)
+	default:
+		return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: kind %q has no JSON Schema mapping", s.Pos, s.Kind)
+	}
+	return o, nil
+}
+
+// objectSchema is a closed object: the runtime and the JS client reject
+// keys the spec does not declare (detail rule unknown).
+func objectSchema(s *spec.Schema) (obj, error) {
+	var props obj
+	var required []string
+	for _, f := range s.Fields {
+		fs, err := jsonSchema(f.Schema)
+		if err != nil {
+			return nil, err
+		}
+		props = append(props, member{f.Name, fs})
+		if f.Required {
+			required = append(required, f.Name)
+		}
+	}
+	o := obj{{"type", "object"}}
+	o.set("title", s.GoName)
+	o.set("description", s.Doc)
+	if props == nil {
+		props = obj{}
+	}
+	o = append(o, member{"properties", props})
+	o.set("required", required)
+	o = append(o, member{"additionalProperties", false})
+	return o, nil
+}
+
+// argsSchema is an event's positional arguments as a tuple: socket.emit
+// sends them as separate elements of the event packet's array.
+func argsSchema(args []*spec.Field) (obj, error) {
+	items := make([]any, 0, len(args))
+	required := 0
+	for i, a := range args {
+		s, err := jsonSchema(a.Schema)
+		if err != nil {
+			return nil, err
+		}
+		label := fmt.Sprintf("Argument %d, %s.", i+1, a.Name)
+		if d := descriptionOf(s); d != "" {
+			label += " " + d
+		}
+		items = append(items, withDescription(s, label))
+		if a.Required {
+			required++
+		}
+	}
+	return obj{
+		{"type", "array"},
+		{"description", "The event's arguments, in order: socket.emit(name, ...args). Optional ones may be left out at the end."},
+		{"items", items},
+		{"minItems", required},
+		{"maxItems", len(args)},
+		{"additionalItems", false},
+	}, nil
+}
+
+func descriptionOf(o obj) string {
+	for _, m := range o {
+		if m.key == "description" {
+			s, _ := m.value.(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// withDescription sets o's description, wrapping a bare $ref (whose
+// siblings draft-07 ignores) in allOf.
+func withDescription(o obj, d string) obj {
+	if len(o) > 0 && o[0].key == "$ref" {
+		return obj{{"description", d}, {"allOf", []any{o}}}
+	}
+	out := make(obj, 0, len(o)+1)
+	done := false
+	for _, m := range o {
+		if m.key == "description" {
+			m.value, done = d, true
+		}
+		out = append(out, m)
+	}
+	if !done {
+		// After type (and title), where a description sits elsewhere.
+		at := 1
+		if len(out) > 1 && out[1].key == "title" {
+			at = 2
+		}
+		out = append(out[:at], append(obj{{"description", d}}, out[at:]...)...)
+	}
+	return out
+}
+
+func jsonFormat(f spec.Format) string {
+	switch f {
+	case spec.FormatEmail:
+		return "email"
+	case spec.FormatURL:
+		return "uri"
+	case spec.FormatUUID:
+		return "uuid"
+	}
+	return ""
+}
+
+func stringEnum(vals []string) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		out[i] = v
+	}
+	return out
+}
+
+// integerEnum parses an integer enum's canonical decimal values.
+func integerEnum(vals []string) ([]any, error) {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("enum value %q is not an integer", v)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+func intPtr(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// number keeps whole bounds integers, so they print as 100, not 100.0.
+func number(p *float64) any {
+	switch {
+	case p == nil:
+		return nil
+	case *p == math.Trunc(*p) && math.Abs(*p) < 1<<53:
+		return int64(*p)
+	}
+	return *p
+}
+
+func byteBounds(r spec.Rules) string {
+	switch {
+	case r.MinBytes != nil && r.MaxBytes != nil:
+		return fmt.Sprintf(" Size: %d to %d bytes.", *r.MinBytes, *r.MaxBytes)
+	case r.MinBytes != nil:
+		return fmt.Sprintf(" Size: at least %d bytes.", *r.MinBytes)
+	case r.MaxBytes != nil:
+		return fmt.Sprintf(" Size: at most %d bytes.", *r.MaxBytes)
+	}
+	return ""
+}
+
+// joinDoc joins non-empty paragraphs.
+func joinDoc(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, "\n\n")
+}
