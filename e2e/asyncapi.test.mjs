@@ -1,0 +1,265 @@
+// The AsyncAPI export (gen -asyncapi) read by the official parser,
+// @asyncapi/parser (pinned in package.json): for the examples' specs and
+// for richevents, the spec that uses every feature, the document must
+// parse with no error or warning diagnostic, and its model must hold what
+// events.yaml says: a channel per namespace, operations by direction, acks
+// as replies, the CONNECT auth, enums, docs and the WebSocket binding.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { repoRoot, requireServices } from "./harness.mjs";
+
+const require = createRequire(import.meta.url);
+const installed = (() => {
+  try {
+    require.resolve("@asyncapi/parser");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skip = !installed && !requireServices ? "@asyncapi/parser is missing (cd e2e && npm ci)" : false;
+
+// Each spec with what its document must hold: per channel (namespace
+// address) the operations (send/receive per direction, "+ack" when the
+// event has one) and whether the namespace has a CONNECT auth. The lists
+// are written from the events.yaml files, not from generated output.
+const specs = [
+  {
+    name: "chat",
+    spec: "events.yaml",
+    channels: {
+      "/": { auth: false, ops: { sendLink: "send", receiveBrowserToMessage: "receive", sendServerBackMessage: "send" } },
+    },
+  },
+  {
+    name: "routers",
+    spec: "examples/routers/events.yaml",
+    channels: { "/": { auth: false, ops: { receiveHello: "receive+ack" } } },
+  },
+  {
+    name: "teamchat",
+    spec: "examples/teamchat/events.yaml",
+    channels: {
+      "/": {
+        auth: true,
+        ops: {
+          receiveJoin: "receive+ack",
+          receiveLeave: "receive+ack",
+          receiveSay: "receive+ack",
+          sendMemberJoined: "send",
+          sendMemberLeft: "send",
+          sendSaid: "send",
+          receiveShare: "receive+ack",
+          sendShared: "send",
+          receiveTyping: "receive",
+          sendTypingStatus: "send",
+          sendAnnouncement: "send",
+        },
+      },
+      "/admin": {
+        auth: true,
+        ops: { receiveAdminAnnounce: "receive", receiveAdminKick: "receive+ack", sendAdminKicked: "send" },
+      },
+    },
+  },
+  {
+    name: "richevents",
+    spec: "internal/codegen/testdata/richevents/events.yaml",
+    json: true,
+    channels: {
+      "/": {
+        auth: true,
+        ops: {
+          receivePostCreate: "receive",
+          sendChat: "send",
+          receiveChat: "receive",
+          receiveContact: "receive",
+          sendPresence: "send",
+          sendMembers: "send",
+          receiveScores: "receive",
+          receiveInvite: "receive",
+          receiveRename: "receive",
+          sendRate: "send",
+          receiveRate: "receive",
+          receivePing: "receive",
+          sendTick: "send",
+          receiveJoin: "receive+ack",
+          receiveWhoami: "receive+ack",
+          receiveSum: "receive+ack",
+          sendConfirm: "send+ack",
+          sendPoll: "send+ack",
+          sendEcho: "send+ack",
+          receiveEcho: "receive+ack",
+          sendMove: "send",
+          receiveMove: "receive",
+          receiveDraw: "receive+ack",
+          sendSurvey: "send+ack",
+          receiveUpload: "receive",
+          sendDownload: "send+ack",
+          sendMirror: "send+ack",
+          receiveMirror: "receive+ack",
+        },
+      },
+    },
+  },
+  {
+    name: "nsevents",
+    spec: "internal/codegen/testdata/nsevents/events.yaml",
+  },
+];
+
+let workDir;
+let gen;
+
+/** generate runs the gen command on a spec and returns the document's text. */
+function generate(spec, file) {
+  const out = path.join(workDir, path.basename(file, path.extname(file)) + "pkg");
+  const doc = path.join(workDir, file);
+  execFileSync(gen, ["-spec", path.join(repoRoot, spec), "-out", out, "-asyncapi", doc, "-asyncapi-host", "chat.example.com:443"]);
+  return readFileSync(doc, "utf8");
+}
+
+/** parse parses a document and fails on any error or warning diagnostic. */
+async function parse(text) {
+  const { Parser } = await import("@asyncapi/parser");
+  const { document, diagnostics } = await new Parser().parse(text);
+  const serious = diagnostics.filter((d) => d.severity <= 1); // 0 error, 1 warning
+  assert.deepEqual(serious.map((d) => `${d.code} at ${d.path.join(".")}: ${d.message}`), []);
+  assert.ok(document, "the parser returned no document");
+  return document;
+}
+
+test("AsyncAPI export", { skip }, async (t) => {
+  workDir = mkdtempSync(path.join(tmpdir(), "eventwire-asyncapi-"));
+  t.after(() => rmSync(workDir, { recursive: true, force: true }));
+  gen = path.join(workDir, "gen");
+  execFileSync("go", ["build", "-o", gen, "./gen"], { cwd: repoRoot, stdio: "inherit" });
+
+  for (const s of specs) {
+    await t.test(`${s.name}: valid, channels and operations by direction`, async () => {
+      const doc = await parse(generate(s.spec, s.name + ".yaml"));
+      assert.equal(doc.version(), "3.0.0");
+      assert.equal(doc.info().title(), s.name + "pkg");
+      const server = doc.servers().get("socketio");
+      assert.equal(server.host(), "chat.example.com:443");
+      assert.equal(server.protocol(), "ws");
+      assert.equal(server.pathname(), "/socket.io/");
+      for (const ch of doc.channels()) {
+        const ws = ch.bindings().get("ws");
+        assert.ok(ws, `channel ${ch.address()} has no ws binding`);
+        assert.equal(ws.value().method, "GET");
+        assert.equal(ws.value().query.properties.EIO.const, "4");
+        assert.equal(ws.value().query.properties.transport.const, "websocket");
+      }
+      if (!s.channels) return;
+      assert.deepEqual(doc.channels().all().map((c) => c.address()).sort(), Object.keys(s.channels).sort());
+      const want = {};
+      for (const [address, ch] of Object.entries(s.channels)) {
+        for (const [id, kind] of Object.entries(ch.ops)) want[id] = `${address} ${kind}`;
+        if (ch.auth) want["connect" + (address === "/" ? "" : address[1].toUpperCase() + address.slice(2))] = `${address} receive`;
+      }
+      const got = {};
+      for (const op of doc.operations()) {
+        const address = op.channels().all().map((c) => c.address()).join(",");
+        got[op.id()] = `${address} ${op.action()}${op.reply() ? "+ack" : ""}`;
+        // Each operation's message is its event, by wire name.
+        assert.equal(op.messages().all().length, 1, op.id());
+        if (op.id().startsWith("connect")) continue;
+        assert.equal(op.isSend(), op.action() === "send");
+        if (op.reply()) {
+          const [reply] = op.reply().messages().all();
+          assert.ok(reply && reply.id().endsWith("Ack"), `${op.id()}'s reply is ${reply && reply.id()}`);
+          assert.deepEqual(op.reply().channel().address(), address);
+        }
+      }
+      assert.deepEqual(got, want);
+      if (s.json) {
+        // The JSON form is the same document.
+        const fromJSON = await parse(generate(s.spec, s.name + ".json"));
+        assert.deepEqual(fromJSON.json(), doc.json());
+      }
+    });
+  }
+
+  await t.test("richevents: auth, enums, docs, args, bytes and named types through the model", async () => {
+    const doc = await parse(generate("internal/codegen/testdata/richevents/events.yaml", "rich.yaml"));
+    const root = doc.channels().get("root");
+    const msg = (id) => root.messages().get(id);
+
+    // The CONNECT auth payload, its docs and its required token.
+    const auth = msg("connect");
+    assert.match(auth.description(), /^What a client sends in the CONNECT packet\./);
+    assert.match(auth.description(), /40\{\.\.\.\}/);
+    assert.deepEqual(auth.payload().required(), ["token"]);
+    assert.equal(auth.payload().properties().token.minLength(), 8);
+    assert.equal(auth.payload().properties().token.description(), "The session token.");
+    assert.equal(auth.payload().additionalProperties(), false);
+    assert.equal(auth.payload().properties().device.properties().id.format(), "uuid");
+
+    // Docs and enums of post.create.
+    const post = msg("PostCreate");
+    assert.equal(post.name(), "post.create");
+    assert.equal(post.summary(), "A user publishes a post.");
+    const props = post.payload().properties();
+    assert.deepEqual(props.kind.enum(), ["text", "link", "image"]);
+    assert.deepEqual(props.priority.enum(), [1, 2, 3]);
+    assert.equal(props.priority.type(), "integer");
+    assert.equal(props.location.description(), "Where it was written.");
+    assert.equal(props.rating.minimum(), 0.5);
+    assert.equal(props.attachments.maxItems(), 3);
+    // A named type is resolved through components.schemas.
+    assert.equal(props.author.properties().name.allOf()[0].pattern(), "^[a-z][a-z0-9_]*$");
+    assert.ok(doc.components().schemas().get("Username"));
+    assert.equal(doc.components().schemas().get("Profile").description(), "Who someone is.\n\nShared by post.create and presence.");
+
+    // Patterns in their JavaScript form, formats by their JSON Schema names.
+    const contact = msg("Contact").payload().properties();
+    assert.equal(contact.greek.pattern(), "^\\p{Script=Greek}+$");
+    assert.equal(contact.site.format(), "uri");
+
+    // Args are a tuple: required ones count in minItems.
+    const draw = msg("Draw").payload();
+    assert.equal(draw.type(), "array");
+    assert.equal(draw.items().length, 4);
+    assert.equal(draw.minItems(), 2);
+    assert.equal(draw.maxItems(), 4);
+    assert.deepEqual(draw.items()[3].enum(), ["line", "box"]);
+
+    // Acks are replies with their own schema.
+    const echo = doc.operations().get("receiveEcho");
+    assert.equal(echo.reply().messages().all()[0].payload().minLength(), 1);
+    const download = doc.operations().get("sendDownload").reply().messages().all()[0].payload();
+    assert.equal(download.properties().head.contentEncoding(), "binary");
+    assert.match(download.properties().head.description(), /binary attachment/);
+
+    // An event without data has no payload.
+    assert.equal(msg("Tick").hasPayload(), false);
+    // The framing is described for readers.
+    assert.match(doc.info().description(), /42\["name",payload\]/);
+  });
+
+  await t.test("nsevents: each namespace its channel, connect and ops", async () => {
+    const doc = await parse(generate("internal/codegen/testdata/nsevents/events.yaml", "ns.yaml"));
+    assert.deepEqual(doc.channels().all().map((c) => [c.id(), c.address()]), [["root", "/"], ["Admin", "/admin"]]);
+    const admin = doc.channels().get("Admin");
+    assert.equal(admin.description(), "Moderators' namespace.");
+    assert.match(admin.messages().get("connect").description(), /40\/admin,\{\.\.\.\}/);
+    assert.ok(doc.operations().get("connectAdmin"));
+    assert.deepEqual(doc.operations().get("connectAdmin").channels().all().map((c) => c.address()), ["/admin"]);
+  });
+
+  // CI's generate check keeps them equal to what gen writes.
+  for (const shipped of ["examples/chat/asyncapi.yaml", "examples/teamchat/asyncapi.yaml"]) {
+    await t.test(`the shipped ${shipped} is valid`, async () => {
+      const file = path.join(repoRoot, shipped);
+      assert.ok(existsSync(file), file + " is missing; run go generate ./examples/...");
+      const doc = await parse(readFileSync(file, "utf8"));
+      assert.equal(doc.servers().get("socketio").host(), "localhost:8080");
+    });
+  }
+});
