@@ -27,63 +27,77 @@ const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the 
 //     {type: object, additionalProperties: <values>, minProperties,
 //     maxProperties, propertyNames: {pattern: <keyPattern's JS form>}}
 func jsonSchema(s *spec.Schema) (obj, error) {
-	var o obj
-	r := s.Rules
 	switch s.Kind {
 	case spec.KindRef:
-		if s.RefType == nil {
-			return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: type %q is not resolved", s.Pos, s.Ref)
-		}
-		ref := obj{{"$ref", schemaRef + s.RefType.Name}}
-		if s.Doc == "" {
-			return ref, nil
-		}
-		// draft-07 ignores keywords beside $ref, so a use's own doc wraps it.
-		o.set("description", s.Doc)
-		o.set("allOf", []any{ref})
-		return o, nil
+		return refSchema(s)
 	case spec.KindString:
-		o.set("type", "string")
-		o.set("title", s.GoName)
-		o.set("description", s.Doc)
-		o.set("enum", stringEnum(r.Enum))
-		o.set("format", jsonFormat(r.Format))
-		o.set("minLength", intPtr(r.MinLength))
-		o.set("maxLength", intPtr(r.MaxLength))
-		o.set("pattern", r.JSPattern)
+		return stringSchema(s), nil
 	case spec.KindInteger, spec.KindNumber:
-		o.set("type", string(s.Kind))
-		o.set("title", s.GoName)
-		o.set("description", s.Doc)
-		enum, err := integerEnum(r.Enum)
-		if err != nil {
-			return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: %w", s.Pos, err)
-		}
-		o.set("enum", enum)
-		o.set("minimum", number(r.Min))
-		o.set("maximum", number(r.Max))
+		return numberSchema(s)
 	case spec.KindBoolean:
-		o.set("type", "boolean")
+		o := obj{{"type", "boolean"}}
 		o.set("description", s.Doc)
+		return o, nil
 	case spec.KindBytes:
-		o.set("type", "string")
-		o.set("contentEncoding", "binary")
-		o.set("description", joinDoc(s.Doc, bytesDoc+byteBounds(r)))
+		return obj{{"type", "string"}, {"contentEncoding", "binary"}, {"description", joinDoc(s.Doc, bytesDoc+byteBounds(s.Rules))}}, nil
 	case spec.KindArray:
-		items, err := jsonSchema(s.Items)
-		if err != nil {
-			return nil, err
-		}
-		o.set("type", "array")
-		o.set("description", s.Doc)
-		o.set("items", items)
-		o.set("minItems", intPtr(r.MinItems))
-		o.set("maxItems", intPtr(r.MaxItems))
+		return arraySchema(s)
 	case spec.KindObject:
 		return objectSchema(s)
-	default:
-		return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: kind %q has no JSON Schema mapping", s.Pos, s.Kind)
 	}
+	return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: kind %q has no JSON Schema mapping", s.Pos, s.Kind)
+}
+
+// refSchema points at the named type in components.schemas.
+func refSchema(s *spec.Schema) (obj, error) {
+	if s.RefType == nil {
+		return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: type %q is not resolved", s.Pos, s.Ref)
+	}
+	ref := obj{{"$ref", schemaRef + s.RefType.Name}}
+	if s.Doc == "" {
+		return ref, nil
+	}
+	// draft-07 ignores keywords beside $ref, so a use's own doc wraps it.
+	return obj{{"description", s.Doc}, {"allOf", []any{ref}}}, nil
+}
+
+func stringSchema(s *spec.Schema) obj {
+	r := s.Rules
+	o := obj{{"type", "string"}}
+	o.set("title", s.GoName) // set for an enum: its Go type's name
+	o.set("description", s.Doc)
+	o.set("enum", stringEnum(r.Enum))
+	o.set("format", jsonFormat(r.Format))
+	o.set("minLength", intPtr(r.MinLength))
+	o.set("maxLength", intPtr(r.MaxLength))
+	o.set("pattern", r.JSPattern) // ECMA-262, as JSON Schema's pattern is; RE2's form is not
+	return o
+}
+
+func numberSchema(s *spec.Schema) (obj, error) {
+	enum, err := integerEnum(s.Rules.Enum)
+	if err != nil {
+		return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: %w", s.Pos, err)
+	}
+	o := obj{{"type", string(s.Kind)}}
+	o.set("title", s.GoName)
+	o.set("description", s.Doc)
+	o.set("enum", enum)
+	o.set("minimum", number(s.Rules.Min))
+	o.set("maximum", number(s.Rules.Max))
+	return o, nil
+}
+
+func arraySchema(s *spec.Schema) (obj, error) {
+	items, err := jsonSchema(s.Items)
+	if err != nil {
+		return nil, err
+	}
+	o := obj{{"type", "array"}}
+	o.set("description", s.Doc)
+	o.set("items", items)
+	o.set("minItems", intPtr(s.Rules.MinItems))
+	o.set("maxItems", intPtr(s.Rules.MaxItems))
 	return o, nil
 }
 
