@@ -278,11 +278,11 @@ func namedSchemas(s *spec.Spec) (obj, error) {
 	return out, nil
 }
 
-// docParts splits a doc into its first line (a summary) and the rest.
+// docParts splits a doc into its first paragraph, on one line (a
+// summary), and the paragraphs after it.
 func docParts(doc string) (summary, rest string) {
-	doc = strings.TrimSpace(doc)
-	first, more, _ := strings.Cut(doc, "\n")
-	return strings.TrimSpace(first), strings.TrimSpace(more)
+	first, more, _ := strings.Cut(strings.TrimSpace(doc), "\n\n")
+	return strings.Join(strings.Fields(first), " "), strings.TrimSpace(more)
 }
 
 // checkUnique refuses two messages with one id in a channel: an event

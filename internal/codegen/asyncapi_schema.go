@@ -22,6 +22,7 @@ const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the 
 //
 // Kinds added later map here, one case each:
 //   - format: date-time on a string: {type: string, format: date-time}
+//     (a case in jsonFormat)
 //   - type: any: {} (no constraint)
 //   - type: map with values, minProperties, maxProperties, keyPattern:
 //     {type: object, additionalProperties: <values>, minProperties,

@@ -125,3 +125,18 @@ func TestAsyncAPIEveryKind(t *testing.T) {
 		t.Error("an unknown kind mapped without an error")
 	}
 }
+
+func TestDocParts(t *testing.T) {
+	tests := []struct{ doc, summary, rest string }{
+		{"", "", ""},
+		{"One line.", "One line.", ""},
+		{"A sentence that\nwraps.\n", "A sentence that wraps.", ""},
+		{"Who someone is.\n\nShared by post.create\nand presence.\n", "Who someone is.", "Shared by post.create\nand presence."},
+	}
+	for _, tt := range tests {
+		summary, rest := docParts(tt.doc)
+		if summary != tt.summary || rest != tt.rest {
+			t.Errorf("docParts(%q) = %q, %q; want %q, %q", tt.doc, summary, rest, tt.summary, tt.rest)
+		}
+	}
+}
