@@ -3,7 +3,9 @@ package middleware
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
+	"time"
 )
 
 // FormatDateTime is the Shape.Format of an RFC 3339 date-time string, which
@@ -110,4 +112,10 @@ func rawIsDateTime(raw []byte) bool {
 		return IsDateTime(s)
 	}
 	return len(raw) >= 2 && IsDateTime(string(raw[1:len(raw)-1]))
+}
+
+// isTimeType reports time.Time and *time.Time, a date-time's Go types.
+func isTimeType(t reflect.Type) bool {
+	timeType := reflect.TypeFor[time.Time]()
+	return t == timeType || t.Kind() == reflect.Pointer && t.Elem() == timeType
 }
