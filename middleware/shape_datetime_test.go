@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"regexp"
 	"testing"
@@ -230,4 +232,68 @@ func TestDateTimeOutbound(t *testing.T) {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+func dateTime() *Shape { return &Shape{Kind: KindString, Format: FormatDateTime} }
+
+// statusShape and status are a payload with date-times and any values, as
+// generated code declares them.
+func statusShape() *Shape {
+	return object(
+		FieldShape{Name: "at", Required: true, Shape: dateTime()},
+		FieldShape{Name: "until", Shape: dateTime()},
+		FieldShape{Name: "meta", Shape: &Shape{Kind: KindAny}},
+		FieldShape{Name: "log", Shape: arrayOf(dateTime())},
+		FieldShape{Name: "bag", Shape: arrayOf(&Shape{Kind: KindAny})},
+	)
+}
+
+type status struct {
+	At    time.Time         `json:"at"`
+	Until *time.Time        `json:"until,omitempty"`
+	Meta  json.RawMessage   `json:"meta,omitempty"`
+	Log   []time.Time       `json:"log,omitempty" validate:"omitempty,max=3"`
+	Bag   []json.RawMessage `json:"bag,omitempty"`
+}
+
+// TestHandleDateTimeAndAny registers handlers taking a bare time.Time and a
+// struct with date-times and any values, as generated code does: both
+// decode (validator is not run on a bare time.Time, which it refuses), and
+// a null meta reaches the handler as nil.
+func TestHandleDateTimeAndAny(t *testing.T) {
+	srv, err := New(testSchema(), WithConfig(testConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	got := make(chan any, 1)
+	mustOK := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustOK(Handle(srv, "when", func(_ context.Context, _ *Conn, v time.Time) error { got <- v; return nil }))
+	mustOK(Handle(srv, "status", func(_ context.Context, _ *Conn, v status) error { got <- v; return nil }))
+	call := func(event, payload string) error {
+		_, err := srv.events[event].getHandler()(context.Background(), nil, InboundEvent{Name: event, Args: []json.RawMessage{json.RawMessage(payload)}})
+		return err
+	}
+	if err := call("when", `"2026-12-08T10:30:00.25+01:00"`); err != nil {
+		t.Fatalf("when: %v", err)
+	}
+	if v := (<-got).(time.Time); !v.Equal(time.Date(2026, 12, 8, 9, 30, 0, 250_000_000, time.UTC)) {
+		t.Errorf("when decoded as %v", v)
+	}
+	if err := call("status", `{"at":"2026-12-08T10:30:00Z","meta":null,"bag":[null,{"a":1}],"log":["2026-12-08T10:30:00Z"]}`); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	v := (<-got).(status)
+	if v.Meta != nil || v.Bag[0] != nil || string(v.Bag[1]) != `{"a":1}` || len(v.Log) != 1 {
+		t.Errorf("status decoded as %+v", v)
+	}
+	var we *Error
+	if err := call("status", `{"at":"2026-12-08T10:30:00Z","log":["2026-12-08T10:30:00Z","2026-12-08T10:30:00Z","2026-12-08T10:30:00Z","2026-12-08T10:30:00Z"]}`); !errors.As(err, &we) || we.Details[0].Rule != "maxItems" {
+		t.Errorf("four log items: %v, want maxItems", err)
+	}
 }
