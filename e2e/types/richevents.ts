@@ -82,6 +82,7 @@ const offs: (() => void)[] = [
   socket.onSurvey((question, choices) => choices.indexOf(question)),
   socket.onTick(() => console.log("tick")),
   socket.onNote((at: When, data?: unknown) => console.log(new Date(at).getTime(), data)),
+  socket.onRelay((value: unknown) => console.log(Array.isArray(value) ? value.length : value)),
   socket.onStatus((st: Status) => st.meta ?? st.bag?.length ?? new Date(st.since).toISOString()),
 ];
 offs.forEach((off) => off());
@@ -133,6 +134,8 @@ async function emitAll(s: Client): Promise<void> {
     bag: [null, "s", 1, true, {}, []],
   });
   const stamped: When = await s.emitStamp("2026-12-08T09:30:00Z");
+  await s.emitRelay({ any: ["json", 1, true, null] });
+  await s.emitRelay("a string is JSON too");
   console.log(drawn, echoed, joined.members, mirrored, sum, me.name, status, stamped);
 
   // @ts-expect-error: from is required

@@ -35,6 +35,14 @@ func TestAnyAndDateTimeInbound(t *testing.T) {
 			}
 		})
 	}
+	for i, v := range []string{`{"a":[1,null]}`, `[null,{}]`, `"s"`, `-0.5`, `true`} {
+		if reply := cl.emitWithAck(t, 200+i, "relay", json.RawMessage(v)); reply.Error != nil {
+			t.Fatalf("relay %s: %+v", v, reply.Error)
+		}
+		if frame := cl.readUntil(t, `42["relay"`); frame != `42["relay",`+v+`]` {
+			t.Errorf("relay %s came back as %s", v, frame)
+		}
+	}
 	reply := cl.emitWithAck(t, 100, "stamp", json.RawMessage(`"2026-12-08T10:30:00.25+01:00"`))
 	if reply.Error != nil || string(reply.Data) != `"2026-12-08T09:30:00.25Z"` {
 		t.Errorf("stamp reply %s %+v, want the time in UTC", reply.Data, reply.Error)

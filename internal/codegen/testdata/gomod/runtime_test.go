@@ -92,6 +92,11 @@ func (*handler) Echo(ctx context.Context, c *richevents.Conn, v string) (string,
 	return "echo:" + v, nil
 }
 
+// Relay sends the value back to the client, whatever JSON it is.
+func (*handler) Relay(ctx context.Context, c *richevents.Conn, v json.RawMessage) error {
+	return c.EmitRelay(v)
+}
+
 // Stamp replies with the time it got, moved to UTC.
 func (*handler) Stamp(ctx context.Context, c *richevents.Conn, v time.Time) (richevents.When, error) {
 	return v.UTC(), nil
