@@ -156,3 +156,34 @@ test("share carries a file as a binary attachment both ways, bounded by maxBytes
   assert.equal(refused.error?.code, "not_member");
   assert.ok(bob.connected && ann.connected);
 });
+
+test("status carries a date-time and a free-form any value, checked by the server", async () => {
+  const ann = await user("ann"), bob = await user("bob");
+  await ack(ann, "join", { room: "status" });
+  await ack(bob, "join", { room: "status" });
+  const since = "2026-12-08T10:30:00.25+01:00";
+  const first = nextEvent(bob, "status_changed");
+  const reply = await ack(ann, "status", { room: "status", since });
+  assert.deepEqual((await first)[0], { room: "status", name: "ann", since }, "no meta sent, none passed on");
+  assert.ok(typeof reply.data === "string" && reply.data.endsWith("Z") && !Number.isNaN(Date.parse(reply.data)), JSON.stringify(reply));
+  for (const meta of [{ emoji: "🌴", nested: { list: [1, null, "x"] } }, [1, "two", false, null], "away", 42.5, -7, true, false]) {
+    const bobGets = nextEvent(bob, "status_changed");
+    assert.equal((await ack(ann, "status", { room: "status", since, meta })).error, undefined, JSON.stringify(meta));
+    assert.deepEqual((await bobGets)[0], { room: "status", name: "ann", since, meta }, JSON.stringify(meta));
+  }
+  const bobGetsNull = nextEvent(bob, "status_changed");
+  await ack(ann, "status", { room: "status", since: "2026-12-08T09:30:00Z", meta: null });
+  assert.deepEqual((await bobGetsNull)[0], { room: "status", name: "ann", since: "2026-12-08T09:30:00Z" }, "a null meta is absent");
+  for (const [label, bad] of [
+    ["a space for T", "2026-12-08 10:30:00Z"], ["no offset", "2026-12-08T10:30:00"], ["February 30", "2026-02-30T10:30:00Z"],
+    ["a leap second", "2026-12-31T23:59:60Z"], ["lower-case z", "2026-12-08T10:30:00z"], ["a date alone", "2026-12-08"],
+  ]) {
+    const refused = await ack(ann, "status", { room: "status", since: bad, meta: { kept: true } });
+    assert.deepEqual(refused, { error: { code: "invalid_payload", message: "invalid payload", details: [
+      { field: "since", rule: "format", param: "date-time", message: "since must be a valid date-time" },
+    ] } }, label);
+  }
+  const notString = await ack(ann, "status", { room: "status", since: Date.now() });
+  assert.deepEqual(notString.error?.details?.map((d) => [d.field, d.rule, d.param]), [["since", "type", "string"]]);
+  assert.ok(ann.connected && bob.connected);
+});

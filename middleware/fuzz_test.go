@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 )
 
 // FuzzPayload drives the typed payload decoding of an inbound event: the
@@ -29,6 +30,8 @@ func FuzzPayload(f *testing.F) {
 	mustRegister(f, Handle(srv, "profile", func(context.Context, *Conn, profile) error { count(); return nil }))
 	mustRegister(f, Handle(srv, "echo", func(context.Context, *Conn, string) error { count(); return nil }))
 	mustRegister(f, Handle(srv, "numbers", func(context.Context, *Conn, []int64) error { count(); return nil }))
+	mustRegister(f, Handle(srv, "status", func(context.Context, *Conn, status) error { count(); return nil }))
+	mustRegister(f, Handle(srv, "when", func(context.Context, *Conn, time.Time) error { count(); return nil }))
 	multi := fuzzArgsServer(f, count)
 
 	for _, seed := range []struct{ event, payload string }{
@@ -46,6 +49,10 @@ func FuzzPayload(f *testing.F) {
 		{"move", `[1,2,null,4]`},
 		{"draw", `[{"color":"red"},["ab"]]`},
 		{"draw", `[{"color":"RED","x":1},[1,null]]`},
+		{"status", `{"at":"2026-12-08T00:10:10.5+01:00","meta":{"a":[null]},"log":["2024-02-29T00:00:00Z"],"bag":[null,1]}`},
+		{"status", `{"at":"2026-02-29T00:00:00Z","meta":null,"until":"2026-12-08t00:10:10z"}`},
+		{"when", `"2026-12-08T00:10:10Z"`},
+		{"when", `"2026-12-08T00:10:10+01:00"`},
 	} {
 		f.Add(seed.event, []byte(seed.payload))
 	}

@@ -141,6 +141,7 @@ func decodeValid[T any](ctx context.Context, valid *payloadValidator, raw json.R
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, false, err
 	}
+	clearRawNulls(&v)
 	t := reflect.TypeFor[T]()
 	mode := modeFor(t, tag)
 	var target any = v

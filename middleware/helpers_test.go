@@ -91,6 +91,9 @@ func testSchema() Schema {
 				FieldShape{Name: "answer", Required: true, Shape: &Shape{Kind: KindInteger}},
 				FieldShape{Name: "note", Shape: str()})},
 			{Name: "count", ServerSends: true, Ack: &Shape{Kind: KindInteger}, AckTag: "min=0"},
+			// format: date-time and type any (see shape_datetime_test.go).
+			{Name: "status", ClientSends: true, Payload: statusShape()},
+			{Name: "when", ClientSends: true, Payload: dateTime()},
 		},
 		Patterns: map[string]string{"ew_pattern_1": "^[a-z]+$"},
 	}

@@ -21,6 +21,9 @@ const (
 	// KindBytes is a []byte: a JSON string in standard base64, the form a
 	// binary attachment takes once it is put in place of its placeholder.
 	KindBytes
+	// KindAny is any JSON value, carried unchecked (a json.RawMessage in
+	// generated code). As an array item it may be null.
+	KindAny
 )
 
 // kindName is the JSON type name used in "type" details and in messages.
@@ -40,6 +43,8 @@ func kindName(k Kind) string {
 		return "array"
 	case KindBytes:
 		return "bytes"
+	case KindAny:
+		return "any"
 	}
 	return fmt.Sprintf("Kind(%d)", k)
 }
@@ -51,6 +56,10 @@ type Shape struct {
 	Kind   Kind
 	Fields []FieldShape // KindObject, in declaration order
 	Items  *Shape       // KindArray
+	// Format is checked on a KindString value before decoding:
+	// FormatDateTime (IsDateTime) fails rule format with param "date-time".
+	// "" checks nothing; email, url and uuid are validator tags instead.
+	Format string
 }
 
 // FieldShape is one member of an object Shape. An optional field may be
@@ -248,8 +257,11 @@ func checkShape(sh *Shape, path string, state map[*Shape]bool) error {
 }
 
 func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
-	if sh.Kind < KindString || sh.Kind > KindBytes {
+	if sh.Kind < KindString || sh.Kind > KindAny {
 		return fmt.Errorf("%s: unknown kind %d", path, sh.Kind)
+	}
+	if err := checkShapeFormat(sh, path); err != nil {
+		return err
 	}
 	if sh.Kind != KindObject && len(sh.Fields) > 0 {
 		return fmt.Errorf("%s: fields on a %s", path, kindName(sh.Kind))

@@ -38,6 +38,10 @@ func TestNewSchemaErrors(t *testing.T) {
 		{"auth not an object", Schema{Auth: str()}, "auth: must be an object, not string"},
 		{"auth tag without auth", Schema{AuthTag: "min=1"}, "auth: a validator tag without an auth shape"},
 		{"bad auth shape", Schema{Auth: object(FieldShape{Name: "x"})}, "auth.x: nil shape"},
+		{"format on an integer", Schema{Events: []Event{{Name: "a", ClientSends: true, Payload: &Shape{Kind: KindInteger, Format: FormatDateTime}}}}, `format "date-time" on a integer`},
+		{"unknown format", Schema{Events: []Event{{Name: "a", ClientSends: true, Payload: &Shape{Kind: KindString, Format: "email"}}}}, `unknown format "email"`},
+		{"date-time and any", Schema{Events: []Event{{Name: "a", ClientSends: true, Payload: object(
+			FieldShape{Name: "at", Shape: &Shape{Kind: KindString, Format: FormatDateTime}}, FieldShape{Name: "meta", Shape: &Shape{Kind: KindAny}})}}}, ""},
 		{"bad pattern", Schema{Patterns: map[string]string{"ew_pattern_1": "("}}, "pattern"},
 		{"pattern overriding a builtin", Schema{Patterns: map[string]string{"min": "^a$"}}, `must start with "ew_"`},
 	}

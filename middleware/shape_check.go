@@ -53,6 +53,9 @@ func (w *shapeWalker) value(sh *Shape, raw []byte, field, onNull string) {
 	}
 	raw = bytes.TrimSpace(raw)
 	if string(raw) == "null" {
+		if sh.Kind == KindAny && onNull == "type" {
+			return // an item of any may be any JSON value, null too
+		}
 		switch onNull {
 		case "required":
 			w.add(field, "required", "")
@@ -63,6 +66,10 @@ func (w *shapeWalker) value(sh *Shape, raw []byte, field, onNull string) {
 	}
 	if !kindMatches(sh.Kind, raw) {
 		w.add(field, "type", kindName(sh.Kind))
+		return
+	}
+	if sh.Format == FormatDateTime && !rawIsDateTime(raw) {
+		w.add(field, "format", FormatDateTime)
 		return
 	}
 	switch sh.Kind {
@@ -175,6 +182,8 @@ func kindMatches(k Kind, raw []byte) bool {
 		return raw[0] == '['
 	case KindBytes:
 		return isBase64String(raw)
+	case KindAny:
+		return true
 	case KindInteger:
 		if bytes.ContainsAny(raw, ".eE") {
 			return false

@@ -74,6 +74,8 @@ const (
 
 func modeFor(t reflect.Type, tag string) validateMode {
 	switch {
+	case isTimeType(t):
+		return validateNone // a date-time, checked by the shape check; validator refuses a bare time.Time
 	case t.Kind() == reflect.Struct:
 		return validateStruct
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:

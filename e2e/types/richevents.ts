@@ -17,8 +17,11 @@ import {
   type EventwireManager,
   type JoinAck,
   type ManagerOptions,
+  type Meta,
   type Profile,
   type ServerToClientEvents,
+  type Status,
+  type When,
 } from "./gen/richevents.js";
 
 const managerOptions: ManagerOptions = {
@@ -78,6 +81,9 @@ const offs: (() => void)[] = [
   socket.onRate((score) => console.log(score.toFixed(1))),
   socket.onSurvey((question, choices) => choices.indexOf(question)),
   socket.onTick(() => console.log("tick")),
+  socket.onNote((at: When, data?: unknown) => console.log(new Date(at).getTime(), data)),
+  socket.onRelay((value: unknown) => console.log(Array.isArray(value) ? value.length : value)),
+  socket.onStatus((st: Status) => st.meta ?? st.bag?.length ?? new Date(st.since).toISOString()),
 ];
 offs.forEach((off) => off());
 // @ts-expect-error: a chat line's text is a string
@@ -86,6 +92,10 @@ socket.onChat((m) => m.text.toFixed());
 socket.onConfirm(() => ({ note: "no answer" }));
 // @ts-expect-error: survey's handler replies with a number
 socket.onSurvey(() => "first");
+// @ts-expect-error: a date-time is a string, not a Date
+socket.onNote((at) => at.getTime());
+// @ts-expect-error: an any value is unknown, so it must be narrowed before use
+socket.onStatus((st) => st.extra.length);
 
 async function emitAll(s: Client): Promise<void> {
   await s.emitChat({ from: "alice", text: "hi" });
@@ -114,7 +124,19 @@ async function emitAll(s: Client): Promise<void> {
   const sum: number = await s.emitSum([1, 2]);
   await s.emitUpload({ name: "a.bin", data: new ArrayBuffer(4) });
   const me: Profile = await s.emitWhoami();
-  console.log(drawn, echoed, joined.members, mirrored, sum, me.name);
+  const meta: Meta = { free: ["form", 1, null] };
+  const status: unknown = await s.emitStatus({
+    since: new Date().toISOString(),
+    until: "2026-12-08T10:30:00.25+01:00",
+    meta,
+    extra: 42,
+    log: ["2026-12-08T09:30:00Z"],
+    bag: [null, "s", 1, true, {}, []],
+  });
+  const stamped: When = await s.emitStamp("2026-12-08T09:30:00Z");
+  await s.emitRelay({ any: ["json", 1, true, null] });
+  await s.emitRelay("a string is JSON too");
+  console.log(drawn, echoed, joined.members, mirrored, sum, me.name, status, stamped);
 
   // @ts-expect-error: from is required
   await s.emitChat({ text: "hi" });
@@ -130,6 +152,10 @@ async function emitAll(s: Client): Promise<void> {
   await s.emitDraw({ name: "alice" }, { color: "#000000" }, null, "circle");
   // @ts-expect-error: upload data is bytes
   await s.emitUpload({ name: "a.bin", data: "AAE=" });
+  // @ts-expect-error: a date-time is sent as a string (date.toISOString())
+  await s.emitStamp(new Date());
+  // @ts-expect-error: extra is required, whatever its value
+  await s.emitStatus({ since: "2026-12-08T09:30:00Z" });
   // @ts-expect-error: ping takes no payload
   await s.emitPing("now");
   // @ts-expect-error: the join ack has no topic

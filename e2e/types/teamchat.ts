@@ -61,8 +61,11 @@ const offs = [
   team.onSaid((m: Said) => console.log(new Date(m.ts), m.from, m.text)),
   team.onShared((f) => console.log(f.name, f.type, f.data.byteLength)),
   team.onTypingStatus((room, who, active) => console.log(room, who, active ? "typing" : "")),
+  team.onStatusChanged((s) => console.log(s.name, new Date(s.since), typeof s.meta === "string" ? s.meta : JSON.stringify(s.meta))),
   admin.onKicked((k) => console.log(k.name, "kicked by", k.by)),
 ];
+// @ts-expect-error: meta is unknown until narrowed
+team.onStatusChanged((s) => s.meta.emoji);
 // @ts-expect-error: said's ts is a number
 team.onSaid((m) => m.ts.toUpperCase());
 // @ts-expect-error: typing_status gives three arguments, the last a boolean
@@ -80,8 +83,11 @@ async function use(): Promise<void> {
   const kicked: AdminKickAck = await admin.emitKick({ name: "spammer" });
   await admin.emitAnnounce({ text: "maintenance at noon" });
   await admin.timeout(500).volatile.emitAnnounce({ text: "now" });
-  console.log(said.id, shared.ts, kicked.kicked);
+  const took: string = await team.emitStatus({ room: "ops", since: new Date().toISOString(), meta: { emoji: "🌴", until: "Monday" } });
+  console.log(said.id, shared.ts, kicked.kicked, new Date(took));
 
+  // @ts-expect-error: since is an RFC 3339 string, not a Date
+  await team.emitStatus({ room: "ops", since: new Date() });
   // @ts-expect-error: join needs a room
   await team.emitJoin({});
   // @ts-expect-error: share's data is bytes

@@ -145,6 +145,7 @@ func (m *model) goFile() goFile {
 			f.StdImports = []string{`"context"`, `_ "embed"`, `"encoding/json"`, `"net/http"`}
 		}
 	}
+	f.StdImports = kindImports(m.spec, f.StdImports)
 	for _, t := range usedTypes(m.spec) {
 		f.NamedShapes = append(f.NamedShapes, goShapeFunc{Func: shapeFunc(t), Name: t.GoName, Shape: shapeExpr(t.Schema)})
 	}
@@ -194,7 +195,7 @@ func (m *model) goDecl(d decl) goType {
 	t := goType{Doc: goComment(append([]string{d.name + " is " + d.what + "."}, docLines(d.doc)...)...), Name: d.name}
 	if d.schema.Kind != spec.KindObject {
 		t.Underlying = goTypeOf(d.schema)
-		t.Alias = d.alias
+		t.Alias = d.alias || aliasKind(d.schema)
 		if isEnum(d.schema) && !d.alias {
 			t.Underlying = goBaseType(d.schema)
 			t.Consts = goConsts(d.schema)
@@ -364,7 +365,7 @@ func (m *model) nonStructTag(s *spec.Schema) string {
 // nil for an optional value instead of becoming a pointer.
 func isSlice(s *spec.Schema) bool {
 	k := s.Resolve().Kind
-	return k == spec.KindArray || k == spec.KindBytes
+	return k == spec.KindArray || k == spec.KindBytes || k == spec.KindAny
 }
 
 // goTypeOf is the Go type of a value of s.
@@ -397,7 +398,12 @@ func goConsts(s *spec.Schema) []goConst {
 func goBaseType(s *spec.Schema) string {
 	switch s.Kind {
 	case spec.KindString:
+		if isDateTime(s) {
+			return "time.Time"
+		}
 		return "string"
+	case spec.KindAny:
+		return "json.RawMessage"
 	case spec.KindInteger:
 		return "int64"
 	case spec.KindNumber:

@@ -409,6 +409,8 @@ func tsType(s *spec.Schema) string {
 		return "number"
 	case spec.KindBoolean:
 		return "boolean"
+	case spec.KindAny:
+		return "unknown"
 	case spec.KindBytes:
 		// What an emit takes; one declaration serves both directions, and
 		// the client hands received bytes over as Uint8Array (the docs of

@@ -28,6 +28,9 @@ func shapeExpr(s *spec.Schema) string {
 		b.WriteString("},\n}")
 		return b.String()
 	}
+	if isDateTime(s) {
+		return "&middleware.Shape{Kind: middleware.KindString, Format: middleware.FormatDateTime}"
+	}
 	return "&middleware.Shape{Kind: " + shapeKind(s.Kind) + "}"
 }
 
@@ -41,6 +44,8 @@ func shapeKind(k spec.Kind) string {
 		return "middleware.KindNumber"
 	case spec.KindBytes:
 		return "middleware.KindBytes"
+	case spec.KindAny:
+		return "middleware.KindAny"
 	}
 	return "middleware.KindBoolean"
 }

@@ -67,7 +67,7 @@ func (p *patterns) ruleTags(s *spec.Schema) []string {
 		if r.Pattern != "" {
 			tags = append(tags, p.tags[r.Pattern])
 		}
-		if r.Format != spec.FormatNone {
+		if r.Format != spec.FormatNone && r.Format != spec.FormatDateTime { // date-time: the shape check
 			tags = append(tags, string(r.Format))
 		}
 	case spec.KindInteger, spec.KindNumber:

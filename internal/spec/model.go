@@ -43,6 +43,9 @@ const (
 	// the JS client sends as a Socket.IO attachment. Only clients send it.
 	KindBytes Kind = "bytes"
 	KindRef   Kind = "ref"
+	// KindAny is any JSON value, carried unchecked: a json.RawMessage in
+	// Go, unknown in TypeScript. It takes no rules.
+	KindAny Kind = "any"
 )
 
 // Pos is a position in a spec file; Line and Col count from 1.
@@ -181,6 +184,10 @@ const (
 	FormatEmail Format = "email"
 	FormatURL   Format = "url"
 	FormatUUID  Format = "uuid"
+	// FormatDateTime is an RFC 3339 date-time; it is checked by the runtime's
+	// shape check (middleware.IsDateTime), not by a validator tag, and makes
+	// the Go type time.Time.
+	FormatDateTime Format = "date-time"
 )
 
 // Resolve follows a KindRef to the schema it names; other schemas are returned as they are.

@@ -31,6 +31,9 @@ func appliesTo(key string, k Kind) bool {
 
 // ruleHint points at the rule that was probably meant.
 func ruleHint(key string, k Kind) string {
+	if k == KindAny {
+		return anyRuleHint(key)
+	}
 	length := key == "minLength" || key == "maxLength"
 	bound := key == "min" || key == "max"
 	count := key == "minItems" || key == "maxItems"
@@ -146,7 +149,9 @@ func (p *parser) checkOrder(es []entry, lowKey string, low *int, highKey string,
 	}
 }
 
-func formats() []string { return []string{string(FormatEmail), string(FormatURL), string(FormatUUID)} }
+func formats() []string {
+	return []string{string(FormatEmail), string(FormatURL), string(FormatUUID), string(FormatDateTime)}
+}
 
 func (p *parser) format(n *yaml.Node) Format {
 	s, ok := p.str(n, "format")
@@ -158,7 +163,7 @@ func (p *parser) format(n *yaml.Node) Format {
 	}
 	fix := didYouMean(s, formats())
 	if fix == "" {
-		fix = "use email, url or uuid"
+		fix = "use email, url, uuid or date-time"
 	}
 	p.add(n, "unknown format "+quote(s), fix)
 	return FormatNone

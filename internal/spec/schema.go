@@ -8,7 +8,7 @@ import (
 )
 
 func builtinKinds() []string {
-	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes"}
+	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes", "any"}
 }
 
 func isBuiltin(s string) bool { return slices.Contains(builtinKinds(), s) }
@@ -28,6 +28,8 @@ func typeSynonym(s string) string {
 		return "object"
 	case "list", "slice", "seq", "sequence", "tuple":
 		return "array"
+	case "json", "unknown", "interface", "mixed", "dynamic", "raw":
+		return "any"
 	}
 	return ""
 }
@@ -78,6 +80,7 @@ func (p *parser) schemaBody(n *yaml.Node, es []entry, ctx schemaCtx) *Schema {
 	}
 	p.checkApplicable(es, s, ctx)
 	p.rules(es, s)
+	p.checkDateTime(es, s, ctx)
 	if len(s.Rules.Enum) > 0 {
 		p.enumNames(s, ctx)
 	}
@@ -116,6 +119,9 @@ func (p *parser) kind(parent, t *yaml.Node, s *Schema, ctx schemaCtx) {
 	fix := didYouMean(name, candidates)
 	if syn := typeSynonym(name); fix == "" && syn != "" {
 		fix = "did you mean " + quote(syn) + "?"
+	}
+	if fix == "" {
+		fix = timeTypeHint(name)
 	}
 	if fix == "" {
 		fix = "use string, integer, number, boolean, object, array or a type declared under types:"

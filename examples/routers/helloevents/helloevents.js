@@ -31,7 +31,7 @@
  * A schema node of events.yaml, as the validators walk it. Rule arguments are
  * kept as the strings the server's validator tags carry, so details match.
  * @typedef {object} SchemaNode
- * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes"} type
+ * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any"} type
  * @property {SchemaField[]} [fields]
  * @property {SchemaNode} [items]
  * @property {string} [minLength]
@@ -40,7 +40,7 @@
  * @property {string} [max]
  * @property {string[]} [enum]
  * @property {string} [pattern]
- * @property {"email" | "url" | "uuid"} [format]
+ * @property {"email" | "url" | "uuid" | "date-time"} [format]
  * @property {string} [minItems]
  * @property {string} [maxItems]
  * @property {string} [minBytes]
@@ -188,6 +188,8 @@ function hasType(node, value) {
       return isBinary(value);
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "any":
+      return true; // any JSON value, unchecked; as an array item, null too
   }
   return false;
 }
@@ -219,6 +221,11 @@ function own(obj, name) {
 function checkShape(node, value, path, out) {
   if (!hasType(node, value)) {
     out.push(detail(path, "type", node.type));
+    return;
+  }
+  // The server checks a date-time with the shapes, before decoding it.
+  if (node.format === "date-time" && !isDateTime(/** @type {string} */ (value))) {
+    out.push(detail(path, "format", "date-time"));
     return;
   }
   if (node.type === "array") {
@@ -319,7 +326,26 @@ const formats = {
   email: isEmail,
   url: isURL,
   uuid: (s) => uuidRe.test(s),
+  "date-time": isDateTime,
 };
+
+const dateTimeRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * isDateTime is the server's middleware.IsDateTime: RFC 3339 as
+ * YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), upper-case T and Z, a real
+ * calendar day, hour 00-23, minute and second 00-59, offset up to 23:59.
+ * @param {string} s
+ */
+function isDateTime(s) {
+  const m = dateTimeRe.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 &&
+    (m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59));
+}
 
 /**
  * isEmail is what validator/v10's email accepts: a string that both

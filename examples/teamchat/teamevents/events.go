@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/eventwire/eventwire/middleware"
 )
@@ -143,6 +144,25 @@ type Shared struct {
 	Ts   int64     `json:"ts"`
 }
 
+// Status is the payload of status.
+// Set your status in a room you have joined; the other members get status_changed. The ack is when the server took it.
+type Status struct {
+	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	// When the status began, RFC 3339 with its offset (date.toISOString()).
+	Since time.Time `json:"since"`
+	// Free-form data for the other clients (an emoji, a text, a link...), passed on unchanged.
+	Meta json.RawMessage `json:"meta,omitempty"`
+}
+
+// StatusChanged is the payload of status_changed.
+// A member of a room you are in set a status.
+type StatusChanged struct {
+	Room  RoomName        `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	Name  UserName        `json:"name" validate:"min=1,max=20"`
+	Since time.Time       `json:"since"`
+	Meta  json.RawMessage `json:"meta,omitempty"`
+}
+
 // AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
 // The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
 type AdminAuth struct {
@@ -200,6 +220,11 @@ type Handler interface {
 	//
 	// It returns the ack reply, which the client receives as {"data": reply}.
 	Share(ctx context.Context, c *Conn, m Share) (ShareAck, error)
+	// Status handles status.
+	// Set your status in a room you have joined; the other members get status_changed. The ack is when the server took it.
+	//
+	// It returns the ack reply, which the client receives as {"data": reply}.
+	Status(ctx context.Context, c *Conn, m Status) (time.Time, error)
 	// Typing handles typing.
 	// The sender starts or stops typing in a room it has joined (socket.emit("typing", room, active)); the other members get typing_status.
 	Typing(ctx context.Context, c *Conn, room RoomName, active *bool) error
@@ -237,6 +262,12 @@ func (c *Conn) EmitSaid(v Said) error {
 // A file shared in a room you are in, by another member.
 func (c *Conn) EmitShared(v Shared) error {
 	return c.Conn.Emit("shared", v)
+}
+
+// EmitStatusChanged sends status_changed to this client.
+// A member of a room you are in set a status.
+func (c *Conn) EmitStatusChanged(v StatusChanged) error {
+	return c.Conn.Emit("status_changed", v)
 }
 
 // EmitTypingStatus sends typing_status to this client.
@@ -310,6 +341,12 @@ func (b Broadcaster) EmitSaid(v Said) error {
 // A file shared in a room you are in, by another member.
 func (b Broadcaster) EmitShared(v Shared) error {
 	return b.op.Emit("shared", v)
+}
+
+// EmitStatusChanged sends status_changed to the broadcaster's clients.
+// A member of a room you are in set a status.
+func (b Broadcaster) EmitStatusChanged(v StatusChanged) error {
+	return b.op.Emit("status_changed", v)
 }
 
 // EmitTypingStatus sends typing_status to the broadcaster's clients.
@@ -423,6 +460,11 @@ func NewServer(h Handler, adminHandler AdminHandler, opts ...middleware.Option) 
 	}
 	if err := middleware.HandleAck[Share, ShareAck](rt, "share", func(ctx context.Context, c *middleware.Conn, v Share) (ShareAck, error) {
 		return h.Share(ctx, &Conn{c}, v)
+	}); err != nil {
+		return nil, err
+	}
+	if err := middleware.HandleAck[Status, time.Time](rt, "status", func(ctx context.Context, c *middleware.Conn, v Status) (time.Time, error) {
+		return h.Status(ctx, &Conn{c}, v)
 	}); err != nil {
 		return nil, err
 	}
@@ -826,6 +868,32 @@ func schema() middleware.Schema {
 						{Name: "type", Required: true, Shape: shapeMediaType()},
 						{Name: "data", Required: true, Shape: &middleware.Shape{Kind: middleware.KindBytes}},
 						{Name: "ts", Required: true, Shape: &middleware.Shape{Kind: middleware.KindInteger}},
+					},
+				},
+			},
+			{
+				Name:        "status",
+				ClientSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "since", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString, Format: middleware.FormatDateTime}},
+						{Name: "meta", Shape: &middleware.Shape{Kind: middleware.KindAny}},
+					},
+				},
+				Ack: &middleware.Shape{Kind: middleware.KindString, Format: middleware.FormatDateTime},
+			},
+			{
+				Name:        "status_changed",
+				ServerSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "name", Required: true, Shape: shapeUserName()},
+						{Name: "since", Required: true, Shape: &middleware.Shape{Kind: middleware.KindString, Format: middleware.FormatDateTime}},
+						{Name: "meta", Shape: &middleware.Shape{Kind: middleware.KindAny}},
 					},
 				},
 			},

@@ -272,6 +272,29 @@ export interface Shared {
 }
 
 /**
+ * Status is the payload of status.
+ * Set your status in a room you have joined; the other members get status_changed. The ack is when the server took it.
+ */
+export interface Status {
+  room: RoomName;
+  /** When the status began, RFC 3339 with its offset (date.toISOString()). */
+  since: string;
+  /** Free-form data for the other clients (an emoji, a text, a link...), passed on unchanged. */
+  meta?: unknown;
+}
+
+/**
+ * StatusChanged is the payload of status_changed.
+ * A member of a room you are in set a status.
+ */
+export interface StatusChanged {
+  room: RoomName;
+  name: UserName;
+  since: string;
+  meta?: unknown;
+}
+
+/**
  * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
  * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
  */
@@ -321,6 +344,7 @@ export interface ServerToClientEvents {
   member_left: (payload: MemberLeft) => void;
   said: (payload: Said) => void;
   shared: (payload: Shared) => void;
+  status_changed: (payload: StatusChanged) => void;
   typing_status: (room: RoomName, name: UserName, active: boolean) => void;
 }
 
@@ -330,6 +354,7 @@ export interface ClientToServerEvents {
   leave: (payload: Leave, ack: (reply: AckReply<LeaveAck>) => void) => void;
   say: (payload: Say, ack: (reply: AckReply<SayAck>) => void) => void;
   share: (payload: Share, ack: (reply: AckReply<ShareAck>) => void) => void;
+  status: (payload: Status, ack: (reply: AckReply<string>) => void) => void;
   typing: (room: RoomName, active?: boolean | null) => void;
 }
 
@@ -387,12 +412,12 @@ export interface Client {
    */
   close(): void;
   /** The emit functions, with an ack timeout of ms milliseconds (0: none) instead of options.ackTimeout. */
-  timeout(ms: number): Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">;
+  timeout(ms: number): Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
   /**
    * The emit functions, dropping what is emitted while not connected (rejecting with code "disconnected")
    * rather than buffering it; for what is stale once late, e.g. a cursor position.
    */
-  readonly volatile: Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">;
+  readonly volatile: Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
   /**
    * Calls fn for each announcement; returns the unsubscribe function.
    * A notice from a moderator (namespace /admin) to everyone.
@@ -419,6 +444,11 @@ export interface Client {
    * Bytes values arrive as Uint8Array (the type also allows ArrayBuffer, which emits take).
    */
   onShared(fn: (payload: Shared) => void): () => void;
+  /**
+   * Calls fn for each status_changed; returns the unsubscribe function.
+   * A member of a room you are in set a status.
+   */
+  onStatusChanged(fn: (payload: StatusChanged) => void): () => void;
   /**
    * Calls fn for each typing_status; returns the unsubscribe function.
    * A member of a room you are in started or stopped typing.
@@ -448,6 +478,12 @@ export interface Client {
    * Share a small file in a room you have joined; the other members get shared. The data travels as a binary attachment.
    */
   emitShare(payload: Share): Promise<ShareAck>;
+  /**
+   * Sends status once the payload passes the checks the server makes; resolves when the server
+   * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * Set your status in a room you have joined; the other members get status_changed. The ack is when the server took it.
+   */
+  emitStatus(payload: Status): Promise<string>;
   /**
    * Sends typing once the payload passes the checks the server makes; resolves when the server
    * acknowledges it, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
@@ -586,6 +622,12 @@ export declare function validateShare(value: unknown): Detail[];
 
 /** Checks a shared payload the way the server does; returns one Detail per problem. */
 export declare function validateShared(value: unknown): Detail[];
+
+/** Checks a status payload the way the server does; returns one Detail per problem. */
+export declare function validateStatus(value: unknown): Detail[];
+
+/** Checks a status_changed payload the way the server does; returns one Detail per problem. */
+export declare function validateStatusChanged(value: unknown): Detail[];
 
 /** Checks the arguments of typing the way the server does; returns one Detail per problem. */
 export declare function validateTyping(...args: unknown[]): Detail[];

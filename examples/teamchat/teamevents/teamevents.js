@@ -31,7 +31,7 @@
  * A schema node of events.yaml, as the validators walk it. Rule arguments are
  * kept as the strings the server's validator tags carry, so details match.
  * @typedef {object} SchemaNode
- * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes"} type
+ * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any"} type
  * @property {SchemaField[]} [fields]
  * @property {SchemaNode} [items]
  * @property {string} [minLength]
@@ -40,7 +40,7 @@
  * @property {string} [max]
  * @property {string[]} [enum]
  * @property {string} [pattern]
- * @property {"email" | "url" | "uuid"} [format]
+ * @property {"email" | "url" | "uuid" | "date-time"} [format]
  * @property {string} [minItems]
  * @property {string} [maxItems]
  * @property {string} [minBytes]
@@ -242,6 +242,8 @@ function hasType(node, value) {
       return isBinary(value);
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
+    case "any":
+      return true; // any JSON value, unchecked; as an array item, null too
   }
   return false;
 }
@@ -273,6 +275,11 @@ function own(obj, name) {
 function checkShape(node, value, path, out) {
   if (!hasType(node, value)) {
     out.push(detail(path, "type", node.type));
+    return;
+  }
+  // The server checks a date-time with the shapes, before decoding it.
+  if (node.format === "date-time" && !isDateTime(/** @type {string} */ (value))) {
+    out.push(detail(path, "format", "date-time"));
     return;
   }
   if (node.type === "array") {
@@ -373,7 +380,26 @@ const formats = {
   email: isEmail,
   url: isURL,
   uuid: (s) => uuidRe.test(s),
+  "date-time": isDateTime,
 };
+
+const dateTimeRe = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * isDateTime is the server's middleware.IsDateTime: RFC 3339 as
+ * YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm), upper-case T and Z, a real
+ * calendar day, hour 00-23, minute and second 00-59, offset up to 23:59.
+ * @param {string} s
+ */
+function isDateTime(s) {
+  const m = dateTimeRe.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return month >= 1 && month <= 12 && day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 &&
+    (m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59));
+}
 
 /**
  * isEmail is what validator/v10's email accepts: a string that both
@@ -2266,6 +2292,25 @@ function authFailed(err) {
  */
 
 /**
+ * Status is the payload of status.
+ * Set your status in a room you have joined; the other members get status_changed. The ack is when the server took it.
+ * @typedef {object} Status
+ * @property {RoomName} room
+ * @property {string} since When the status began, RFC 3339 with its offset (date.toISOString()).
+ * @property {unknown} [meta] Free-form data for the other clients (an emoji, a text, a link...), passed on unchanged.
+ */
+
+/**
+ * StatusChanged is the payload of status_changed.
+ * A member of a room you are in set a status.
+ * @typedef {object} StatusChanged
+ * @property {RoomName} room
+ * @property {UserName} name
+ * @property {string} since
+ * @property {unknown} [meta]
+ */
+
+/**
  * AdminAuth is the auth payload clients send in the Socket.IO CONNECT packet of namespace /admin.
  * The moderators' token, the server's EVENTWIRE_ADMIN_TOKEN; without one set, /admin refuses everyone.
  * @typedef {object} AdminAuth
@@ -2320,15 +2365,16 @@ function authFailed(err) {
  *   "invalid_payload"; no handler sees the event, the emit rejects)
  * @property {() => void} close disconnects for good; pending and buffered emits reject with code
  *   "disconnected"; the WebSocket closes with the last connection on it
- * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} timeout the emit functions with an ack
+ * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} timeout the emit functions with an ack
  *   timeout of ms (0: none) instead of options.ackTimeout
- * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
+ * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
  *   rather than buffering what is emitted while not connected
  * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
  * @property {(fn: (payload: Shared) => void) => () => void} onShared calls fn for each shared; returns the unsubscribe function
+ * @property {(fn: (payload: StatusChanged) => void) => () => void} onStatusChanged calls fn for each status_changed; returns the unsubscribe function
  * @property {(fn: (room: RoomName, name: UserName, active: boolean) => void) => () => void} onTypingStatus calls fn for each typing_status; returns the unsubscribe function
  * @property {(payload: Join) => Promise<JoinAck>} emitJoin sends join; resolves with the server's ack
  *   reply, rejects with an EventwireError
@@ -2337,6 +2383,8 @@ function authFailed(err) {
  * @property {(payload: Say) => Promise<SayAck>} emitSay sends say; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Share) => Promise<ShareAck>} emitShare sends share; resolves with the server's ack
+ *   reply, rejects with an EventwireError
+ * @property {(payload: Status) => Promise<string>} emitStatus sends status; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(room: RoomName, active?: boolean | null) => Promise<void>} emitTyping sends typing; resolves when the server
  *   acknowledges it, rejects with an EventwireError
@@ -2741,6 +2789,97 @@ export function validateShared(value) {
   return checkPayload(payloadShared, value);
 }
 
+/** @type {SchemaNode} */
+const payloadStatus = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "since",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "format": "date-time"
+      }
+    },
+    {
+      "name": "meta",
+      "required": false,
+      "schema": {
+        "type": "any"
+      }
+    }
+  ]
+};
+
+/**
+ * validateStatus checks a status payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateStatus(value) {
+  return checkPayload(payloadStatus, value);
+}
+
+/** @type {SchemaNode} */
+const payloadStatusChanged = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    },
+    {
+      "name": "since",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "format": "date-time"
+      }
+    },
+    {
+      "name": "meta",
+      "required": false,
+      "schema": {
+        "type": "any"
+      }
+    }
+  ]
+};
+
+/**
+ * validateStatusChanged checks a status_changed payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validateStatusChanged(value) {
+  return checkPayload(payloadStatusChanged, value);
+}
+
 /** @type {SchemaField[]} the positional arguments of typing */
 const argsTyping = [
   {
@@ -2984,6 +3123,12 @@ const ackShare = {
   ]
 };
 
+/** @type {SchemaNode} the ack reply of status */
+const ackStatus = {
+  "type": "string",
+  "format": "date-time"
+};
+
 /** @type {SchemaNode} the ack reply of kick */
 const ackAdminKick = {
   "type": "object",
@@ -3053,6 +3198,7 @@ export function connect(url, options = {}) {
       ["member_left", payloadMemberLeft],
       ["said", payloadSaid],
       ["shared", payloadShared],
+      ["status_changed", payloadStatusChanged],
       ["typing_status", argsTypingStatus],
     ])),
     ackReplies: new Map([
@@ -3060,6 +3206,7 @@ export function connect(url, options = {}) {
       ["leave", ackLeave],
       ["say", ackSay],
       ["share", ackShare],
+      ["status", ackStatus],
     ]),
   });
   return {
@@ -3087,6 +3234,7 @@ export function connect(url, options = {}) {
     onMemberLeft: (fn) => conn.on("member_left", fn),
     onSaid: (fn) => conn.on("said", fn),
     onShared: (fn) => conn.on("shared", fn),
+    onStatusChanged: (fn) => conn.on("status_changed", fn),
     onTypingStatus: (fn) => conn.on("typing_status", fn),
     ...senders(conn, {}),
   };
@@ -3098,7 +3246,7 @@ export function connect(url, options = {}) {
  * than buffer while not connected) set.
  * @param {EventwireConnection} conn
  * @param {{ timeout?: number, volatile?: boolean }} flags
- * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">}
+ * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">}
  */
 function senders(conn, flags) {
   return {
@@ -3110,6 +3258,7 @@ function senders(conn, flags) {
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), flags, true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), flags, true),
     emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), flags, true),
+    emitStatus: (payload) => conn.emit("status", [payload], validateStatus(payload), flags, true),
     emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args), flags),
   };
 }

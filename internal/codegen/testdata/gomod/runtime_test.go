@@ -92,6 +92,25 @@ func (*handler) Echo(ctx context.Context, c *richevents.Conn, v string) (string,
 	return "echo:" + v, nil
 }
 
+// Relay sends the value back to the client, whatever JSON it is.
+func (*handler) Relay(ctx context.Context, c *richevents.Conn, v json.RawMessage) error {
+	return c.EmitRelay(v)
+}
+
+// Stamp replies with the time it got, moved to UTC.
+func (*handler) Stamp(ctx context.Context, c *richevents.Conn, v time.Time) (richevents.When, error) {
+	return v.UTC(), nil
+}
+
+// Status replies with its meta as received; a meta left out or null is a
+// nil json.RawMessage, which the reply carries as the string "absent".
+func (*handler) Status(ctx context.Context, c *richevents.Conn, m richevents.Status) (json.RawMessage, error) {
+	if m.Meta == nil {
+		return json.RawMessage(`"absent"`), nil
+	}
+	return m.Meta, nil
+}
+
 // authorize refuses two tokens, one with the app's code and one with a
 // plain error, and names the client after its auth payload (default "anon").
 func (h *handler) authorize(ctx context.Context, c *richevents.Conn, a richevents.Auth) error {
