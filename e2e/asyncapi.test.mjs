@@ -56,6 +56,8 @@ const specs = [
           sendSaid: "send",
           receiveShare: "receive+ack",
           sendShared: "send",
+          receiveStatus: "receive+ack",
+          sendStatusChanged: "send",
           receiveTyping: "receive",
           sendTypingStatus: "send",
           sendAnnouncement: "send",
@@ -103,6 +105,12 @@ const specs = [
           sendDownload: "send+ack",
           sendMirror: "send+ack",
           receiveMirror: "receive+ack",
+          sendStatus: "send+ack",
+          receiveStatus: "receive+ack",
+          receiveStamp: "receive+ack",
+          sendNote: "send",
+          sendRelay: "send",
+          receiveRelay: "receive",
         },
       },
     },
@@ -186,7 +194,7 @@ test("AsyncAPI export", { skip }, async (t) => {
     });
   }
 
-  await t.test("richevents: auth, enums, docs, args, bytes and named types through the model", async () => {
+  await t.test("richevents: auth, enums, docs, args, bytes, date-time, any and named types through the model", async () => {
     const doc = await parse(generate("internal/codegen/testdata/richevents/events.yaml", "rich.yaml"));
     const root = doc.channels().get("root");
     const msg = (id) => root.messages().get(id);
@@ -236,6 +244,24 @@ test("AsyncAPI export", { skip }, async (t) => {
     const download = doc.operations().get("sendDownload").reply().messages().all()[0].payload();
     assert.equal(download.properties().head.contentEncoding(), "binary");
     assert.match(download.properties().head.description(), /binary attachment/);
+
+    // date-time is JSON Schema's format; any is a schema without constraint.
+    const status = msg("Status").payload().properties();
+    assert.equal(status.until.type(), "string");
+    assert.equal(status.until.format(), "date-time");
+    assert.equal(status.log.items().format(), "date-time");
+    assert.equal(doc.components().schemas().get("When").format(), "date-time");
+    assert.equal(status.extra.type(), undefined);
+    assert.equal(status.extra.description(), "Required, so null is refused.");
+    assert.deepEqual(msg("Status").payload().required(), ["since", "extra"]);
+    assert.equal(status.bag.items().type(), undefined);
+    assert.equal(doc.components().schemas().get("Meta").description(), "Free-form data, carried unchecked.");
+    assert.equal(msg("Stamp").payload().format(), "date-time");
+    assert.equal(msg("Relay").hasPayload(), true);
+    assert.equal(msg("Relay").payload().type(), undefined);
+    const note = msg("Note").payload();
+    assert.equal(note.minItems(), 1);
+    assert.equal(note.items()[1].type(), undefined);
 
     // An event without data has no payload.
     assert.equal(msg("Tick").hasPayload(), false);

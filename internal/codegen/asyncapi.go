@@ -192,13 +192,13 @@ func message(e *spec.Event) (obj, obj, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		m.set("payload", p)
+		m = append(m, member{"payload", p}) // kept when {}: any JSON value
 	case e.Payload != nil:
 		p, err := jsonSchema(e.Payload)
 		if err != nil {
 			return nil, nil, err
 		}
-		m.set("payload", p)
+		m = append(m, member{"payload", p}) // kept when {}: any JSON value
 	default:
 		m.set("description", joinDoc(rest, "The event carries no data: 42[\""+e.Name+"\"]."))
 	}

@@ -21,9 +21,6 @@ const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the 
 // components.schemas; every other kind is inline.
 //
 // Kinds added later map here, one case each:
-//   - format: date-time on a string: {type: string, format: date-time}
-//     (a case in jsonFormat)
-//   - type: any: {} (no constraint)
 //   - type: map with values, minProperties, maxProperties, keyPattern:
 //     {type: object, additionalProperties: <values>, minProperties,
 //     maxProperties, propertyNames: {pattern: <keyPattern's JS form>}}
@@ -45,6 +42,10 @@ func jsonSchema(s *spec.Schema) (obj, error) {
 		return arraySchema(s)
 	case spec.KindObject:
 		return objectSchema(s)
+	case spec.KindAny:
+		o := obj{} // any JSON value: no constraint
+		o.set("description", s.Doc)
+		return o, nil
 	}
 	return nil, fmt.Errorf("eventwire: codegen: AsyncAPI: %s: kind %q has no JSON Schema mapping", s.Pos, s.Kind)
 }
@@ -96,7 +97,7 @@ func arraySchema(s *spec.Schema) (obj, error) {
 	}
 	o := obj{{"type", "array"}}
 	o.set("description", s.Doc)
-	o.set("items", items)
+	o = append(o, member{"items", items}) // kept when {}: items of any kind
 	o.set("minItems", intPtr(s.Rules.MinItems))
 	o.set("maxItems", intPtr(s.Rules.MaxItems))
 	return o, nil
@@ -184,7 +185,7 @@ func withDescription(o obj, d string) obj {
 	}
 	if !done {
 		// After type (and title), where a description sits elsewhere.
-		at := 1
+		at := min(1, len(out)) // an any schema has no type
 		if len(out) > 1 && out[1].key == "title" {
 			at = 2
 		}
@@ -201,6 +202,8 @@ func jsonFormat(f spec.Format) string {
 		return "uri"
 	case spec.FormatUUID:
 		return "uuid"
+	case spec.FormatDateTime:
+		return "date-time"
 	}
 	return ""
 }
