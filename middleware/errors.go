@@ -115,6 +115,10 @@ var detailTexts = map[string][2]string{
 	"pattern":   {" must match ", ""},
 	"enum":      {" must be one of ", ""},
 	"format":    {" must be a valid ", ""},
+
+	"minProperties": {" must have at least ", " entries"},
+	"maxProperties": {" must have at most ", " entries"},
+	"keyPattern":    {" is a key that must match ", ""},
 }
 
 func detailMessage(field, rule, param string) string {

@@ -21,6 +21,9 @@ const (
 	// KindBytes is a []byte: a JSON string in standard base64, the form a
 	// binary attachment takes once it is put in place of its placeholder.
 	KindBytes
+	// KindMap is a JSON object with arbitrary string keys, each value of
+	// the Shape Values (see mapKeyPath for how details name a key).
+	KindMap
 )
 
 // kindName is the JSON type name used in "type" details and in messages.
@@ -40,6 +43,8 @@ func kindName(k Kind) string {
 		return "array"
 	case KindBytes:
 		return "bytes"
+	case KindMap:
+		return "map"
 	}
 	return fmt.Sprintf("Kind(%d)", k)
 }
@@ -51,6 +56,8 @@ type Shape struct {
 	Kind   Kind
 	Fields []FieldShape // KindObject, in declaration order
 	Items  *Shape       // KindArray
+
+	Values *Shape // KindMap
 }
 
 // FieldShape is one member of an object Shape. An optional field may be
@@ -91,6 +98,9 @@ type Schema struct {
 	Source   string // the events.yaml path the code was generated from (for messages)
 	Events   []Event
 	Patterns map[string]string // custom validator tag name -> RE2 pattern, e.g. "ew_pattern_1": "^[a-z]+$"
+	// Maps are the rules of the maps, by the custom validator tag that
+	// checks them (e.g. "ew_map_1"), which the generated types carry.
+	Maps map[string]MapRule
 	// Namespaces are the namespaces besides "/" (whose events are Events);
 	// they share Patterns. See Server.Namespace.
 	Namespaces []NamespaceSchema
@@ -248,7 +258,7 @@ func checkShape(sh *Shape, path string, state map[*Shape]bool) error {
 }
 
 func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
-	if sh.Kind < KindString || sh.Kind > KindBytes {
+	if sh.Kind < KindString || sh.Kind > KindMap {
 		return fmt.Errorf("%s: unknown kind %d", path, sh.Kind)
 	}
 	if sh.Kind != KindObject && len(sh.Fields) > 0 {
@@ -259,6 +269,12 @@ func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
 	}
 	if sh.Kind == KindArray {
 		return checkShape(sh.Items, path+"[]", state)
+	}
+	if err := checkMapShape(sh, path); err != nil || sh.Kind == KindMap {
+		if err != nil {
+			return err
+		}
+		return checkShape(sh.Values, path+"{}", state)
 	}
 	names := make(map[string]bool, len(sh.Fields))
 	for _, f := range sh.Fields {

@@ -70,6 +70,8 @@ func (w *shapeWalker) value(sh *Shape, raw []byte, field, onNull string) {
 		w.object(sh, raw, field)
 	case KindArray:
 		w.array(sh, raw, field)
+	case KindMap:
+		w.mapValue(sh, raw, field)
 	}
 }
 
@@ -175,6 +177,8 @@ func kindMatches(k Kind, raw []byte) bool {
 		return raw[0] == '['
 	case KindBytes:
 		return isBase64String(raw)
+	case KindMap:
+		return raw[0] == '{'
 	case KindInteger:
 		if bytes.ContainsAny(raw, ".eE") {
 			return false
