@@ -21,6 +21,8 @@ type goFile struct {
 	Namespaces  []goNamespace
 	NamedShapes []goShapeFunc
 	Patterns    []goPattern
+
+	Maps []goMapRule
 }
 
 // goNamespace is the typed API of one namespace: its Handler, Conn and
@@ -154,6 +156,7 @@ func (m *model) goFile() goFile {
 			QuotedRegex: strconv.Quote(re),
 		})
 	}
+	f.Maps = m.patterns.maps.goRules()
 	return f
 }
 
@@ -364,7 +367,7 @@ func (m *model) nonStructTag(s *spec.Schema) string {
 // nil for an optional value instead of becoming a pointer.
 func isSlice(s *spec.Schema) bool {
 	k := s.Resolve().Kind
-	return k == spec.KindArray || k == spec.KindBytes
+	return k == spec.KindArray || k == spec.KindBytes || k == spec.KindMap
 }
 
 // goTypeOf is the Go type of a value of s.
@@ -408,6 +411,8 @@ func goBaseType(s *spec.Schema) string {
 		return "[]" + goTypeOf(s.Items)
 	case spec.KindBytes:
 		return "[]byte"
+	case spec.KindMap:
+		return "map[string]" + goTypeOf(s.Values)
 	case spec.KindRef:
 		return s.RefType.GoName
 	}

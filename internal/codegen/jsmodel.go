@@ -263,7 +263,7 @@ func holdsBytes(s *spec.Schema) bool {
 		return false
 	}
 	s = s.Resolve()
-	if s.Kind == spec.KindBytes || holdsBytes(s.Items) {
+	if s.Kind == spec.KindBytes || holdsBytes(s.Items) || holdsBytes(s.Values) {
 		return true
 	}
 	for _, f := range s.Fields {
@@ -420,6 +420,8 @@ func tsType(s *spec.Schema) string {
 			item = "(" + item + ")"
 		}
 		return item + "[]"
+	case spec.KindMap:
+		return "Record<string, " + tsType(s.Values) + ">"
 	case spec.KindRef:
 		return s.RefType.GoName
 	}
