@@ -78,6 +78,7 @@ const offs: (() => void)[] = [
   socket.onRate((score) => console.log(score.toFixed(1))),
   socket.onSurvey((question, choices) => choices.indexOf(question)),
   socket.onTick(() => console.log("tick")),
+  socket.onAnnotate((a) => console.log(Object.keys(a.labels), a.statuses?.["ann"] === "away", a.owners?.["cup"]?.name)),
 ];
 offs.forEach((off) => off());
 // @ts-expect-error: a chat line's text is a string
@@ -114,6 +115,16 @@ async function emitAll(s: Client): Promise<void> {
   const sum: number = await s.emitSum([1, 2]);
   await s.emitUpload({ name: "a.bin", data: new ArrayBuffer(4) });
   const me: Profile = await s.emitWhoami();
+  await s.emitAnnotate({
+    labels: { "a b": "x" },
+    statuses: { ann: "online" },
+    owners: { cup: { name: "alice", since: 3 } },
+    matrix: { r: { c: [1, 2] } },
+    flags: { x: true },
+    levels: { k: "low" },
+  });
+  const roster: Record<string, string[]> = await s.emitRoster({ ann: "away" });
+  console.log(roster);
   console.log(drawn, echoed, joined.members, mirrored, sum, me.name);
 
   // @ts-expect-error: from is required
@@ -130,6 +141,12 @@ async function emitAll(s: Client): Promise<void> {
   await s.emitDraw({ name: "alice" }, { color: "#000000" }, null, "circle");
   // @ts-expect-error: upload data is bytes
   await s.emitUpload({ name: "a.bin", data: "AAE=" });
+  // @ts-expect-error: a map's values have the type of its values
+  await s.emitAnnotate({ labels: { a: 1 } });
+  // @ts-expect-error: a status is online, away or offline
+  await s.emitRoster({ ann: "busy" });
+  // @ts-expect-error: a map is an object, not an array
+  await s.emitAnnotate({ labels: ["x"] });
   // @ts-expect-error: ping takes no payload
   await s.emitPing("now");
   // @ts-expect-error: the join ack has no topic
