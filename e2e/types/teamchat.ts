@@ -61,6 +61,7 @@ const offs = [
   team.onSaid((m: Said) => console.log(new Date(m.ts), m.from, m.text)),
   team.onShared((f) => console.log(f.name, f.type, f.data.byteLength)),
   team.onTypingStatus((room, who, active) => console.log(room, who, active ? "typing" : "")),
+  team.onPresenceChanged((p) => console.log(p.room, p.name, p.status === "away" ? "away" : p.status)),
   admin.onKicked((k) => console.log(k.name, "kicked by", k.by)),
 ];
 // @ts-expect-error: said's ts is a number
@@ -81,11 +82,19 @@ async function use(): Promise<void> {
   await admin.emitAnnounce({ text: "maintenance at noon" });
   await admin.timeout(500).volatile.emitAnnounce({ text: "now" });
   console.log(said.id, shared.ts, kicked.kicked);
+  const presence: Record<string, Record<string, "online" | "away" | "busy">> = await team.emitPresence({
+    statuses: { ops: "away", "dev-2": "busy" },
+  });
+  console.log(Object.entries(presence.ops ?? {}).filter(([, status]) => status !== "online"));
 
   // @ts-expect-error: join needs a room
   await team.emitJoin({});
   // @ts-expect-error: share's data is bytes
   await team.emitShare({ room: "ops", name: "a.txt", type: "text/plain", data: "text" });
+  // @ts-expect-error: a status is online, away or busy
+  await team.emitPresence({ statuses: { ops: "asleep" } });
+  // @ts-expect-error: statuses is a map, not a list of rooms
+  await team.emitPresence({ statuses: ["ops"] });
   // @ts-expect-error: typing's second argument is a boolean
   await team.emitTyping("ops", "yes");
   // @ts-expect-error: kick's ack counts

@@ -33,6 +33,21 @@ type MediaType string
 // A room's name, 1 to 32 of a-z, 0-9 and "-".
 type RoomName string
 
+// RoomPresence is a named type of ../events.yaml.
+// A room's members' statuses, by user name.
+type RoomPresence map[string]Status
+
+// Status is a named type of ../events.yaml.
+// A member's status in a room; online until it sets another.
+type Status string
+
+// The values of Status.
+const (
+	StatusOnline Status = "online"
+	StatusAway   Status = "away"
+	StatusBusy   Status = "busy"
+)
+
 // UserName is a named type of ../events.yaml.
 // The name a user connects with.
 type UserName string
@@ -85,6 +100,21 @@ type MemberJoined struct {
 type MemberLeft struct {
 	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	Name UserName `json:"name" validate:"min=1,max=20"`
+}
+
+// Presence is the payload of presence.
+// Set your status in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+type Presence struct {
+	// Your status by room name, e.g. {"general": "away"}.
+	Statuses map[string]Status `json:"statuses" validate:"ew_map_2"`
+}
+
+// PresenceChanged is the payload of presence_changed.
+// A member of a room you are in set its status there.
+type PresenceChanged struct {
+	Room   RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	Name   UserName `json:"name" validate:"min=1,max=20"`
+	Status Status   `json:"status" validate:"oneof=online away busy"`
 }
 
 // Said is the payload of said.
@@ -190,6 +220,11 @@ type Handler interface {
 	//
 	// It returns the ack reply, which the client receives as {"data": reply}.
 	Leave(ctx context.Context, c *Conn, m Leave) (LeaveAck, error)
+	// Presence handles presence.
+	// Set your status in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+	//
+	// It returns the ack reply, which the client receives as {"data": reply}.
+	Presence(ctx context.Context, c *Conn, m Presence) (map[string]RoomPresence, error)
 	// Say handles say.
 	// Say something in a room you have joined; the other members get said.
 	//
@@ -225,6 +260,12 @@ func (c *Conn) EmitMemberJoined(v MemberJoined) error {
 // Someone left a room you are in, or disconnected.
 func (c *Conn) EmitMemberLeft(v MemberLeft) error {
 	return c.Conn.Emit("member_left", v)
+}
+
+// EmitPresenceChanged sends presence_changed to this client.
+// A member of a room you are in set its status there.
+func (c *Conn) EmitPresenceChanged(v PresenceChanged) error {
+	return c.Conn.Emit("presence_changed", v)
 }
 
 // EmitSaid sends said to this client.
@@ -298,6 +339,12 @@ func (b Broadcaster) EmitMemberJoined(v MemberJoined) error {
 // Someone left a room you are in, or disconnected.
 func (b Broadcaster) EmitMemberLeft(v MemberLeft) error {
 	return b.op.Emit("member_left", v)
+}
+
+// EmitPresenceChanged sends presence_changed to the broadcaster's clients.
+// A member of a room you are in set its status there.
+func (b Broadcaster) EmitPresenceChanged(v PresenceChanged) error {
+	return b.op.Emit("presence_changed", v)
 }
 
 // EmitSaid sends said to the broadcaster's clients.
@@ -413,6 +460,11 @@ func NewServer(h Handler, adminHandler AdminHandler, opts ...middleware.Option) 
 	}
 	if err := middleware.HandleAck[Leave, LeaveAck](rt, "leave", func(ctx context.Context, c *middleware.Conn, v Leave) (LeaveAck, error) {
 		return h.Leave(ctx, &Conn{c}, v)
+	}); err != nil {
+		return nil, err
+	}
+	if err := middleware.HandleAck[Presence, map[string]RoomPresence](rt, "presence", func(ctx context.Context, c *middleware.Conn, v Presence) (map[string]RoomPresence, error) {
+		return h.Presence(ctx, &Conn{c}, v)
 	}); err != nil {
 		return nil, err
 	}
@@ -676,6 +728,16 @@ func shapeRoomName() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
 }
 
+// shapeRoomPresence is the JSON shape of RoomPresence.
+func shapeRoomPresence() *middleware.Shape {
+	return &middleware.Shape{Kind: middleware.KindMap, Values: shapeStatus()}
+}
+
+// shapeStatus is the JSON shape of Status.
+func shapeStatus() *middleware.Shape {
+	return &middleware.Shape{Kind: middleware.KindString}
+}
+
 // shapeUserName is the JSON shape of UserName.
 func shapeUserName() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
@@ -758,6 +820,30 @@ func schema() middleware.Schema {
 					Fields: []middleware.FieldShape{
 						{Name: "room", Required: true, Shape: shapeRoomName()},
 						{Name: "name", Required: true, Shape: shapeUserName()},
+					},
+				},
+			},
+			{
+				Name:        "presence",
+				ClientSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "statuses", Required: true, Shape: &middleware.Shape{Kind: middleware.KindMap, Values: shapeStatus()}},
+					},
+				},
+				Ack:    &middleware.Shape{Kind: middleware.KindMap, Values: shapeRoomPresence()},
+				AckTag: "ew_map_3",
+			},
+			{
+				Name:        "presence_changed",
+				ServerSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "name", Required: true, Shape: shapeUserName()},
+						{Name: "status", Required: true, Shape: shapeStatus()},
 					},
 				},
 			},
@@ -902,6 +988,12 @@ func schema() middleware.Schema {
 		Patterns: map[string]string{
 			"ew_pattern_1": "^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$",
 			"ew_pattern_2": "^[a-z0-9-]+$",
+			"ew_pattern_3": "^[a-z0-9-]{1,32}$",
+		},
+		Maps: map[string]middleware.MapRule{
+			"ew_map_1": {Values: "oneof=online away busy"},
+			"ew_map_2": {MinProperties: "1", MaxProperties: "20", KeyPattern: "^[a-z0-9-]{1,32}$", Values: "oneof=online away busy"},
+			"ew_map_3": {Values: "ew_map_1"},
 		},
 	}
 }

@@ -91,6 +91,7 @@ const int64Limit = 2 ** 63;
 const patterns = new Map([
   ["^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", new RegExp("^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", "u")],
   ["^[a-z0-9-]+$", new RegExp("^[a-z0-9-]+$", "u")],
+  ["^[a-z0-9-]{1,32}$", new RegExp("^[a-z0-9-]{1,32}$", "u")],
 ]);
 
 /** @type {Record<string, (field: string, param: string) => string>} */
@@ -2238,6 +2239,18 @@ function authFailed(err) {
  */
 
 /**
+ * RoomPresence is a named type of ../events.yaml.
+ * A room's members' statuses, by user name.
+ * @typedef {Record<string, Status>} RoomPresence
+ */
+
+/**
+ * Status is a named type of ../events.yaml.
+ * A member's status in a room; online until it sets another.
+ * @typedef {"online" | "away" | "busy"} Status
+ */
+
+/**
  * UserName is a named type of ../events.yaml.
  * The name a user connects with.
  * @typedef {string} UserName
@@ -2298,6 +2311,22 @@ function authFailed(err) {
  * @typedef {object} MemberLeft
  * @property {RoomName} room
  * @property {UserName} name
+ */
+
+/**
+ * Presence is the payload of presence.
+ * Set your status in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+ * @typedef {object} Presence
+ * @property {Record<string, Status>} statuses Your status by room name, e.g. {"general": "away"}.
+ */
+
+/**
+ * PresenceChanged is the payload of presence_changed.
+ * A member of a room you are in set its status there.
+ * @typedef {object} PresenceChanged
+ * @property {RoomName} room
+ * @property {UserName} name
+ * @property {Status} status
  */
 
 /**
@@ -2411,19 +2440,22 @@ function authFailed(err) {
  *   "invalid_payload"; no handler sees the event, the emit rejects)
  * @property {() => void} close disconnects for good; pending and buffered emits reject with code
  *   "disconnected"; the WebSocket closes with the last connection on it
- * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} timeout the emit functions with an ack
+ * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitTyping">} timeout the emit functions with an ack
  *   timeout of ms (0: none) instead of options.ackTimeout
- * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
+ * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
  *   rather than buffering what is emitted while not connected
  * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
+ * @property {(fn: (payload: PresenceChanged) => void) => () => void} onPresenceChanged calls fn for each presence_changed; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
  * @property {(fn: (payload: Shared) => void) => () => void} onShared calls fn for each shared; returns the unsubscribe function
  * @property {(fn: (room: RoomName, name: UserName, active: boolean) => void) => () => void} onTypingStatus calls fn for each typing_status; returns the unsubscribe function
  * @property {(payload: Join) => Promise<JoinAck>} emitJoin sends join; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Leave) => Promise<LeaveAck>} emitLeave sends leave; resolves with the server's ack
+ *   reply, rejects with an EventwireError
+ * @property {(payload: Presence) => Promise<Record<string, RoomPresence>>} emitPresence sends presence; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Say) => Promise<SayAck>} emitSay sends say; resolves with the server's ack
  *   reply, rejects with an EventwireError
@@ -2608,6 +2640,87 @@ const payloadMemberLeft = {
  */
 export function validateMemberLeft(value) {
   return checkPayload(payloadMemberLeft, value);
+}
+
+/** @type {SchemaNode} */
+const payloadPresence = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "statuses",
+      "required": true,
+      "schema": {
+        "type": "map",
+        "values": {
+          "type": "string",
+          "enum": [
+            "online",
+            "away",
+            "busy"
+          ]
+        },
+        "minProperties": "1",
+        "maxProperties": "20",
+        "keyPattern": "^[a-z0-9-]{1,32}$"
+      }
+    }
+  ]
+};
+
+/**
+ * validatePresence checks a presence payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validatePresence(value) {
+  return checkPayload(payloadPresence, value);
+}
+
+/** @type {SchemaNode} */
+const payloadPresenceChanged = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    },
+    {
+      "name": "status",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "enum": [
+          "online",
+          "away",
+          "busy"
+        ]
+      }
+    }
+  ]
+};
+
+/**
+ * validatePresenceChanged checks a presence_changed payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validatePresenceChanged(value) {
+  return checkPayload(payloadPresenceChanged, value);
 }
 
 /** @type {SchemaNode} */
@@ -3033,6 +3146,22 @@ const ackLeave = {
   ]
 };
 
+/** @type {SchemaNode} the ack reply of presence */
+const ackPresence = {
+  "type": "map",
+  "values": {
+    "type": "map",
+    "values": {
+      "type": "string",
+      "enum": [
+        "online",
+        "away",
+        "busy"
+      ]
+    }
+  }
+};
+
 /** @type {SchemaNode} the ack reply of say */
 const ackSay = {
   "type": "object",
@@ -3142,6 +3271,7 @@ export function connect(url, options = {}) {
       ["announcement", payloadAnnouncement],
       ["member_joined", payloadMemberJoined],
       ["member_left", payloadMemberLeft],
+      ["presence_changed", payloadPresenceChanged],
       ["said", payloadSaid],
       ["shared", payloadShared],
       ["typing_status", argsTypingStatus],
@@ -3149,6 +3279,7 @@ export function connect(url, options = {}) {
     ackReplies: new Map([
       ["join", ackJoin],
       ["leave", ackLeave],
+      ["presence", ackPresence],
       ["say", ackSay],
       ["share", ackShare],
     ]),
@@ -3176,6 +3307,7 @@ export function connect(url, options = {}) {
     onAnnouncement: (fn) => conn.on("announcement", fn),
     onMemberJoined: (fn) => conn.on("member_joined", fn),
     onMemberLeft: (fn) => conn.on("member_left", fn),
+    onPresenceChanged: (fn) => conn.on("presence_changed", fn),
     onSaid: (fn) => conn.on("said", fn),
     onShared: (fn) => conn.on("shared", fn),
     onTypingStatus: (fn) => conn.on("typing_status", fn),
@@ -3189,7 +3321,7 @@ export function connect(url, options = {}) {
  * than buffer while not connected) set.
  * @param {EventwireConnection} conn
  * @param {{ timeout?: number, volatile?: boolean }} flags
- * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitTyping">}
+ * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitTyping">}
  */
 function senders(conn, flags) {
   return {
@@ -3199,6 +3331,7 @@ function senders(conn, flags) {
     },
     emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), flags, true),
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), flags, true),
+    emitPresence: (payload) => conn.emit("presence", [payload], validatePresence(payload), flags, true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), flags, true),
     emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), flags, true),
     emitTyping: (...args) => conn.emit("typing", trimArgs(args), validateTyping(...args), flags),
