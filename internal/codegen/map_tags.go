@@ -78,5 +78,8 @@ func (p *patterns) collectMap(s *spec.Schema) {
 	p.maps.bySchema[s] = tag
 }
 
+// any reports whether the spec has a map, used or not.
+func (t mapTags) any() bool { return len(t.bySchema) > 0 }
+
 // goRules are the rules in tag order.
 func (t mapTags) goRules() []goMapRule { return t.rules }

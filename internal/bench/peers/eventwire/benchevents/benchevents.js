@@ -196,8 +196,6 @@ function hasType(node, value) {
       return isBinary(value);
     case "object":
       return typeof value === "object" && value !== null && !Array.isArray(value);
-    case "map":
-      return typeof value === "object" && value !== null && !Array.isArray(value);
   }
   return false;
 }
@@ -236,14 +234,6 @@ function checkShape(node, value, path, out) {
     /** @type {unknown[]} */ (value).forEach((item, i) => {
       checkShape(items, item === undefined ? null : item, `${path}[${i}]`, out);
     });
-    return;
-  }
-  if (node.type === "map") {
-    const map = /** @type {Record<string, unknown>} */ (value);
-    const values = /** @type {SchemaNode} */ (node.values);
-    for (const key of mapKeys(map)) {
-      checkShape(values, map[key], mapKeyPath(path, key), out);
-    }
     return;
   }
   if (node.type !== "object") {
@@ -285,8 +275,6 @@ function checkRules(node, value, path, out) {
   if (node.type === "array") {
     const items = /** @type {SchemaNode} */ (node.items);
     /** @type {unknown[]} */ (value).forEach((item, i) => checkRules(items, item, `${path}[${i}]`, out));
-  } else if (node.type === "map") {
-    checkMapRules(node, /** @type {Record<string, unknown>} */ (value), path, out);
   } else if (node.type === "object") {
     const obj = /** @type {Record<string, unknown>} */ (value);
     for (const f of node.fields ?? []) {
@@ -324,79 +312,8 @@ function firstFailure(node, value) {
   } else if (Array.isArray(value)) {
     if (node.minItems !== undefined && value.length < Number(node.minItems)) return ["minItems", node.minItems];
     if (node.maxItems !== undefined && value.length > Number(node.maxItems)) return ["maxItems", node.maxItems];
-  } else if (node.type === "map") {
-    const size = mapKeys(/** @type {Record<string, unknown>} */ (value)).length;
-    if (node.minProperties !== undefined && size < Number(node.minProperties)) {
-      return ["minProperties", node.minProperties];
-    }
-    if (node.maxProperties !== undefined && size > Number(node.maxProperties)) {
-      return ["maxProperties", node.maxProperties];
-    }
   }
   return undefined;
-}
-
-/**
- * checkMapRules checks a map's entries in key order, as the server does: a
- * key that breaks keyPattern is one detail at the key's path, otherwise
- * the value's rules.
- * @param {SchemaNode} node
- * @param {Record<string, unknown>} map
- * @param {string} path
- * @param {Detail[]} out
- */
-function checkMapRules(node, map, path, out) {
-  const values = /** @type {SchemaNode} */ (node.values);
-  const keyRe = node.keyPattern === undefined ? undefined : /** @type {RegExp} */ (patterns.get(node.keyPattern));
-  for (const key of mapKeys(map)) {
-    if (keyRe !== undefined && !keyRe.test(key)) {
-      out.push(detail(mapKeyPath(path, key), "keyPattern", node.keyPattern));
-      continue;
-    }
-    checkRules(values, map[key], mapKeyPath(path, key), out);
-  }
-}
-
-/**
- * mapKeys are the keys of a map that JSON carries (undefined values are
- * left out), sorted by code point as the server sorts them (byte-wise
- * UTF-8): String's own sort compares UTF-16 units, which orders U+E000 to
- * U+FFFF after the characters beyond U+FFFF.
- * @param {Record<string, unknown>} map
- * @returns {string[]}
- */
-function mapKeys(map) {
-  return Object.keys(map)
-    .filter((k) => map[k] !== undefined)
-    .sort(byCodePoint);
-}
-
-/**
- * @param {string} a
- * @param {string} b
- */
-function byCodePoint(a, b) {
-  let i = 0;
-  while (i < a.length && i < b.length) {
-    const x = /** @type {number} */ (a.codePointAt(i));
-    const y = /** @type {number} */ (b.codePointAt(i));
-    if (x !== y) {
-      return x - y;
-    }
-    i += x > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
-
-/**
- * mapKeyPath names a map's entry in details: path.key for a key that is an
- * identifier (a letter, then letters, digits and _), otherwise
- * path["key"] with the key as JSON.stringify writes it.
- * @param {string} path
- * @param {string} key
- */
-function mapKeyPath(path, key) {
-  return /^[A-Za-z][A-Za-z0-9_]*$/.test(key) ? fieldPath(path, key) : `${path}[${JSON.stringify(key)}]`;
 }
 
 // The format checks follow validator/v10, which the server runs: for email
