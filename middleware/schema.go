@@ -270,10 +270,10 @@ func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
 	if sh.Kind == KindArray {
 		return checkShape(sh.Items, path+"[]", state)
 	}
-	if err := checkMapShape(sh, path); err != nil || sh.Kind == KindMap {
-		if err != nil {
-			return err
-		}
+	if err := checkMapShape(sh, path); err != nil {
+		return err
+	}
+	if sh.Kind == KindMap {
 		return checkShape(sh.Values, path+"{}", state)
 	}
 	names := make(map[string]bool, len(sh.Fields))
