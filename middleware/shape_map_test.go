@@ -375,3 +375,32 @@ func checkMapDetails(t *testing.T, ds []Detail) {
 		checkDetails(t, []Detail{d})
 	}
 }
+
+func TestMapConforms(t *testing.T) {
+	type value struct {
+		Name string `json:"name"`
+	}
+	type named map[string]value
+	objects := mapOf(object(FieldShape{Name: "name", Required: true, Shape: str()}))
+	for _, tc := range []struct {
+		name string
+		t    reflect.Type
+		sh   *Shape
+		want bool
+	}{
+		{"strings", reflect.TypeFor[map[string]string](), mapOf(str()), true},
+		{"structs", reflect.TypeFor[map[string]value](), objects, true},
+		{"a named map type", reflect.TypeFor[named](), objects, true},
+		{"maps of slices of integers", reflect.TypeFor[map[string]map[string][]int64](), mapOf(mapOf(arrayOf(&Shape{Kind: KindInteger}))), false},
+		{"maps of maps", reflect.TypeFor[map[string]map[string]int64](), mapOf(mapOf(&Shape{Kind: KindInteger})), false},
+		{"pointer values may be null", reflect.TypeFor[map[string]*string](), mapOf(str()), false},
+		{"integer keys", reflect.TypeFor[map[int]string](), mapOf(str()), false},
+		{"wrong value type", reflect.TypeFor[map[string]int64](), mapOf(str()), false},
+		{"a struct for a map", reflect.TypeFor[value](), mapOf(str()), false},
+		{"a map for an object", reflect.TypeFor[map[string]string](), object(FieldShape{Name: "name", Shape: str()}), false},
+	} {
+		if got := conforms(tc.t, tc.sh, 0); got != tc.want {
+			t.Errorf("%s: conforms = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
