@@ -58,6 +58,8 @@ const specs = [
           sendShared: "send",
           receiveStatus: "receive+ack",
           sendStatusChanged: "send",
+          receivePresence: "receive+ack",
+          sendPresenceChanged: "send",
           receiveTyping: "receive",
           sendTypingStatus: "send",
           sendAnnouncement: "send",
@@ -111,6 +113,9 @@ const specs = [
           sendNote: "send",
           sendRelay: "send",
           receiveRelay: "receive",
+          sendAnnotate: "send",
+          receiveAnnotate: "receive",
+          receiveRoster: "receive+ack",
         },
       },
     },
@@ -194,7 +199,7 @@ test("AsyncAPI export", { skip }, async (t) => {
     });
   }
 
-  await t.test("richevents: auth, enums, docs, args, bytes, date-time, any and named types through the model", async () => {
+  await t.test("richevents: auth, enums, docs, args, bytes, date-time, any, maps and named types through the model", async () => {
     const doc = await parse(generate("internal/codegen/testdata/richevents/events.yaml", "rich.yaml"));
     const root = doc.channels().get("root");
     const msg = (id) => root.messages().get(id);
@@ -262,6 +267,26 @@ test("AsyncAPI export", { skip }, async (t) => {
     const note = msg("Note").payload();
     assert.equal(note.minItems(), 1);
     assert.equal(note.items()[1].type(), undefined);
+
+    // A map is an object of arbitrary keys: values as additionalProperties,
+    // keyPattern as propertyNames, its counts as min/maxProperties.
+    const annotate = msg("Annotate").payload().properties();
+    assert.equal(annotate.labels.type(), "object");
+    assert.equal(annotate.labels.additionalProperties().maxLength(), 8);
+    assert.equal(annotate.labels.minProperties(), 1);
+    assert.equal(annotate.labels.maxProperties(), 4);
+    assert.equal(annotate.owners.description(), "Who owns what, by item.");
+    assert.deepEqual(annotate.owners.additionalProperties().required(), ["name"]);
+    const row = annotate.matrix.additionalProperties();
+    assert.equal(row.propertyNames().pattern(), "^c");
+    assert.equal(row.additionalProperties().items().maximum(), 9);
+    assert.deepEqual(annotate.levels.additionalProperties().enum(), ["low", "high"]);
+    const statuses = doc.components().schemas().get("Statuses");
+    assert.equal(statuses.propertyNames().pattern(), "^[a-z][a-z0-9_]*$");
+    assert.equal(statuses.maxProperties(), 3);
+    assert.deepEqual(statuses.additionalProperties().enum(), ["online", "away", "offline"]);
+    const rosterAck = doc.operations().get("receiveRoster").reply().messages().all()[0].payload();
+    assert.equal(rosterAck.additionalProperties().type(), "array");
 
     // An event without data has no payload.
     assert.equal(msg("Tick").hasPayload(), false);

@@ -187,3 +187,47 @@ test("status carries a date-time and a free-form any value, checked by the serve
   assert.deepEqual(notString.error?.details?.map((d) => [d.field, d.rule, d.param]), [["since", "type", "string"]]);
   assert.ok(ann.connected && bob.connected);
 });
+
+test("presence sets statuses by room in a map; a bad key or value is refused with its path", async () => {
+  const ann = await user("ann"), bob = await user("bob");
+  await ack(ann, "join", { room: "map-a" });
+  await ack(ann, "join", { room: "map-b" });
+  await ack(bob, "join", { room: "map-a" });
+  const annSees = nextEvent(ann, "presence_changed");
+  assert.deepEqual(await ack(bob, "presence", { statuses: { "map-a": "away" } }), {
+    data: { "map-a": { ann: "online", bob: "away" } },
+  });
+  assert.deepEqual((await annSees)[0], { room: "map-a", name: "bob", status: "away" });
+  assert.deepEqual(await ack(ann, "presence", { statuses: { "map-b": "busy", "map-a": "online" } }), {
+    data: { "map-a": { ann: "online", bob: "away" }, "map-b": { ann: "busy" } },
+  });
+
+  const detail = (field, rule, param, message) => ({ field, rule, param, message });
+  const refused = async (payload) => {
+    const reply = await ack(ann, "presence", payload);
+    assert.equal(reply.error?.code, "invalid_payload", JSON.stringify(reply));
+    return reply.error.details;
+  };
+  // A key that is no identifier is written with JSON quoting: statuses["Map A"].
+  assert.deepEqual(await refused({ statuses: { "Map A": "away", "map-a": "away" } }), [
+    detail('statuses["Map A"]', "keyPattern", "^[a-z0-9-]{1,32}$", 'statuses["Map A"] is a key that must match ^[a-z0-9-]{1,32}$'),
+  ]);
+  // An identifier key follows a dot; entries are checked in key order.
+  assert.deepEqual(await refused({ statuses: { ops: "asleep", "map-a": "away" } }), [
+    detail("statuses.ops", "enum", "online away busy", "statuses.ops must be one of online away busy"),
+  ]);
+  assert.deepEqual(await refused({ statuses: { "map-a": 1 } }), [
+    { field: 'statuses["map-a"]', rule: "type", param: "string", message: 'statuses["map-a"] must be of type string' },
+  ]);
+  assert.deepEqual(await refused({ statuses: {} }), [
+    detail("statuses", "minProperties", "1", "statuses must have at least 1 entries"),
+  ]);
+  assert.deepEqual(await refused({ statuses: ["map-a"] }), [
+    { field: "statuses", rule: "type", param: "map", message: "statuses must be of type map" },
+  ]);
+  // Nothing refused changed ann's statuses.
+  assert.deepEqual(await ack(bob, "presence", { statuses: { "map-a": "busy" } }), {
+    data: { "map-a": { ann: "online", bob: "busy" } },
+  });
+  assert.equal((await ack(bob, "presence", { statuses: { "map-b": "away" } })).error?.code, "not_member");
+});

@@ -48,9 +48,11 @@ type Error struct {
 }
 
 // Detail is one problem of an invalid payload. Field is a JSON path relative
-// to the payload ("messageText", "author.name", "tags[2]"; "" is the payload
+// to the payload ("messageText", "author.name", "tags[2]", a map's entry
+// "labels.a" or `labels["a b"]` as mapKeyPath writes it; "" is the payload
 // itself); Rule uses the events.yaml vocabulary (required, type, unknown,
-// minLength, maxLength, min, max, minItems, maxItems, pattern, enum, format).
+// minLength, maxLength, min, max, minItems, maxItems, pattern, enum, format,
+// minProperties, maxProperties, keyPattern).
 type Detail struct {
 	Field   string `json:"field"`
 	Rule    string `json:"rule"`
@@ -115,6 +117,10 @@ var detailTexts = map[string][2]string{
 	"pattern":   {" must match ", ""},
 	"enum":      {" must be one of ", ""},
 	"format":    {" must be a valid ", ""},
+
+	"minProperties": {" must have at least ", " entries"},
+	"maxProperties": {" must have at most ", " entries"},
+	"keyPattern":    {" is a key that must match ", ""},
 }
 
 func detailMessage(field, rule, param string) string {

@@ -283,7 +283,7 @@ func decodesInto(t reflect.Type, k Kind) bool {
 	case reflect.Bool:
 		return k == KindBoolean
 	case reflect.Struct, reflect.Map:
-		return k == KindObject
+		return k == KindObject || k == KindMap && t.Kind() == reflect.Map
 	case reflect.Slice, reflect.Array:
 		return k == KindArray || k == KindBytes && t.Elem().Kind() == reflect.Uint8
 	}

@@ -24,6 +24,9 @@ const (
 	// KindAny is any JSON value, carried unchecked (a json.RawMessage in
 	// generated code). As an array item it may be null.
 	KindAny
+	// KindMap is a JSON object with arbitrary string keys, each value of
+	// the Shape Values (see mapKeyPath for how details name a key).
+	KindMap
 )
 
 // kindName is the JSON type name used in "type" details and in messages.
@@ -45,6 +48,8 @@ func kindName(k Kind) string {
 		return "bytes"
 	case KindAny:
 		return "any"
+	case KindMap:
+		return "map"
 	}
 	return fmt.Sprintf("Kind(%d)", k)
 }
@@ -60,6 +65,7 @@ type Shape struct {
 	// FormatDateTime (IsDateTime) fails rule format with param "date-time".
 	// "" checks nothing; email, url and uuid are validator tags instead.
 	Format string
+	Values *Shape // KindMap
 }
 
 // FieldShape is one member of an object Shape. An optional field may be
@@ -100,6 +106,9 @@ type Schema struct {
 	Source   string // the events.yaml path the code was generated from (for messages)
 	Events   []Event
 	Patterns map[string]string // custom validator tag name -> RE2 pattern, e.g. "ew_pattern_1": "^[a-z]+$"
+	// Maps are the rules of the maps, by the custom validator tag that
+	// checks them (e.g. "ew_map_1"), which the generated types carry.
+	Maps map[string]MapRule
 	// Namespaces are the namespaces besides "/" (whose events are Events);
 	// they share Patterns. See Server.Namespace.
 	Namespaces []NamespaceSchema
@@ -257,7 +266,7 @@ func checkShape(sh *Shape, path string, state map[*Shape]bool) error {
 }
 
 func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
-	if sh.Kind < KindString || sh.Kind > KindAny {
+	if sh.Kind < KindString || sh.Kind > KindMap {
 		return fmt.Errorf("%s: unknown kind %d", path, sh.Kind)
 	}
 	if err := checkShapeFormat(sh, path); err != nil {
@@ -271,6 +280,12 @@ func checkShapeNode(sh *Shape, path string, state map[*Shape]bool) error {
 	}
 	if sh.Kind == KindArray {
 		return checkShape(sh.Items, path+"[]", state)
+	}
+	if err := checkMapShape(sh, path); err != nil {
+		return err
+	}
+	if sh.Kind == KindMap {
+		return checkShape(sh.Values, path+"{}", state)
 	}
 	names := make(map[string]bool, len(sh.Fields))
 	for _, f := range sh.Fields {

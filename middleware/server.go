@@ -133,6 +133,9 @@ func newServer(schema Schema, o options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := valid.registerMaps(schema.Maps); err != nil {
+		return nil, err
+	}
 	c := &core{
 		cfg: cfg, log: o.log, origins: origins, valid: valid, replies: newReplyShapes(),
 		node: engineio.NewID(), namespaces: make(map[string]*Server),

@@ -77,6 +77,8 @@ func (w *shapeWalker) value(sh *Shape, raw []byte, field, onNull string) {
 		w.object(sh, raw, field)
 	case KindArray:
 		w.array(sh, raw, field)
+	case KindMap:
+		w.mapValue(sh, raw, field)
 	}
 }
 
@@ -184,6 +186,8 @@ func kindMatches(k Kind, raw []byte) bool {
 		return isBase64String(raw)
 	case KindAny:
 		return true
+	case KindMap:
+		return raw[0] == '{'
 	case KindInteger:
 		if bytes.ContainsAny(raw, ".eE") {
 			return false

@@ -17,6 +17,7 @@ import (
 type payloadValidator struct {
 	v        *validator.Validate
 	patterns map[string]string // tag -> regex source, for pattern details
+	maps     map[string]bool   // the tags of Schema.Maps
 }
 
 func newPayloadValidator(patterns map[string]string) (*payloadValidator, error) {
@@ -90,6 +91,11 @@ func modeFor(t reflect.Type, tag string) validateMode {
 // invalid_payload *Error for rule violations and a plain error for misuse.
 func (pv *payloadValidator) check(ctx context.Context, v any, mode validateMode, tag, root string) error {
 	var err error
+	var failures *mapFailures
+	if len(pv.maps) > 0 {
+		failures = &mapFailures{}
+		ctx = context.WithValue(ctx, mapFailuresKey{}, failures)
+	}
 	switch mode {
 	case validateNone:
 		return nil
@@ -100,7 +106,7 @@ func (pv *payloadValidator) check(ctx context.Context, v any, mode validateMode,
 	}
 	var ves validator.ValidationErrors
 	if errors.As(err, &ves) {
-		return errInvalidPayload(pv.details(ves, root))
+		return errInvalidPayload(pv.detailsWithMaps(ves, root, failures))
 	}
 	return err
 }

@@ -238,6 +238,10 @@ func conforms(t reflect.Type, sh *Shape, depth int) bool {
 			conforms(t.Elem(), sh.Items, depth+1)
 	case KindObject:
 		return t.Kind() == reflect.Struct && structConforms(t, sh, depth)
+	case KindMap:
+		// encoding/json writes string keys as they are, sorted, once each.
+		return t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && !nullable(t.Elem()) &&
+			conforms(t.Elem(), sh.Values, depth+1)
 	}
 	return false
 }

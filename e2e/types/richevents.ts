@@ -84,6 +84,7 @@ const offs: (() => void)[] = [
   socket.onNote((at: When, data?: unknown) => console.log(new Date(at).getTime(), data)),
   socket.onRelay((value: unknown) => console.log(Array.isArray(value) ? value.length : value)),
   socket.onStatus((st: Status) => st.meta ?? st.bag?.length ?? new Date(st.since).toISOString()),
+  socket.onAnnotate((a) => console.log(Object.keys(a.labels), a.statuses?.["ann"] === "away", a.owners?.["cup"]?.name)),
 ];
 offs.forEach((off) => off());
 // @ts-expect-error: a chat line's text is a string
@@ -136,7 +137,16 @@ async function emitAll(s: Client): Promise<void> {
   const stamped: When = await s.emitStamp("2026-12-08T09:30:00Z");
   await s.emitRelay({ any: ["json", 1, true, null] });
   await s.emitRelay("a string is JSON too");
-  console.log(drawn, echoed, joined.members, mirrored, sum, me.name, status, stamped);
+  await s.emitAnnotate({
+    labels: { "a b": "x" },
+    statuses: { ann: "online" },
+    owners: { cup: { name: "alice", since: 3 } },
+    matrix: { r: { c: [1, 2] } },
+    flags: { x: true },
+    levels: { k: "low" },
+  });
+  const roster: Record<string, string[]> = await s.emitRoster({ ann: "away" });
+  console.log(drawn, echoed, joined.members, mirrored, sum, me.name, status, stamped, roster);
 
   // @ts-expect-error: from is required
   await s.emitChat({ text: "hi" });
@@ -156,6 +166,12 @@ async function emitAll(s: Client): Promise<void> {
   await s.emitStamp(new Date());
   // @ts-expect-error: extra is required, whatever its value
   await s.emitStatus({ since: "2026-12-08T09:30:00Z" });
+  // @ts-expect-error: a map's values have the type of its values
+  await s.emitAnnotate({ labels: { a: 1 } });
+  // @ts-expect-error: a status is online, away or offline
+  await s.emitRoster({ ann: "busy" });
+  // @ts-expect-error: a map is an object, not an array
+  await s.emitAnnotate({ labels: ["x"] });
   // @ts-expect-error: ping takes no payload
   await s.emitPing("now");
   // @ts-expect-error: the join ack has no topic

@@ -62,6 +62,7 @@ const offs = [
   team.onShared((f) => console.log(f.name, f.type, f.data.byteLength)),
   team.onTypingStatus((room, who, active) => console.log(room, who, active ? "typing" : "")),
   team.onStatusChanged((s) => console.log(s.name, new Date(s.since), typeof s.meta === "string" ? s.meta : JSON.stringify(s.meta))),
+  team.onPresenceChanged((p) => console.log(p.room, p.name, p.status === "away" ? "away" : p.status)),
   admin.onKicked((k) => console.log(k.name, "kicked by", k.by)),
 ];
 // @ts-expect-error: meta is unknown until narrowed
@@ -85,6 +86,10 @@ async function use(): Promise<void> {
   await admin.timeout(500).volatile.emitAnnounce({ text: "now" });
   const took: string = await team.emitStatus({ room: "ops", since: new Date().toISOString(), meta: { emoji: "🌴", until: "Monday" } });
   console.log(said.id, shared.ts, kicked.kicked, new Date(took));
+  const presence: Record<string, Record<string, "online" | "away" | "busy">> = await team.emitPresence({
+    statuses: { ops: "away", "dev-2": "busy" },
+  });
+  console.log(Object.entries(presence.ops ?? {}).filter(([, status]) => status !== "online"));
 
   // @ts-expect-error: since is an RFC 3339 string, not a Date
   await team.emitStatus({ room: "ops", since: new Date() });
@@ -92,6 +97,10 @@ async function use(): Promise<void> {
   await team.emitJoin({});
   // @ts-expect-error: share's data is bytes
   await team.emitShare({ room: "ops", name: "a.txt", type: "text/plain", data: "text" });
+  // @ts-expect-error: a status is online, away or busy
+  await team.emitPresence({ statuses: { ops: "asleep" } });
+  // @ts-expect-error: statuses is a map, not a list of rooms
+  await team.emitPresence({ statuses: ["ops"] });
   // @ts-expect-error: typing's second argument is a boolean
   await team.emitTyping("ops", "yes");
   // @ts-expect-error: kick's ack counts

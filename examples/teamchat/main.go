@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -87,6 +88,10 @@ func newApp(cfg middleware.Config, logger *slog.Logger, adminToken string, opts 
 // other nodes.
 var userName = middleware.NewRecoverableKey[teamevents.UserName]("name")
 
+// statuses are a connection's statuses by room name, as presence set them;
+// recoverable, so every node can tell them for a room's presence.
+var statuses = middleware.NewRecoverableKey[map[string]teamevents.Availability]("statuses")
+
 // teamchat handles the events clients send.
 type teamchat struct {
 	srv  *teamevents.Server
@@ -143,6 +148,7 @@ func (t *teamchat) Leave(ctx context.Context, c *teamevents.Conn, m teamevents.L
 		return teamevents.LeaveAck{}, errNotMember(m.Room)
 	}
 	c.Leave(room)
+	forgetAvailability(c, room)
 	err := t.srv.To(room).EmitMemberLeft(teamevents.MemberLeft{Room: m.Room, Name: t.nameOf(c)})
 	return teamevents.LeaveAck{Room: m.Room}, err
 }
@@ -182,6 +188,66 @@ func (t *teamchat) Typing(ctx context.Context, c *teamevents.Conn, room teameven
 		return errNotMember(room)
 	}
 	return c.To(string(room)).EmitTypingStatus(room, t.nameOf(c), active == nil || *active)
+}
+
+// Presence sets the sender's status in each room named, all of which it
+// must have joined, tells the rooms' other members, and replies with each
+// room's presence: its members' statuses by user name, on every node.
+func (t *teamchat) Presence(ctx context.Context, c *teamevents.Conn, m teamevents.Presence) (map[string]teamevents.RoomPresence, error) {
+	for _, room := range slices.Sorted(maps.Keys(m.Statuses)) {
+		if !slices.Contains(c.Rooms(), room) {
+			return nil, errNotMember(teamevents.RoomName(room))
+		}
+	}
+	mine, _ := statuses.Get(c.Conn)
+	mine = maps.Clone(mine) // the stored map is never changed: other nodes read it as it was set
+	if mine == nil {
+		mine = map[string]teamevents.Availability{}
+	}
+	maps.Copy(mine, m.Statuses)
+	statuses.Set(c.Conn, mine)
+	out := make(map[string]teamevents.RoomPresence, len(m.Statuses))
+	for _, room := range slices.Sorted(maps.Keys(m.Statuses)) {
+		changed := teamevents.PresenceChanged{Room: teamevents.RoomName(room), Name: t.nameOf(c), Status: m.Statuses[room]}
+		if err := c.To(room).EmitPresenceChanged(changed); err != nil {
+			return nil, err
+		}
+		out[room] = t.presence(ctx, room)
+	}
+	return out, nil
+}
+
+// forgetAvailability drops what presence set for a room the sender left,
+// so it is online again when it rejoins.
+func forgetAvailability(c *teamevents.Conn, room string) {
+	mine, _ := statuses.Get(c.Conn)
+	if _, set := mine[room]; !set {
+		return
+	}
+	mine = maps.Clone(mine) // as in Presence: the stored map is never changed
+	delete(mine, room)
+	statuses.Set(c.Conn, mine)
+}
+
+// presence is a room's members' statuses by name, on every node; a member
+// that set none is online.
+func (t *teamchat) presence(ctx context.Context, room string) teamevents.RoomPresence {
+	ctx, cancel := context.WithTimeout(ctx, membersWait)
+	defer cancel()
+	sockets, _ := t.srv.ClusterRoomMembers(ctx, room) // with an error: those that answered
+	out := teamevents.RoomPresence{}
+	for _, s := range sockets {
+		name, ok := t.name.Remote(s)
+		if !ok {
+			continue
+		}
+		status := teamevents.AvailabilityOnline
+		if set, ok := statuses.Remote(s); ok && set[room] != "" {
+			status = set[room]
+		}
+		out[string(name)] = status
+	}
+	return out
 }
 
 // disconnected tells the members of every room the user was in that they left.

@@ -19,11 +19,6 @@ const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the 
 // jsonSchema maps one events.yaml schema to JSON Schema (draft-07, the
 // AsyncAPI 3.0 default schemaFormat). A named type is a $ref to
 // components.schemas; every other kind is inline.
-//
-// Kinds added later map here, one case each:
-//   - type: map with values, minProperties, maxProperties, keyPattern:
-//     {type: object, additionalProperties: <values>, minProperties,
-//     maxProperties, propertyNames: {pattern: <keyPattern's JS form>}}
 func jsonSchema(s *spec.Schema) (obj, error) {
 	switch s.Kind {
 	case spec.KindRef:
@@ -42,6 +37,8 @@ func jsonSchema(s *spec.Schema) (obj, error) {
 		return arraySchema(s)
 	case spec.KindObject:
 		return objectSchema(s)
+	case spec.KindMap:
+		return mapSchema(s)
 	case spec.KindAny:
 		o := obj{} // any JSON value: no constraint
 		o.set("description", s.Doc)
@@ -127,6 +124,25 @@ func objectSchema(s *spec.Schema) (obj, error) {
 	o = append(o, member{"properties", props})
 	o.set("required", required)
 	o = append(o, member{"additionalProperties", false})
+	return o, nil
+}
+
+// mapSchema is a map as an object of arbitrary keys: its values'
+// schema is additionalProperties, keyPattern is propertyNames' pattern.
+func mapSchema(s *spec.Schema) (obj, error) {
+	values, err := jsonSchema(s.Values)
+	if err != nil {
+		return nil, err
+	}
+	o := obj{{"type", "object"}}
+	o.set("title", s.GoName)
+	o.set("description", s.Doc)
+	o = append(o, member{"additionalProperties", values}) // kept when {}: values of any kind
+	o.set("minProperties", intPtr(s.Rules.MinProperties))
+	o.set("maxProperties", intPtr(s.Rules.MaxProperties))
+	if s.Rules.JSKeyPattern != "" {
+		o = append(o, member{"propertyNames", obj{{"pattern", s.Rules.JSKeyPattern}}})
+	}
 	return o, nil
 }
 

@@ -21,6 +21,8 @@ type goFile struct {
 	Namespaces  []goNamespace
 	NamedShapes []goShapeFunc
 	Patterns    []goPattern
+
+	Maps []goMapRule
 }
 
 // goNamespace is the typed API of one namespace: its Handler, Conn and
@@ -155,6 +157,7 @@ func (m *model) goFile() goFile {
 			QuotedRegex: strconv.Quote(re),
 		})
 	}
+	f.Maps = m.patterns.maps.goRules()
 	return f
 }
 
@@ -361,11 +364,11 @@ func (m *model) nonStructTag(s *spec.Schema) string {
 	return ""
 }
 
-// isSlice reports whether s is a Go slice (an array or bytes), which stays
-// nil for an optional value instead of becoming a pointer.
+// isSlice reports whether s is a Go slice or map (an array, bytes, any or a
+// map), which stays nil for an optional value instead of becoming a pointer.
 func isSlice(s *spec.Schema) bool {
 	k := s.Resolve().Kind
-	return k == spec.KindArray || k == spec.KindBytes || k == spec.KindAny
+	return k == spec.KindArray || k == spec.KindBytes || k == spec.KindAny || k == spec.KindMap
 }
 
 // goTypeOf is the Go type of a value of s.
@@ -414,6 +417,8 @@ func goBaseType(s *spec.Schema) string {
 		return "[]" + goTypeOf(s.Items)
 	case spec.KindBytes:
 		return "[]byte"
+	case spec.KindMap:
+		return "map[string]" + goTypeOf(s.Values)
 	case spec.KindRef:
 		return s.RefType.GoName
 	}

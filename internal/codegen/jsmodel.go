@@ -28,6 +28,8 @@ type jsFile struct {
 	HasAcks  bool
 	// HasArgs: some event has several arguments, so the client needs checkArgs.
 	HasArgs bool
+	// HasMaps: the spec has a map, so the validators need their map code.
+	HasMaps bool
 	// AuthNode is the auth schema as a SchemaNode literal; "" without auth.
 	// AuthOption is then the type of ConnectOptions.auth.
 	AuthNode, AuthOption string
@@ -99,6 +101,7 @@ const maxDetails = 100
 // jsFile is the data of the client's templates.
 func (m *model) jsFile() jsFile {
 	f := jsFile{Source: m.opts.Source, Package: m.opts.Package, HasAcks: m.hasAcks(), MaxDetails: maxDetails}
+	f.HasMaps = m.patterns.maps.any()
 	f.Main = m.jsNamespace(&spec.Namespace{Name: "/", Auth: m.spec.Auth, Events: m.spec.Events})
 	f.Receives, f.Sends, f.Answers, f.AuthNode = f.Main.Receives, f.Main.Sends, f.Main.Answers, f.Main.AuthNode
 	if f.AuthNode != "" {
@@ -263,7 +266,7 @@ func holdsBytes(s *spec.Schema) bool {
 		return false
 	}
 	s = s.Resolve()
-	if s.Kind == spec.KindBytes || holdsBytes(s.Items) {
+	if s.Kind == spec.KindBytes || holdsBytes(s.Items) || holdsBytes(s.Values) {
 		return true
 	}
 	for _, f := range s.Fields {
@@ -422,6 +425,8 @@ func tsType(s *spec.Schema) string {
 			item = "(" + item + ")"
 		}
 		return item + "[]"
+	case spec.KindMap:
+		return "Record<string, " + tsType(s.Values) + ">"
 	case spec.KindRef:
 		return s.RefType.GoName
 	}

@@ -26,6 +26,11 @@ type jsNode struct {
 	MaxItems  string    `json:"maxItems,omitempty"`
 	MinBytes  string    `json:"minBytes,omitempty"`
 	MaxBytes  string    `json:"maxBytes,omitempty"`
+
+	Values        *jsNode `json:"values,omitempty"`
+	MinProperties string  `json:"minProperties,omitempty"`
+	MaxProperties string  `json:"maxProperties,omitempty"`
+	KeyPattern    string  `json:"keyPattern,omitempty"`
 }
 
 type jsField struct {
@@ -50,6 +55,11 @@ func jsNodeOf(s *spec.Schema) *jsNode {
 	}
 	if s.Items != nil {
 		n.Items = jsNodeOf(s.Items)
+	}
+	if s.Values != nil {
+		n.Values = jsNodeOf(s.Values)
+		n.MinProperties, n.MaxProperties = intParam(r.MinProperties), intParam(r.MaxProperties)
+		n.KeyPattern = r.KeyPattern
 	}
 	return n
 }

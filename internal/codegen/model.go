@@ -108,6 +108,8 @@ func (m *model) children(s *spec.Schema, owner string) {
 		}
 	case spec.KindArray:
 		m.add(s.Items, "an item of "+owner, s.Items.Doc)
+	case spec.KindMap:
+		m.add(s.Values, "a value of "+owner, s.Values.Doc)
 	}
 }
 

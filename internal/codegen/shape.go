@@ -15,6 +15,8 @@ func shapeExpr(s *spec.Schema) string {
 		return shapeFunc(s.RefType) + "()"
 	case spec.KindArray:
 		return "&middleware.Shape{Kind: middleware.KindArray, Items: " + shapeExpr(s.Items) + "}"
+	case spec.KindMap:
+		return "&middleware.Shape{Kind: middleware.KindMap, Values: " + shapeExpr(s.Values) + "}"
 	case spec.KindObject:
 		var b strings.Builder
 		b.WriteString("&middleware.Shape{\nKind: middleware.KindObject,\nFields: []middleware.FieldShape{\n")
@@ -71,6 +73,7 @@ func usedTypes(s *spec.Spec) []*spec.NamedType {
 			visit(f.Schema)
 		}
 		visit(sc.Items)
+		visit(sc.Values)
 	}
 	visitEvents := func(auth *spec.Schema, events []*spec.Event) {
 		visit(auth)

@@ -15,9 +15,11 @@ type patterns struct {
 	tags    map[string]string // regex -> tag
 	regexes []string          // in tag order
 	js      []string          // the regexes' JavaScript forms (spec.Rules.JSPattern)
+
+	maps mapTags
 }
 
-func newPatterns() *patterns { return &patterns{tags: map[string]string{}} }
+func newPatterns() *patterns { return &patterns{tags: map[string]string{}, maps: newMapTags()} }
 
 func (p *patterns) collect(s *spec.Schema) {
 	if s == nil || s.Kind == spec.KindRef {
@@ -34,6 +36,9 @@ func (p *patterns) collect(s *spec.Schema) {
 		p.collect(f.Schema)
 	}
 	p.collect(s.Items)
+	if s.Kind == spec.KindMap {
+		p.collectMap(s)
+	}
 }
 
 // check makes sure every pattern has its JavaScript form, which spec.Parse
@@ -81,6 +86,13 @@ func (p *patterns) ruleTags(s *spec.Schema) []string {
 		// for items that are structs, their fields.
 		if items := p.ruleTags(s.Items); len(items) > 0 || s.Items.Resolve().Kind == spec.KindObject {
 			tags = append(append(tags, "dive"), items...)
+		}
+	case spec.KindMap:
+		if _, done := p.maps.bySchema[s]; !done {
+			p.collect(s) // a named type defined after its first use
+		}
+		if tag := p.maps.bySchema[s]; tag != "" {
+			tags = append(tags, tag)
 		}
 	}
 	return tags

@@ -33,5 +33,5 @@ func holdsBytes(s *Schema, seen map[*NamedType]bool) bool {
 			return true
 		}
 	}
-	return holdsBytes(s.Items, seen)
+	return holdsBytes(s.Items, seen) || holdsBytes(s.Values, seen)
 }

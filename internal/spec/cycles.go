@@ -48,6 +48,7 @@ func refsIn(s *Schema, out []*Schema) []*Schema {
 	for _, f := range s.Fields {
 		out = refsIn(f.Schema, out)
 	}
+	out = refsIn(s.Values, out)
 	return refsIn(s.Items, out)
 }
 

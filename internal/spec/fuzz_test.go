@@ -112,6 +112,8 @@ func checkSchema(t *testing.T, s *Schema, goTypes map[string]bool, depth int) {
 		if s.Items == nil {
 			t.Fatal("array without items")
 		}
+	case KindMap:
+		checkMapSchema(t, s)
 	case KindString, KindInteger:
 		if len(s.Rules.Enum) == 0 {
 			break
@@ -129,6 +131,7 @@ func checkSchema(t *testing.T, s *Schema, goTypes map[string]bool, depth int) {
 		checkSchema(t, f.Schema, goTypes, depth+1)
 	}
 	checkSchema(t, s.Items, goTypes, depth+1)
+	checkSchema(t, s.Values, goTypes, depth+1)
 }
 
 func mustBeGoName(t *testing.T, name string) {

@@ -149,6 +149,8 @@ type schemaDump struct {
 	Rules   *rulesDump  `json:"rules,omitempty"`
 	Fields  []fieldDump `json:"fields,omitempty"`
 	Items   *schemaDump `json:"items,omitempty"`
+
+	Values *schemaDump `json:"values,omitempty"`
 }
 
 type rulesDump struct {
@@ -164,6 +166,11 @@ type rulesDump struct {
 	MaxItems  *int     `json:"maxItems,omitempty"`
 	MinBytes  *int     `json:"minBytes,omitempty"`
 	MaxBytes  *int     `json:"maxBytes,omitempty"`
+
+	MinProperties *int   `json:"minProperties,omitempty"`
+	MaxProperties *int   `json:"maxProperties,omitempty"`
+	KeyPattern    string `json:"keyPattern,omitempty"`
+	JSKeyPattern  string `json:"jsKeyPattern,omitempty"`
 }
 
 type fieldDump struct {
@@ -206,12 +213,14 @@ func dumpSchema(s *Schema) *schemaDump {
 		return nil
 	}
 	d := &schemaDump{Kind: s.Kind, Ref: s.Ref, GoName: s.GoName, Consts: s.EnumConsts, Doc: s.Doc, Pos: dumpPos(s.Pos), Items: dumpSchema(s.Items)}
+	d.Values = dumpSchema(s.Values)
 	if s.Kind == KindRef {
 		d.RefKind = s.Resolve().Kind
 	}
 	r := rulesDump(s.Rules)
 	if r.MinLength != nil || r.MaxLength != nil || r.Min != nil || r.Max != nil || r.Pattern != "" ||
-		r.Enum != nil || r.Format != "" || r.MinItems != nil || r.MaxItems != nil {
+		r.Enum != nil || r.Format != "" || r.MinItems != nil || r.MaxItems != nil ||
+		r.MinProperties != nil || r.MaxProperties != nil || r.KeyPattern != "" {
 		d.Rules = &r
 	}
 	for _, f := range s.Fields {

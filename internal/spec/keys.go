@@ -18,11 +18,12 @@ func namespaceKeys() []string { return []string{"doc", "auth", "events"} }
 func eventKeys() []string { return []string{"direction", "doc", "payload", "args", "ack"} }
 
 func ruleKeys() []string {
-	return []string{"minLength", "maxLength", "min", "max", "pattern", "enum", "format", "minItems", "maxItems", "minBytes", "maxBytes"}
+	return []string{"minLength", "maxLength", "min", "max", "pattern", "enum", "format", "minItems", "maxItems", "minBytes", "maxBytes",
+		"minProperties", "maxProperties", "keyPattern"}
 }
 
 func schemaKeys() []string {
-	return append([]string{"type", "doc", "fields", "items"}, ruleKeys()...)
+	return append([]string{"type", "doc", "fields", "items", "values"}, ruleKeys()...)
 }
 
 func fieldKeys() []string { return append(schemaKeys(), "required") }
@@ -41,9 +42,11 @@ func keySynonyms() map[string]string {
 		"data": "payload", "arg": "args", "arguments": "args", "params": "args", "parameters": "args",
 		"body": "payload", "message": "payload", "schema": "payload",
 		"reply": "ack", "response": "ack", "result": "ack",
-		"oneof": "enum", "values": "enum", "choices": "enum", "allowed": "enum",
+		"oneof": "enum", "choices": "enum", "allowed": "enum",
 		"authentication": "auth", "credentials": "auth", "handshake": "auth", "login": "auth",
 		"nsps": "namespaces", "nsp": "namespaces", "channels": "namespaces",
+		"additionalproperties": "values", "propertynames": "keyPattern", "patternproperties": "keyPattern",
+		"minentries": "minProperties", "maxentries": "maxProperties", "minkeys": "minProperties", "maxkeys": "maxProperties",
 		"definitions": "types", "defs": "types", "$defs": "types", "schemas": "types", "models": "types",
 	}
 }
@@ -51,6 +54,9 @@ func keySynonyms() map[string]string {
 // suggestKey names the allowed key that key most likely meant, or "": a
 // near allowed key, else what a (near) synonym stands for.
 func suggestKey(key string, allowed []string) string {
+	if s := jsonSchemaKey(key, allowed); s != "" {
+		return s
+	}
 	if s := closest(key, allowed); s != "" {
 		return s
 	}

@@ -82,6 +82,7 @@ func (p *parser) parse(data []byte) *Spec {
 	p.checkEventGoNames(s)
 	p.checkCycles(s.Types)
 	p.checkBytesInAuth(s)
+	p.checkBytesInMaps(s)
 	slices.SortFunc(s.Types, func(a, b *NamedType) int { return strings.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Events, func(a, b *Event) int { return strings.Compare(a.Name, b.Name) })
 	return s

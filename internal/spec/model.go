@@ -46,6 +46,9 @@ const (
 	// KindAny is any JSON value, carried unchecked: a json.RawMessage in
 	// Go, unknown in TypeScript. It takes no rules.
 	KindAny Kind = "any"
+	// KindMap is a JSON object with arbitrary string keys whose values all
+	// have the schema Values: a map[string]T in Go, a Record<string, T> in TS.
+	KindMap Kind = "map"
 )
 
 // Pos is a position in a spec file; Line and Col count from 1.
@@ -145,6 +148,10 @@ type Schema struct {
 	Items *Schema
 	Rules Rules
 	Pos   Pos
+
+	// Values of a map (KindMap); their GoName, for an inline object or
+	// enum, is the map's Parent+"Value".
+	Values *Schema
 }
 
 // Field is a member of an object schema.
@@ -173,6 +180,13 @@ type Rules struct {
 	MaxItems  *int     // arrays
 	MinBytes  *int     // bytes, in bytes
 	MaxBytes  *int     // bytes
+
+	MinProperties *int // maps: the fewest entries
+	MaxProperties *int // maps: the most entries
+	// KeyPattern is what every key of a map must match, RE2 as Pattern;
+	// JSKeyPattern is its JavaScript form, as JSPattern is Pattern's.
+	KeyPattern   string
+	JSKeyPattern string
 }
 
 // Format is a well-known string format.

@@ -14,23 +14,26 @@ import (
 // generated client with JavaScript's RegExp and the u flag; both must match
 // exactly the same strings, so a pattern is accepted only when jsPattern can
 // write it for JavaScript.
-func (p *parser) pattern(n *yaml.Node) (re, js string) {
-	s, ok := p.str(n, "pattern")
+func (p *parser) pattern(n *yaml.Node) (re, js string) { return p.namedPattern(n, "pattern") }
+
+// namedPattern is pattern for the rule key (pattern, keyPattern).
+func (p *parser) namedPattern(n *yaml.Node, key string) (re, js string) {
+	s, ok := p.str(n, key)
 	if !ok {
 		return "", ""
 	}
 	if s == "" {
-		p.add(n, "pattern is empty", "remove it, or write a regular expression")
+		p.add(n, key+" is empty", "remove it, or write a regular expression")
 		return "", ""
 	}
 	if _, err := regexp.Compile(s); err != nil {
-		p.add(n, "invalid pattern: "+err.Error(), "")
+		p.add(n, "invalid "+key+": "+err.Error(), "")
 		return "", ""
 	}
 	js, prob := jsPattern(s)
 	if prob != nil {
 		at := utf8.RuneCountInString(s[:prob.off]) + 1
-		p.add(n, "pattern uses "+prob.construct+" at character "+strconv.Itoa(at)+
+		p.add(n, key+" uses "+prob.construct+" at character "+strconv.Itoa(at)+
 			", which JavaScript's RegExp does not read the same way", prob.fix)
 		return "", ""
 	}

@@ -25,6 +25,8 @@ func appliesTo(key string, k Kind) bool {
 		return k == KindBytes
 	case "fields":
 		return k == KindObject
+	case "minProperties", "maxProperties", "keyPattern", "values":
+		return k == KindMap
 	}
 	return true // type, doc, required
 }
@@ -38,6 +40,9 @@ func ruleHint(key string, k Kind) string {
 	bound := key == "min" || key == "max"
 	count := key == "minItems" || key == "maxItems"
 	size := key == "minBytes" || key == "maxBytes"
+	if hint := mapRuleHint(key, k); hint != "" {
+		return hint
+	}
 	switch {
 	case (length || bound || count) && k == KindBytes:
 		return "bytes use minBytes and maxBytes"
@@ -111,11 +116,18 @@ func (p *parser) rules(es []entry, s *Schema) {
 			r.Pattern, r.JSPattern = p.pattern(e.v)
 		case "format":
 			r.Format = p.format(e.v)
+		case "minProperties":
+			r.MinProperties = p.length(e.v, e.key)
+		case "maxProperties":
+			r.MaxProperties = p.length(e.v, e.key)
+		case "keyPattern":
+			r.KeyPattern, r.JSKeyPattern = p.namedPattern(e.v, e.key)
 		}
 	}
 	p.checkOrder(es, "minLength", r.MinLength, "maxLength", r.MaxLength)
 	p.checkOrder(es, "minItems", r.MinItems, "maxItems", r.MaxItems)
 	p.checkOrder(es, "minBytes", r.MinBytes, "maxBytes", r.MaxBytes)
+	p.checkOrder(es, "minProperties", r.MinProperties, "maxProperties", r.MaxProperties)
 	if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
 		p.add(keyNode(es, "min"), "min "+formatNum(*r.Min)+" is above max "+formatNum(*r.Max), "")
 	}

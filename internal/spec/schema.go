@@ -8,7 +8,7 @@ import (
 )
 
 func builtinKinds() []string {
-	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes", "any"}
+	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes", "any", "map"}
 }
 
 func isBuiltin(s string) bool { return slices.Contains(builtinKinds(), s) }
@@ -24,7 +24,7 @@ func typeSynonym(s string) string {
 		return "boolean"
 	case "str", "text", "char":
 		return "string"
-	case "map", "dict", "struct", "record", "hash":
+	case "dict", "struct", "record", "hash":
 		return "object"
 	case "list", "slice", "seq", "sequence", "tuple":
 		return "array"
@@ -49,6 +49,8 @@ func (c schemaCtx) where() string {
 		return c.root
 	case strings.HasSuffix(c.path, "[]"):
 		return "items " + c.path + " of " + c.root
+	case strings.HasSuffix(c.path, "{}"):
+		return "values of map " + strings.TrimSuffix(c.path, "{}") + " of " + c.root
 	}
 	return "field " + c.path + " of " + c.root
 }
@@ -89,6 +91,8 @@ func (p *parser) schemaBody(n *yaml.Node, es []entry, ctx schemaCtx) *Schema {
 		p.fields(n, value(es, "fields"), s, ctx)
 	case KindArray:
 		p.items(n, value(es, "items"), s, ctx)
+	case KindMap:
+		p.values(n, value(es, "values"), s, ctx)
 	}
 	return s
 }

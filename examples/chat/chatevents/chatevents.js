@@ -20,9 +20,10 @@
 /**
  * One problem with a payload, as the server reports it in error details.
  * @typedef {object} Detail
- * @property {string} field JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself
+ * @property {string} field JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself;
+ *   a map's entry is labels.a for a key that is an identifier, else labels["a b"] (the key as JSON.stringify writes it)
  * @property {string} rule the events.yaml rule that failed: required, type, unknown, minLength, maxLength,
- *   min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum or format
+ *   min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum, format, minProperties, maxProperties or keyPattern
  * @property {string} [param] the rule's argument, e.g. "500"
  * @property {string} message
  */
@@ -31,7 +32,7 @@
  * A schema node of events.yaml, as the validators walk it. Rule arguments are
  * kept as the strings the server's validator tags carry, so details match.
  * @typedef {object} SchemaNode
- * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any"} type
+ * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any" | "map"} type
  * @property {SchemaField[]} [fields]
  * @property {SchemaNode} [items]
  * @property {string} [minLength]
@@ -45,6 +46,10 @@
  * @property {string} [maxItems]
  * @property {string} [minBytes]
  * @property {string} [maxBytes]
+ * @property {SchemaNode} [values] a map's values
+ * @property {string} [minProperties]
+ * @property {string} [maxProperties]
+ * @property {string} [keyPattern]
  */
 
 /**
@@ -101,6 +106,9 @@ const messages = {
   pattern: (f, p) => `${f} must match ${p}`,
   enum: (f, p) => `${f} must be one of ${p}`,
   format: (f, p) => `${f} must be a valid ${p}`,
+  minProperties: (f, p) => `${f} must have at least ${p} entries`,
+  maxProperties: (f, p) => `${f} must have at most ${p} entries`,
+  keyPattern: (f, p) => `${f} is a key that must match ${p}`,
 };
 
 /**

@@ -26,6 +26,17 @@ var clientJS []byte
 //go:embed teamevents.min.js
 var clientMinJS []byte
 
+// Availability is a named type of ../events.yaml.
+// A member's availability in a room; online until it sets another.
+type Availability string
+
+// The values of Availability.
+const (
+	AvailabilityOnline Availability = "online"
+	AvailabilityAway   Availability = "away"
+	AvailabilityBusy   Availability = "busy"
+)
+
 // MediaType is a named type of ../events.yaml.
 // A file's media type, e.g. image/png; application/octet-stream when unknown.
 type MediaType string
@@ -33,6 +44,10 @@ type MediaType string
 // RoomName is a named type of ../events.yaml.
 // A room's name, 1 to 32 of a-z, 0-9 and "-".
 type RoomName string
+
+// RoomPresence is a named type of ../events.yaml.
+// A room's members' statuses, by user name.
+type RoomPresence map[string]Availability
 
 // UserName is a named type of ../events.yaml.
 // The name a user connects with.
@@ -86,6 +101,21 @@ type MemberJoined struct {
 type MemberLeft struct {
 	Room RoomName `json:"room" validate:"min=1,max=32,ew_pattern_2"`
 	Name UserName `json:"name" validate:"min=1,max=20"`
+}
+
+// Presence is the payload of presence.
+// Set your availability (online, away, busy) in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+type Presence struct {
+	// Your availability by room name, e.g. {"general": "away"}.
+	Statuses map[string]Availability `json:"statuses" validate:"ew_map_2"`
+}
+
+// PresenceChanged is the payload of presence_changed.
+// A member of a room you are in set its availability there.
+type PresenceChanged struct {
+	Room   RoomName     `json:"room" validate:"min=1,max=32,ew_pattern_2"`
+	Name   UserName     `json:"name" validate:"min=1,max=20"`
+	Status Availability `json:"status" validate:"oneof=online away busy"`
 }
 
 // Said is the payload of said.
@@ -210,6 +240,11 @@ type Handler interface {
 	//
 	// It returns the ack reply, which the client receives as {"data": reply}.
 	Leave(ctx context.Context, c *Conn, m Leave) (LeaveAck, error)
+	// Presence handles presence.
+	// Set your availability (online, away, busy) in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+	//
+	// It returns the ack reply, which the client receives as {"data": reply}.
+	Presence(ctx context.Context, c *Conn, m Presence) (map[string]RoomPresence, error)
 	// Say handles say.
 	// Say something in a room you have joined; the other members get said.
 	//
@@ -250,6 +285,12 @@ func (c *Conn) EmitMemberJoined(v MemberJoined) error {
 // Someone left a room you are in, or disconnected.
 func (c *Conn) EmitMemberLeft(v MemberLeft) error {
 	return c.Conn.Emit("member_left", v)
+}
+
+// EmitPresenceChanged sends presence_changed to this client.
+// A member of a room you are in set its availability there.
+func (c *Conn) EmitPresenceChanged(v PresenceChanged) error {
+	return c.Conn.Emit("presence_changed", v)
 }
 
 // EmitSaid sends said to this client.
@@ -329,6 +370,12 @@ func (b Broadcaster) EmitMemberJoined(v MemberJoined) error {
 // Someone left a room you are in, or disconnected.
 func (b Broadcaster) EmitMemberLeft(v MemberLeft) error {
 	return b.op.Emit("member_left", v)
+}
+
+// EmitPresenceChanged sends presence_changed to the broadcaster's clients.
+// A member of a room you are in set its availability there.
+func (b Broadcaster) EmitPresenceChanged(v PresenceChanged) error {
+	return b.op.Emit("presence_changed", v)
 }
 
 // EmitSaid sends said to the broadcaster's clients.
@@ -450,6 +497,11 @@ func NewServer(h Handler, adminHandler AdminHandler, opts ...middleware.Option) 
 	}
 	if err := middleware.HandleAck[Leave, LeaveAck](rt, "leave", func(ctx context.Context, c *middleware.Conn, v Leave) (LeaveAck, error) {
 		return h.Leave(ctx, &Conn{c}, v)
+	}); err != nil {
+		return nil, err
+	}
+	if err := middleware.HandleAck[Presence, map[string]RoomPresence](rt, "presence", func(ctx context.Context, c *middleware.Conn, v Presence) (map[string]RoomPresence, error) {
+		return h.Presence(ctx, &Conn{c}, v)
 	}); err != nil {
 		return nil, err
 	}
@@ -708,6 +760,11 @@ func (s *AdminNamespace) RoomMembers(room string) []*AdminConn {
 // Runtime returns the untyped runtime server of the namespace.
 func (s *AdminNamespace) Runtime() *middleware.Server { return s.rt }
 
+// shapeAvailability is the JSON shape of Availability.
+func shapeAvailability() *middleware.Shape {
+	return &middleware.Shape{Kind: middleware.KindString}
+}
+
 // shapeMediaType is the JSON shape of MediaType.
 func shapeMediaType() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
@@ -716,6 +773,11 @@ func shapeMediaType() *middleware.Shape {
 // shapeRoomName is the JSON shape of RoomName.
 func shapeRoomName() *middleware.Shape {
 	return &middleware.Shape{Kind: middleware.KindString}
+}
+
+// shapeRoomPresence is the JSON shape of RoomPresence.
+func shapeRoomPresence() *middleware.Shape {
+	return &middleware.Shape{Kind: middleware.KindMap, Values: shapeAvailability()}
 }
 
 // shapeUserName is the JSON shape of UserName.
@@ -800,6 +862,30 @@ func schema() middleware.Schema {
 					Fields: []middleware.FieldShape{
 						{Name: "room", Required: true, Shape: shapeRoomName()},
 						{Name: "name", Required: true, Shape: shapeUserName()},
+					},
+				},
+			},
+			{
+				Name:        "presence",
+				ClientSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "statuses", Required: true, Shape: &middleware.Shape{Kind: middleware.KindMap, Values: shapeAvailability()}},
+					},
+				},
+				Ack:    &middleware.Shape{Kind: middleware.KindMap, Values: shapeRoomPresence()},
+				AckTag: "ew_map_3",
+			},
+			{
+				Name:        "presence_changed",
+				ServerSends: true,
+				Payload: &middleware.Shape{
+					Kind: middleware.KindObject,
+					Fields: []middleware.FieldShape{
+						{Name: "room", Required: true, Shape: shapeRoomName()},
+						{Name: "name", Required: true, Shape: shapeUserName()},
+						{Name: "status", Required: true, Shape: shapeAvailability()},
 					},
 				},
 			},
@@ -970,6 +1056,12 @@ func schema() middleware.Schema {
 		Patterns: map[string]string{
 			"ew_pattern_1": "^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$",
 			"ew_pattern_2": "^[a-z0-9-]+$",
+			"ew_pattern_3": "^[a-z0-9-]{1,32}$",
+		},
+		Maps: map[string]middleware.MapRule{
+			"ew_map_1": {Values: "oneof=online away busy"},
+			"ew_map_2": {MinProperties: "1", MaxProperties: "20", KeyPattern: "^[a-z0-9-]{1,32}$", Values: "oneof=online away busy"},
+			"ew_map_3": {Values: "ew_map_1"},
 		},
 	}
 }

@@ -128,6 +128,12 @@ export interface ConnectOptions extends ManagerOptions {
 export type AckReply<T> = { data: T } | { error: { code: string; message: string; details?: Detail[] } };
 
 /**
+ * Availability is a named type of ../events.yaml.
+ * A member's availability in a room; online until it sets another.
+ */
+export type Availability = "online" | "away" | "busy";
+
+/**
  * MediaType is a named type of ../events.yaml.
  * A file's media type, e.g. image/png; application/octet-stream when unknown.
  */
@@ -138,6 +144,12 @@ export type MediaType = string;
  * A room's name, 1 to 32 of a-z, 0-9 and "-".
  */
 export type RoomName = string;
+
+/**
+ * RoomPresence is a named type of ../events.yaml.
+ * A room's members' statuses, by user name.
+ */
+export type RoomPresence = Record<string, Availability>;
 
 /**
  * UserName is a named type of ../events.yaml.
@@ -205,6 +217,25 @@ export interface MemberJoined {
 export interface MemberLeft {
   room: RoomName;
   name: UserName;
+}
+
+/**
+ * Presence is the payload of presence.
+ * Set your availability (online, away, busy) in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+ */
+export interface Presence {
+  /** Your availability by room name, e.g. {"general": "away"}. */
+  statuses: Record<string, Availability>;
+}
+
+/**
+ * PresenceChanged is the payload of presence_changed.
+ * A member of a room you are in set its availability there.
+ */
+export interface PresenceChanged {
+  room: RoomName;
+  name: UserName;
+  status: Availability;
 }
 
 /**
@@ -342,6 +373,7 @@ export interface ServerToClientEvents {
   announcement: (payload: Announcement) => void;
   member_joined: (payload: MemberJoined) => void;
   member_left: (payload: MemberLeft) => void;
+  presence_changed: (payload: PresenceChanged) => void;
   said: (payload: Said) => void;
   shared: (payload: Shared) => void;
   status_changed: (payload: StatusChanged) => void;
@@ -352,6 +384,7 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   join: (payload: Join, ack: (reply: AckReply<JoinAck>) => void) => void;
   leave: (payload: Leave, ack: (reply: AckReply<LeaveAck>) => void) => void;
+  presence: (payload: Presence, ack: (reply: AckReply<Record<string, RoomPresence>>) => void) => void;
   say: (payload: Say, ack: (reply: AckReply<SayAck>) => void) => void;
   share: (payload: Share, ack: (reply: AckReply<ShareAck>) => void) => void;
   status: (payload: Status, ack: (reply: AckReply<string>) => void) => void;
@@ -412,12 +445,12 @@ export interface Client {
    */
   close(): void;
   /** The emit functions, with an ack timeout of ms milliseconds (0: none) instead of options.ackTimeout. */
-  timeout(ms: number): Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
+  timeout(ms: number): Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
   /**
    * The emit functions, dropping what is emitted while not connected (rejecting with code "disconnected")
    * rather than buffering it; for what is stale once late, e.g. a cursor position.
    */
-  readonly volatile: Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
+  readonly volatile: Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">;
   /**
    * Calls fn for each announcement; returns the unsubscribe function.
    * A notice from a moderator (namespace /admin) to everyone.
@@ -433,6 +466,11 @@ export interface Client {
    * Someone left a room you are in, or disconnected.
    */
   onMemberLeft(fn: (payload: MemberLeft) => void): () => void;
+  /**
+   * Calls fn for each presence_changed; returns the unsubscribe function.
+   * A member of a room you are in set its availability there.
+   */
+  onPresenceChanged(fn: (payload: PresenceChanged) => void): () => void;
   /**
    * Calls fn for each said; returns the unsubscribe function.
    * A line said in a room you are in, by another member.
@@ -466,6 +504,12 @@ export interface Client {
    * Leave a room; the other members get member_left.
    */
   emitLeave(payload: Leave): Promise<LeaveAck>;
+  /**
+   * Sends presence once the payload passes the checks the server makes; resolves when the server
+   * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
+   * Set your availability (online, away, busy) in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+   */
+  emitPresence(payload: Presence): Promise<Record<string, RoomPresence>>;
   /**
    * Sends say once the payload passes the checks the server makes; resolves when the server
    * replies, with its ack reply, rejects with an EventwireError (code invalid_payload with details, sending nothing, when it does not).
@@ -610,6 +654,12 @@ export declare function validateMemberJoined(value: unknown): Detail[];
 
 /** Checks a member_left payload the way the server does; returns one Detail per problem. */
 export declare function validateMemberLeft(value: unknown): Detail[];
+
+/** Checks a presence payload the way the server does; returns one Detail per problem. */
+export declare function validatePresence(value: unknown): Detail[];
+
+/** Checks a presence_changed payload the way the server does; returns one Detail per problem. */
+export declare function validatePresenceChanged(value: unknown): Detail[];
 
 /** Checks a said payload the way the server does; returns one Detail per problem. */
 export declare function validateSaid(value: unknown): Detail[];

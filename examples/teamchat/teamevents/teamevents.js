@@ -20,9 +20,10 @@
 /**
  * One problem with a payload, as the server reports it in error details.
  * @typedef {object} Detail
- * @property {string} field JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself
+ * @property {string} field JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself;
+ *   a map's entry is labels.a for a key that is an identifier, else labels["a b"] (the key as JSON.stringify writes it)
  * @property {string} rule the events.yaml rule that failed: required, type, unknown, minLength, maxLength,
- *   min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum or format
+ *   min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum, format, minProperties, maxProperties or keyPattern
  * @property {string} [param] the rule's argument, e.g. "500"
  * @property {string} message
  */
@@ -31,7 +32,7 @@
  * A schema node of events.yaml, as the validators walk it. Rule arguments are
  * kept as the strings the server's validator tags carry, so details match.
  * @typedef {object} SchemaNode
- * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any"} type
+ * @property {"string" | "integer" | "number" | "boolean" | "object" | "array" | "bytes" | "any" | "map"} type
  * @property {SchemaField[]} [fields]
  * @property {SchemaNode} [items]
  * @property {string} [minLength]
@@ -45,6 +46,10 @@
  * @property {string} [maxItems]
  * @property {string} [minBytes]
  * @property {string} [maxBytes]
+ * @property {SchemaNode} [values] a map's values
+ * @property {string} [minProperties]
+ * @property {string} [maxProperties]
+ * @property {string} [keyPattern]
  */
 
 /**
@@ -86,6 +91,7 @@ const int64Limit = 2 ** 63;
 const patterns = new Map([
   ["^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", new RegExp("^[a-z0-9!#$\u0026^_.+-]+/[a-z0-9!#$\u0026^_.+-]+$", "u")],
   ["^[a-z0-9-]+$", new RegExp("^[a-z0-9-]+$", "u")],
+  ["^[a-z0-9-]{1,32}$", new RegExp("^[a-z0-9-]{1,32}$", "u")],
 ]);
 
 /** @type {Record<string, (field: string, param: string) => string>} */
@@ -104,6 +110,9 @@ const messages = {
   pattern: (f, p) => `${f} must match ${p}`,
   enum: (f, p) => `${f} must be one of ${p}`,
   format: (f, p) => `${f} must be a valid ${p}`,
+  minProperties: (f, p) => `${f} must have at least ${p} entries`,
+  maxProperties: (f, p) => `${f} must have at most ${p} entries`,
+  keyPattern: (f, p) => `${f} is a key that must match ${p}`,
 };
 
 /**
@@ -244,6 +253,8 @@ function hasType(node, value) {
       return typeof value === "object" && value !== null && !Array.isArray(value);
     case "any":
       return true; // any JSON value, unchecked; as an array item, null too
+    case "map":
+      return typeof value === "object" && value !== null && !Array.isArray(value);
   }
   return false;
 }
@@ -289,6 +300,14 @@ function checkShape(node, value, path, out) {
     });
     return;
   }
+  if (node.type === "map") {
+    const map = /** @type {Record<string, unknown>} */ (value);
+    const values = /** @type {SchemaNode} */ (node.values);
+    for (const key of mapKeys(map)) {
+      checkShape(values, map[key], mapKeyPath(path, key), out);
+    }
+    return;
+  }
   if (node.type !== "object") {
     return;
   }
@@ -328,6 +347,8 @@ function checkRules(node, value, path, out) {
   if (node.type === "array") {
     const items = /** @type {SchemaNode} */ (node.items);
     /** @type {unknown[]} */ (value).forEach((item, i) => checkRules(items, item, `${path}[${i}]`, out));
+  } else if (node.type === "map") {
+    checkMapRules(node, /** @type {Record<string, unknown>} */ (value), path, out);
   } else if (node.type === "object") {
     const obj = /** @type {Record<string, unknown>} */ (value);
     for (const f of node.fields ?? []) {
@@ -365,8 +386,79 @@ function firstFailure(node, value) {
   } else if (Array.isArray(value)) {
     if (node.minItems !== undefined && value.length < Number(node.minItems)) return ["minItems", node.minItems];
     if (node.maxItems !== undefined && value.length > Number(node.maxItems)) return ["maxItems", node.maxItems];
+  } else if (node.type === "map") {
+    const size = mapKeys(/** @type {Record<string, unknown>} */ (value)).length;
+    if (node.minProperties !== undefined && size < Number(node.minProperties)) {
+      return ["minProperties", node.minProperties];
+    }
+    if (node.maxProperties !== undefined && size > Number(node.maxProperties)) {
+      return ["maxProperties", node.maxProperties];
+    }
   }
   return undefined;
+}
+
+/**
+ * checkMapRules checks a map's entries in key order, as the server does: a
+ * key that breaks keyPattern is one detail at the key's path, otherwise
+ * the value's rules.
+ * @param {SchemaNode} node
+ * @param {Record<string, unknown>} map
+ * @param {string} path
+ * @param {Detail[]} out
+ */
+function checkMapRules(node, map, path, out) {
+  const values = /** @type {SchemaNode} */ (node.values);
+  const keyRe = node.keyPattern === undefined ? undefined : /** @type {RegExp} */ (patterns.get(node.keyPattern));
+  for (const key of mapKeys(map)) {
+    if (keyRe !== undefined && !keyRe.test(key)) {
+      out.push(detail(mapKeyPath(path, key), "keyPattern", node.keyPattern));
+      continue;
+    }
+    checkRules(values, map[key], mapKeyPath(path, key), out);
+  }
+}
+
+/**
+ * mapKeys are the keys of a map that JSON carries (undefined values are
+ * left out), sorted by code point as the server sorts them (byte-wise
+ * UTF-8): String's own sort compares UTF-16 units, which orders U+E000 to
+ * U+FFFF after the characters beyond U+FFFF.
+ * @param {Record<string, unknown>} map
+ * @returns {string[]}
+ */
+function mapKeys(map) {
+  return Object.keys(map)
+    .filter((k) => map[k] !== undefined)
+    .sort(byCodePoint);
+}
+
+/**
+ * @param {string} a
+ * @param {string} b
+ */
+function byCodePoint(a, b) {
+  let i = 0;
+  while (i < a.length && i < b.length) {
+    const x = /** @type {number} */ (a.codePointAt(i));
+    const y = /** @type {number} */ (b.codePointAt(i));
+    if (x !== y) {
+      return x - y;
+    }
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * mapKeyPath names a map's entry in details: path.key for a key that is an
+ * identifier (a letter, then letters, digits and _), otherwise
+ * path["key"] with the key as JSON.stringify writes it.
+ * @param {string} path
+ * @param {string} key
+ */
+function mapKeyPath(path, key) {
+  return /^[A-Za-z][A-Za-z0-9_]*$/.test(key) ? fieldPath(path, key) : `${path}[${JSON.stringify(key)}]`;
 }
 
 // The format checks follow validator/v10, which the server runs: for email
@@ -2161,6 +2253,12 @@ function authFailed(err) {
 // The events of ../events.yaml.
 
 /**
+ * Availability is a named type of ../events.yaml.
+ * A member's availability in a room; online until it sets another.
+ * @typedef {"online" | "away" | "busy"} Availability
+ */
+
+/**
  * MediaType is a named type of ../events.yaml.
  * A file's media type, e.g. image/png; application/octet-stream when unknown.
  * @typedef {string} MediaType
@@ -2170,6 +2268,12 @@ function authFailed(err) {
  * RoomName is a named type of ../events.yaml.
  * A room's name, 1 to 32 of a-z, 0-9 and "-".
  * @typedef {string} RoomName
+ */
+
+/**
+ * RoomPresence is a named type of ../events.yaml.
+ * A room's members' statuses, by user name.
+ * @typedef {Record<string, Availability>} RoomPresence
  */
 
 /**
@@ -2233,6 +2337,22 @@ function authFailed(err) {
  * @typedef {object} MemberLeft
  * @property {RoomName} room
  * @property {UserName} name
+ */
+
+/**
+ * Presence is the payload of presence.
+ * Set your availability (online, away, busy) in rooms you have joined, by room name; the other members get presence_changed, and the ack is each of those rooms' presence.
+ * @typedef {object} Presence
+ * @property {Record<string, Availability>} statuses Your availability by room name, e.g. {"general": "away"}.
+ */
+
+/**
+ * PresenceChanged is the payload of presence_changed.
+ * A member of a room you are in set its availability there.
+ * @typedef {object} PresenceChanged
+ * @property {RoomName} room
+ * @property {UserName} name
+ * @property {Availability} status
  */
 
 /**
@@ -2365,13 +2485,14 @@ function authFailed(err) {
  *   "invalid_payload"; no handler sees the event, the emit rejects)
  * @property {() => void} close disconnects for good; pending and buffered emits reject with code
  *   "disconnected"; the WebSocket closes with the last connection on it
- * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} timeout the emit functions with an ack
+ * @property {(ms: number) => Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} timeout the emit functions with an ack
  *   timeout of ms (0: none) instead of options.ackTimeout
- * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
+ * @property {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">} volatile the emit functions, dropping (code "disconnected")
  *   rather than buffering what is emitted while not connected
  * @property {(fn: (payload: Announcement) => void) => () => void} onAnnouncement calls fn for each announcement; returns the unsubscribe function
  * @property {(fn: (payload: MemberJoined) => void) => () => void} onMemberJoined calls fn for each member_joined; returns the unsubscribe function
  * @property {(fn: (payload: MemberLeft) => void) => () => void} onMemberLeft calls fn for each member_left; returns the unsubscribe function
+ * @property {(fn: (payload: PresenceChanged) => void) => () => void} onPresenceChanged calls fn for each presence_changed; returns the unsubscribe function
  * @property {(fn: (payload: Said) => void) => () => void} onSaid calls fn for each said; returns the unsubscribe function
  * @property {(fn: (payload: Shared) => void) => () => void} onShared calls fn for each shared; returns the unsubscribe function
  * @property {(fn: (payload: StatusChanged) => void) => () => void} onStatusChanged calls fn for each status_changed; returns the unsubscribe function
@@ -2379,6 +2500,8 @@ function authFailed(err) {
  * @property {(payload: Join) => Promise<JoinAck>} emitJoin sends join; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Leave) => Promise<LeaveAck>} emitLeave sends leave; resolves with the server's ack
+ *   reply, rejects with an EventwireError
+ * @property {(payload: Presence) => Promise<Record<string, RoomPresence>>} emitPresence sends presence; resolves with the server's ack
  *   reply, rejects with an EventwireError
  * @property {(payload: Say) => Promise<SayAck>} emitSay sends say; resolves with the server's ack
  *   reply, rejects with an EventwireError
@@ -2565,6 +2688,87 @@ const payloadMemberLeft = {
  */
 export function validateMemberLeft(value) {
   return checkPayload(payloadMemberLeft, value);
+}
+
+/** @type {SchemaNode} */
+const payloadPresence = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "statuses",
+      "required": true,
+      "schema": {
+        "type": "map",
+        "values": {
+          "type": "string",
+          "enum": [
+            "online",
+            "away",
+            "busy"
+          ]
+        },
+        "minProperties": "1",
+        "maxProperties": "20",
+        "keyPattern": "^[a-z0-9-]{1,32}$"
+      }
+    }
+  ]
+};
+
+/**
+ * validatePresence checks a presence payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validatePresence(value) {
+  return checkPayload(payloadPresence, value);
+}
+
+/** @type {SchemaNode} */
+const payloadPresenceChanged = {
+  "type": "object",
+  "fields": [
+    {
+      "name": "room",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "32",
+        "pattern": "^[a-z0-9-]+$"
+      }
+    },
+    {
+      "name": "name",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "minLength": "1",
+        "maxLength": "20"
+      }
+    },
+    {
+      "name": "status",
+      "required": true,
+      "schema": {
+        "type": "string",
+        "enum": [
+          "online",
+          "away",
+          "busy"
+        ]
+      }
+    }
+  ]
+};
+
+/**
+ * validatePresenceChanged checks a presence_changed payload the way the server does.
+ * @param {unknown} value
+ * @returns {Detail[]} one entry per problem; empty when value is valid
+ */
+export function validatePresenceChanged(value) {
+  return checkPayload(payloadPresenceChanged, value);
 }
 
 /** @type {SchemaNode} */
@@ -3081,6 +3285,22 @@ const ackLeave = {
   ]
 };
 
+/** @type {SchemaNode} the ack reply of presence */
+const ackPresence = {
+  "type": "map",
+  "values": {
+    "type": "map",
+    "values": {
+      "type": "string",
+      "enum": [
+        "online",
+        "away",
+        "busy"
+      ]
+    }
+  }
+};
+
 /** @type {SchemaNode} the ack reply of say */
 const ackSay = {
   "type": "object",
@@ -3196,6 +3416,7 @@ export function connect(url, options = {}) {
       ["announcement", payloadAnnouncement],
       ["member_joined", payloadMemberJoined],
       ["member_left", payloadMemberLeft],
+      ["presence_changed", payloadPresenceChanged],
       ["said", payloadSaid],
       ["shared", payloadShared],
       ["status_changed", payloadStatusChanged],
@@ -3204,6 +3425,7 @@ export function connect(url, options = {}) {
     ackReplies: new Map([
       ["join", ackJoin],
       ["leave", ackLeave],
+      ["presence", ackPresence],
       ["say", ackSay],
       ["share", ackShare],
       ["status", ackStatus],
@@ -3232,6 +3454,7 @@ export function connect(url, options = {}) {
     onAnnouncement: (fn) => conn.on("announcement", fn),
     onMemberJoined: (fn) => conn.on("member_joined", fn),
     onMemberLeft: (fn) => conn.on("member_left", fn),
+    onPresenceChanged: (fn) => conn.on("presence_changed", fn),
     onSaid: (fn) => conn.on("said", fn),
     onShared: (fn) => conn.on("shared", fn),
     onStatusChanged: (fn) => conn.on("status_changed", fn),
@@ -3246,7 +3469,7 @@ export function connect(url, options = {}) {
  * than buffer while not connected) set.
  * @param {EventwireConnection} conn
  * @param {{ timeout?: number, volatile?: boolean }} flags
- * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">}
+ * @returns {Pick<Client, "timeout" | "volatile" | "emitJoin" | "emitLeave" | "emitPresence" | "emitSay" | "emitShare" | "emitStatus" | "emitTyping">}
  */
 function senders(conn, flags) {
   return {
@@ -3256,6 +3479,7 @@ function senders(conn, flags) {
     },
     emitJoin: (payload) => conn.emit("join", [payload], validateJoin(payload), flags, true),
     emitLeave: (payload) => conn.emit("leave", [payload], validateLeave(payload), flags, true),
+    emitPresence: (payload) => conn.emit("presence", [payload], validatePresence(payload), flags, true),
     emitSay: (payload) => conn.emit("say", [payload], validateSay(payload), flags, true),
     emitShare: (payload) => conn.emit("share", [payload], validateShare(payload), flags, true),
     emitStatus: (payload) => conn.emit("status", [payload], validateStatus(payload), flags, true),

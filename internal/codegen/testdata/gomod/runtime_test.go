@@ -60,6 +60,28 @@ func (*handler) Rename(ctx context.Context, c *richevents.Conn, v richevents.Use
 
 func (*handler) Scores(context.Context, *richevents.Conn, []int64) error { return nil }
 
+// Annotate sends the maps back; a label "bad key" is then added, which the
+// outbound check refuses with the key's path.
+func (*handler) Annotate(ctx context.Context, c *richevents.Conn, m richevents.Annotate) error {
+	if err := c.EmitAnnotate(m); err != nil {
+		return err
+	}
+	if m.Labels["probe"] == "" {
+		return nil
+	}
+	m.Statuses = richevents.Statuses{"bad key": richevents.StatusesValueAway}
+	return c.EmitAnnotate(m)
+}
+
+// Roster replies with each user's status as a one-item list.
+func (*handler) Roster(ctx context.Context, c *richevents.Conn, m richevents.Statuses) (map[string]richevents.Tags, error) {
+	out := make(map[string]richevents.Tags, len(m))
+	for name, status := range m {
+		out[name] = richevents.Tags{string(status)}
+	}
+	return out, nil
+}
+
 // Join puts c in the room and replies with the members' names in join order;
 // the room "secret" refuses everyone.
 func (h *handler) Join(ctx context.Context, c *richevents.Conn, m richevents.Join) (richevents.JoinAck, error) {
@@ -319,5 +341,38 @@ func (c *client) write(t *testing.T, frame string) {
 	t.Helper()
 	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMapsRoundTrip(t *testing.T) {
+	cl := connect(t, serve(t).url, goodAuth)
+	payload := `{"labels":{"a b":"x","probe":"y"},"owners":{"cup":{"name":"alice"}},"matrix":{"r":{"c":[1]}}}`
+	if reply := cl.emitWithAck(t, 1, "annotate", json.RawMessage(payload)); reply.Error == nil ||
+		reply.Error.Code != "invalid_payload" {
+		// The echo goes out; the second emit's refusal is the handler's error.
+		t.Fatalf("annotate: reply %+v, want the outbound refusal", reply)
+	} else if want := []middleware.Detail{{Field: `statuses["bad key"]`, Rule: "keyPattern", Param: "^[a-z][a-z0-9_]*$",
+		Message: `statuses["bad key"] is a key that must match ^[a-z][a-z0-9_]*$`}}; !reflect.DeepEqual(reply.Error.Details, want) {
+		t.Errorf("outbound details %+v, want %+v", reply.Error.Details, want)
+	}
+	frame := cl.readUntil(t, `42["annotate"`)
+	var echo []json.RawMessage
+	if err := json.Unmarshal([]byte(frame[2:]), &echo); err != nil || len(echo) != 2 {
+		t.Fatalf("annotate echo %s: %v", frame, err)
+	}
+	var got, want any
+	_ = json.Unmarshal(echo[1], &got)
+	_ = json.Unmarshal([]byte(payload), &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("annotate echo %s, want %s", echo[1], payload)
+	}
+	reply := cl.emitWithAck(t, 2, "roster", json.RawMessage(`{"ann":"online","bob":"away"}`))
+	if reply.Error != nil {
+		t.Fatalf("roster: %+v", reply.Error)
+	}
+	var roster map[string][]string
+	if err := json.Unmarshal(reply.Data, &roster); err != nil ||
+		!reflect.DeepEqual(roster, map[string][]string{"ann": {"online"}, "bob": {"away"}}) {
+		t.Errorf("roster ack %s (%v)", reply.Data, err)
 	}
 }
