@@ -125,28 +125,40 @@ func (w *shapeWalker) array(sh *Shape, raw []byte, field string) {
 // its first maxDetails unknown keys. ok is false for malformed input or a key
 // that appears twice.
 func splitObject(sh *Shape, raw []byte) (members map[string]json.RawMessage, unknown []string, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '{'
-		return nil, nil, false
-	}
 	members = make(map[string]json.RawMessage, len(sh.Fields))
-	seen := make(map[string]bool)
-	for dec.More() {
-		tok, err := dec.Token()
-		key, isKey := tok.(string)
-		var v json.RawMessage
-		if err != nil || !isKey || dec.Decode(&v) != nil || seen[key] {
-			return nil, nil, false
-		}
-		seen[key] = true
+	ok = eachMember(raw, func(key string, v json.RawMessage) {
 		switch {
 		case hasField(sh, key):
 			members[key] = v
 		case len(unknown) < maxDetails:
 			unknown = append(unknown, key)
 		}
+	})
+	if !ok {
+		return nil, nil, false
 	}
 	return members, unknown, true
+}
+
+// eachMember calls f with each member of the JSON object raw, in document
+// order. It reports false for malformed input or a key that appears twice.
+func eachMember(raw []byte, f func(key string, v json.RawMessage)) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // '{'
+		return false
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		key, isKey := tok.(string)
+		var v json.RawMessage
+		if err != nil || !isKey || dec.Decode(&v) != nil || seen[key] {
+			return false
+		}
+		seen[key] = true
+		f(key, v)
+	}
+	return true
 }
 
 func hasField(sh *Shape, name string) bool {

@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -39,20 +38,8 @@ type mapEntry struct {
 // mapEntries returns the members of a JSON object sorted by key. ok is
 // false for malformed input or a key that appears twice.
 func mapEntries(raw []byte) (entries []mapEntry, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '{'
+	if !eachMember(raw, func(key string, v json.RawMessage) { entries = append(entries, mapEntry{key, v}) }) {
 		return nil, false
-	}
-	seen := make(map[string]bool)
-	for dec.More() {
-		tok, err := dec.Token()
-		key, isKey := tok.(string)
-		var v json.RawMessage
-		if err != nil || !isKey || dec.Decode(&v) != nil || seen[key] {
-			return nil, false
-		}
-		seen[key] = true
-		entries = append(entries, mapEntry{key, v})
 	}
 	slices.SortFunc(entries, func(a, b mapEntry) int { return strings.Compare(a.key, b.key) })
 	return entries, true

@@ -160,9 +160,10 @@ func TestRooms(t *testing.T) {
 // TestShare sends a file as a binary attachment: the other members of the
 // room get it back as one, with the ack's id and ts; outsiders and invalid
 // files are refused.
-// TestJoinAckAcrossNodes: in a cluster, the join ack names the members on
-// every node, and the members on other nodes hear of the join.
-func TestJoinAckAcrossNodes(t *testing.T) {
+// twoNodes starts two teamchat nodes on one in-memory hub and waits until
+// each knows the other; it returns their URLs.
+func twoNodes(t *testing.T) (urlA, urlB string) {
+	t.Helper()
 	hub := memory.NewHub()
 	node := func() (string, *middleware.Server) {
 		return newTestNode(t, middleware.WithAdapter(hub.Adapter(), middleware.AdapterOptions{Heartbeat: 100 * time.Millisecond}))
@@ -174,6 +175,13 @@ func TestJoinAckAcrossNodes(t *testing.T) {
 			t.Fatal("the nodes do not know each other")
 		}
 	}
+	return urlA, urlB
+}
+
+// TestJoinAckAcrossNodes: in a cluster, the join ack names the members on
+// every node, and the members on other nodes hear of the join.
+func TestJoinAckAcrossNodes(t *testing.T) {
+	urlA, urlB := twoNodes(t)
 	ann, bob := login(t, urlA, "ann"), login(t, urlB, "bob")
 	if got, want := ack(t, ann, "join", map[string]string{"room": "ops"}), `{"data":{"room":"ops","members":["ann"]}}`; got != want {
 		t.Errorf("ann joins on node A: %s, want %s", got, want)

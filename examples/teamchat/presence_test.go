@@ -1,27 +1,11 @@
 package main
 
-import (
-	"testing"
-	"time"
-
-	"github.com/eventwire/eventwire/middleware"
-	"github.com/eventwire/eventwire/middleware/adapter/memory"
-)
+import "testing"
 
 // TestPresenceAcrossNodes: presence's ack is each named room's statuses by
 // user name, members on other nodes included, and they hear of the change.
 func TestPresenceAcrossNodes(t *testing.T) {
-	hub := memory.NewHub()
-	node := func() (string, *middleware.Server) {
-		return newTestNode(t, middleware.WithAdapter(hub.Adapter(), middleware.AdapterOptions{Heartbeat: 100 * time.Millisecond}))
-	}
-	urlA, a := node()
-	urlB, b := node()
-	for deadline := time.Now().Add(5 * time.Second); len(a.ClusterNodes()) == 0 || len(b.ClusterNodes()) == 0; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the nodes do not know each other")
-		}
-	}
+	urlA, urlB := twoNodes(t)
 	ann, bob := login(t, urlA, "ann"), login(t, urlB, "bob")
 	ack(t, ann, "join", map[string]string{"room": "ops"})
 	ack(t, bob, "join", map[string]string{"room": "ops"})

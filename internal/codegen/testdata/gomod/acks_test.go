@@ -132,14 +132,7 @@ func TestClientToServerAcks(t *testing.T) {
 // wait for an ack: the reply, its errors, a timeout and an emitter without
 // payload. The server's ack ids count up from 0 on each connection.
 func TestServerToClientAcks(t *testing.T) {
-	s := serve(t)
-	conns := make(chan *richevents.Conn, 1)
-	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
-		conns <- c
-		return nil
-	})
-	cl := connect(t, s.url, goodAuth)
-	conn := <-conns
+	_, cl, conn := serveConnected(t)
 
 	type result struct {
 		v   richevents.ConfirmAck

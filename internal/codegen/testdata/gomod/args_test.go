@@ -77,14 +77,7 @@ func TestSeveralArguments(t *testing.T) {
 }
 
 func TestEmitSeveralArguments(t *testing.T) {
-	s := serve(t)
-	conns := make(chan *richevents.Conn, 1)
-	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
-		conns <- c
-		return nil
-	})
-	cl := connect(t, s.url, goodAuth)
-	conn := <-conns
+	s, cl, conn := serveConnected(t)
 	if err := s.srv.Broadcast().EmitMove(5, 6, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -89,14 +89,7 @@ func (c *client) readBinary(t *testing.T, n int) []string {
 // attachments of a BINARY_EVENT and the client's BINARY_ACK comes back as
 // the typed reply; mirror's reply is a BINARY_ACK.
 func TestBytesToClient(t *testing.T) {
-	s := serve(t)
-	conns := make(chan *richevents.Conn, 1)
-	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
-		conns <- c
-		return nil
-	})
-	cl := connect(t, s.url, goodAuth)
-	conn := <-conns
+	_, cl, conn := serveConnected(t)
 
 	type result struct {
 		v   richevents.DownloadAck

@@ -4,21 +4,12 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"example.com/gentest/richevents"
 )
 
 // TestClusterOperations uses the generated cluster-wide helpers on a single
 // node (no adapter), where they act on this node's clients.
 func TestClusterOperations(t *testing.T) {
-	s := serve(t)
-	conns := make(chan *richevents.Conn, 1)
-	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
-		conns <- c
-		return nil
-	})
-	cl := connect(t, s.url, goodAuth)
-	conn := <-conns
+	s, cl, conn := serveConnected(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if n, err := s.srv.ClusterLen(ctx); err != nil || n != 1 {

@@ -53,14 +53,7 @@ func TestAnyAndDateTimeInbound(t *testing.T) {
 // goes out as RFC 3339 and passes the outbound check, a json.RawMessage
 // unchanged, and a required any left nil (null) is refused before sending.
 func TestAnyAndDateTimeOutbound(t *testing.T) {
-	s := serve(t)
-	conns := make(chan *richevents.Conn, 1)
-	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
-		conns <- c
-		return nil
-	})
-	cl := connect(t, s.url, goodAuth)
-	conn := <-conns
+	_, cl, conn := serveConnected(t)
 	at := time.Date(2026, 12, 8, 10, 30, 0, 250_000_000, time.FixedZone("", 3600))
 	if err := conn.EmitNote(at, json.RawMessage(`{"k":[1]}`)); err != nil {
 		t.Fatal(err)

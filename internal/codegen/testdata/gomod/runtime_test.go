@@ -258,6 +258,20 @@ func serve(t *testing.T) served {
 	return served{srv: srv, h: h, url: "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"}
 }
 
+// serveConnected starts a server as serve does and connects one client
+// with goodAuth: the client's side and the server's Conn for it.
+func serveConnected(t *testing.T) (served, *client, *richevents.Conn) {
+	t.Helper()
+	s := serve(t)
+	conns := make(chan *richevents.Conn, 1)
+	s.srv.OnConnect(func(ctx context.Context, c *richevents.Conn) error {
+		conns <- c
+		return nil
+	})
+	cl := connect(t, s.url, goodAuth)
+	return s, cl, <-conns
+}
+
 // dial opens a WebSocket to url and reads the Engine.IO open packet.
 func dial(t *testing.T, url string) *client {
 	t.Helper()
