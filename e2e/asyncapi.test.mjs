@@ -174,7 +174,9 @@ test("AsyncAPI export", { skip }, async (t) => {
       const want = {};
       for (const [address, ch] of Object.entries(s.channels)) {
         for (const [id, kind] of Object.entries(ch.ops)) want[id] = `${address} ${kind}`;
-        if (ch.auth) want["connect" + (address === "/" ? "" : address[1].toUpperCase() + address.slice(2))] = `${address} receive`;
+        const prefix = address === "/" ? "" : address[1].toUpperCase() + address.slice(2);
+        if (ch.auth) want["connect" + prefix] = `${address} receive`;
+        want["eventwireError" + prefix] = `${address} send`; // every namespace's eventwire:error
       }
       const got = {};
       for (const op of doc.operations()) {
@@ -191,6 +193,13 @@ test("AsyncAPI export", { skip }, async (t) => {
         }
       }
       assert.deepEqual(got, want);
+      // Every ack is the envelope {"data": reply} or {"error": eventwire.Error}.
+      for (const op of doc.operations()) {
+        if (!op.reply()) continue;
+        const [data, failed] = op.reply().messages().all()[0].payload().oneOf();
+        assert.deepEqual([data.required(), failed.required()], [["data"], ["error"]], op.id());
+        assert.equal(failed.properties().error.title(), "Error", op.id());
+      }
       if (s.json) {
         // The JSON form is the same document.
         const fromJSON = await parse(generate(s.spec, s.name + ".json"));
@@ -241,12 +250,12 @@ test("AsyncAPI export", { skip }, async (t) => {
     assert.equal(draw.items().length, 4);
     assert.equal(draw.minItems(), 2);
     assert.equal(draw.maxItems(), 4);
-    assert.deepEqual(draw.items()[3].enum(), ["line", "box"]);
 
     // Acks are replies with their own schema.
     const echo = doc.operations().get("receiveEcho");
-    assert.equal(echo.reply().messages().all()[0].payload().minLength(), 1);
-    const download = doc.operations().get("sendDownload").reply().messages().all()[0].payload();
+    const replyOf = (id) => doc.operations().get(id).reply().messages().all()[0].payload().oneOf()[0].properties().data;
+    assert.equal(replyOf("receiveEcho").minLength(), 1);
+    const download = replyOf("sendDownload");
     assert.equal(download.properties().head.contentEncoding(), "binary");
     assert.match(download.properties().head.description(), /binary attachment/);
 
@@ -285,8 +294,22 @@ test("AsyncAPI export", { skip }, async (t) => {
     assert.equal(statuses.propertyNames().pattern(), "^[a-z][a-z0-9_]*$");
     assert.equal(statuses.maxProperties(), 3);
     assert.deepEqual(statuses.additionalProperties().enum(), ["online", "away", "offline"]);
-    const rosterAck = doc.operations().get("receiveRoster").reply().messages().all()[0].payload();
+    const rosterAck = replyOf("receiveRoster");
     assert.equal(rosterAck.additionalProperties().type(), "array");
+
+    // An optional argument is null when a later one is given.
+    assert.deepEqual(note.items()[0].anyOf(), undefined);
+    const drawItems = draw.items();
+    assert.equal(drawItems[3].anyOf()[1].type(), "null");
+    assert.deepEqual(drawItems[3].anyOf()[0].enum(), ["line", "box"]);
+
+    // The error model: the eventwire:error event and the error object.
+    const failed = msg("eventwireError");
+    assert.equal(failed.name(), "eventwire:error");
+    const error = doc.components().schemas().get("eventwire.Error");
+    assert.deepEqual(Object.keys(error.properties()), ["code", "message", "details"]);
+    assert.deepEqual(error.properties().details.items().required(), ["field", "rule", "message"]);
+    assert.equal(failed.payload().allOf()[1].properties().event.type(), "string");
 
     // An event without data has no payload.
     assert.equal(msg("Tick").hasPayload(), false);

@@ -33,9 +33,9 @@ const framingDoc = `Socket.IO v5 over Engine.IO v4, WebSocket transport only. Th
 
 Each channel is a Socket.IO namespace (its address). A client joins one by sending the CONNECT packet 40 (or 40/admin, for a namespace other than "/") with its auth payload as JSON, e.g. 40{"token":"..."}; the server answers 40{"sid":"..."}, or 44{"message":...,"data":...} when it refuses.
 
-Each message is an event packet 42["name",payload] (42/admin,["name",payload] in a namespace). An event with args sends them as separate elements, 42["name",arg1,arg2]. An event that expects an acknowledgement carries an ack id, 42<id>["name",payload], and the other side answers with 43<id>[reply]: the operation's reply message. Bytes travel as binary attachments (packets 45 and 46).
+Each message is an event packet 42["name",payload] (42/admin,["name",payload] in a namespace). An event with args sends them as separate elements, 42["name",arg1,arg2]. An event that expects an acknowledgement carries an ack id, 42<id>["name",payload], and the other side answers with 43<id>[{"data":reply}] or 43<id>[{"error":{...}}]: the operation's reply message. Bytes travel as binary attachments (packets 45 and 46).
 
-A payload that fails its schema is refused with a machine-readable error (code invalid_payload and a detail per failed rule).`
+A payload that fails its schema is refused with a machine-readable error (code invalid_payload and a detail per failed rule, components.schemas eventwire.Error): as the ack's error when the event had an ack id, otherwise as the event eventwire:error.`
 
 // AsyncAPI returns the AsyncAPI 3.0 document of s: YAML when file ends in
 // .yaml or .yml, JSON when it ends in .json. Channels, messages,
@@ -129,6 +129,8 @@ func (ns namespace) channel() (obj, obj, error) {
 		}
 		msgs, ops = append(msgs, m), append(ops, op)
 	}
+	errMsg, errOp := ns.errorMessage(ref)
+	msgs, ops = append(msgs, errMsg), append(ops, errOp)
 	for _, e := range ns.events {
 		m, ack, err := message(e)
 		if err != nil {
@@ -212,10 +214,39 @@ func message(e *spec.Event) (obj, obj, error) {
 	// An ack has no wire name of its own, so no name: only a title.
 	ack := obj{
 		{"title", e.Name + " ack"},
-		{"summary", "The acknowledgement of " + e.Name + ", sent back as 43<id>[reply]."},
-		{"payload", p},
+		{"summary", "The acknowledgement of " + e.Name + `, sent back as 43<id>[{"data":reply}], or 43<id>[{"error":{...}}] when it failed.`},
+		{"payload", ackEnvelope(p)},
 	}
 	return m, ack, nil
+}
+
+// ackEnvelope is what an ACK carries in both directions: {"data": reply}
+// or {"error": {...}}.
+func ackEnvelope(reply obj) obj {
+	data := obj{{"type", "object"}, {"properties", obj{{"data", reply}}}, {"required", []string{"data"}}, {"additionalProperties", false}}
+	failed := obj{{"type", "object"}, {"properties", obj{{"error", obj{{"$ref", schemaRef + errorSchema}}}}}, {"required", []string{"error"}}, {"additionalProperties", false}}
+	return obj{{"oneOf", []any{data, failed}}}
+}
+
+// errorMessage is the eventwire:error event, which the server emits when an
+// event without an ack id fails, and its operation.
+func (ns namespace) errorMessage(channel obj) (member, member) {
+	m := obj{
+		{"name", "eventwire:error"},
+		{"title", "eventwire:error"},
+		{"summary", "An event the client sent without an ack id failed: the error and the event's name."},
+		{"payload", obj{{"allOf", []any{
+			obj{{"$ref", schemaRef + errorSchema}},
+			obj{{"type", "object"}, {"properties", obj{{"event", obj{{"type", "string"}, {"description", "The name of the event that failed."}}}}}, {"required", []string{"event"}}},
+		}}}},
+	}
+	op := obj{
+		{"action", "send"},
+		{"channel", channel},
+		{"summary", "The server tells a client that an event it sent failed (events sent with an ack id get the error as the ack instead)."},
+		{"messages", []any{obj{{"$ref", "#/channels/" + ns.id + "/messages/" + errorMessageID}}}},
+	}
+	return member{errorMessageID, m}, member{"eventwireError" + ns.prefix, op}
 }
 
 // operations are e's send (server to clients) and receive (clients to
@@ -274,6 +305,7 @@ func namedSchemas(s *spec.Spec) (obj, error) {
 		}
 		out = append(out, member{t.Name, sc})
 	}
+	out = append(out, errorSchemas()...)
 	sortMembers(out)
 	return out, nil
 }
@@ -300,4 +332,42 @@ func checkUnique(msgs obj, address string) error {
 
 func sortMembers(o obj) {
 	slices.SortStableFunc(o, func(a, b member) int { return strings.Compare(a.key, b.key) })
+}
+
+// The error model's ids in the document. Spec type names and event Go
+// names cannot hold a dot or start in lower case, so these never collide.
+const (
+	errorSchema    = "eventwire.Error"
+	detailSchema   = "eventwire.Detail"
+	errorMessageID = "eventwireError"
+)
+
+// errorSchemas are the error object and its details (docs/PROTOCOL.md,
+// "Errors").
+func errorSchemas() []member {
+	str := func(doc string) obj { return obj{{"type", "string"}, {"description", doc}} }
+	errObj := obj{
+		{"type", "object"},
+		{"title", "Error"},
+		{"description", "Why an event failed. Match on code and details, not on message."},
+		{"properties", obj{
+			{"code", str("For programs: unknown_event, not_allowed, invalid_payload, internal, rate_limited, or a code the handler returned.")},
+			{"message", str("For people.")},
+			{"details", obj{{"type", "array"}, {"description", "One per problem, for invalid_payload; left out when there are none."}, {"items", obj{{"$ref", schemaRef + detailSchema}}}}},
+		}},
+		{"required", []string{"code"}},
+	}
+	detail := obj{
+		{"type", "object"},
+		{"title", "Detail"},
+		{"description", "One rule a payload broke."},
+		{"properties", obj{
+			{"field", str(`The value's path: "" for the payload, name, items[2], tags.a, tags["a b"].`)},
+			{"rule", str("The rule: required, unknown, type, a rule of events.yaml (minLength, pattern, format, keyPattern...).")},
+			{"param", str("The rule's parameter, when it has one (500 for maxLength: 500).")},
+			{"message", str("For people.")},
+		}},
+		{"required", []string{"field", "rule", "message"}},
+	}
+	return []member{{errorSchema, errObj}, {detailSchema, detail}}
 }

@@ -160,9 +160,16 @@ func argsSchema(args []*spec.Field) (obj, error) {
 		if d := descriptionOf(s); d != "" {
 			label += " " + d
 		}
-		items = append(items, withDescription(s, label))
-		if a.Required {
+		switch {
+		case a.Required:
 			required++
+			items = append(items, withDescription(s, label))
+		case a.Schema.Resolve().Kind == spec.KindAny:
+			items = append(items, withDescription(s, label)) // {} admits null already
+		default:
+			// An optional argument before a given one is null on the wire
+			// (Go's nil, JS's undefined), and the server takes null as absent.
+			items = append(items, obj{{"description", label + " null when left out."}, {"anyOf", []any{withoutDescription(s), obj{{"type", "null"}}}}})
 		}
 	}
 	return obj{
@@ -183,6 +190,17 @@ func descriptionOf(o obj) string {
 		}
 	}
 	return ""
+}
+
+// withoutDescription is o without its description (its holder has one).
+func withoutDescription(o obj) obj {
+	out := make(obj, 0, len(o))
+	for _, m := range o {
+		if m.key != "description" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // withDescription sets o's description, wrapping a bare $ref (whose
