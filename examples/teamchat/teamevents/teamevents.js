@@ -303,8 +303,15 @@ function checkShape(node, value, path, out) {
   if (node.type === "map") {
     const map = /** @type {Record<string, unknown>} */ (value);
     const values = /** @type {SchemaNode} */ (node.values);
-    for (const key of mapKeys(map)) {
-      checkShape(values, map[key], mapKeyPath(path, key), out);
+    const entries = mapEntries(map);
+    if (entries.some(([name], i) => i > 0 && name === entries[i - 1][0])) {
+      // Two keys the server reads as one (lone surrogates become U+FFFD):
+      // its decoder refuses such an object as a whole.
+      out.push(detail(path, "type", "map"));
+      return;
+    }
+    for (const [name, key] of entries) {
+      checkShape(values, map[key], mapKeyPath(path, name), out);
     }
     return;
   }
@@ -387,7 +394,7 @@ function firstFailure(node, value) {
     if (node.minItems !== undefined && value.length < Number(node.minItems)) return ["minItems", node.minItems];
     if (node.maxItems !== undefined && value.length > Number(node.maxItems)) return ["maxItems", node.maxItems];
   } else if (node.type === "map") {
-    const size = mapKeys(/** @type {Record<string, unknown>} */ (value)).length;
+    const size = mapEntries(/** @type {Record<string, unknown>} */ (value)).length;
     if (node.minProperties !== undefined && size < Number(node.minProperties)) {
       return ["minProperties", node.minProperties];
     }
@@ -410,28 +417,33 @@ function firstFailure(node, value) {
 function checkMapRules(node, map, path, out) {
   const values = /** @type {SchemaNode} */ (node.values);
   const keyRe = node.keyPattern === undefined ? undefined : /** @type {RegExp} */ (patterns.get(node.keyPattern));
-  for (const key of mapKeys(map)) {
-    if (keyRe !== undefined && !keyRe.test(key)) {
-      out.push(detail(mapKeyPath(path, key), "keyPattern", node.keyPattern));
+  for (const [name, key] of mapEntries(map)) {
+    if (keyRe !== undefined && !keyRe.test(name)) {
+      out.push(detail(mapKeyPath(path, name), "keyPattern", node.keyPattern));
       continue;
     }
-    checkRules(values, map[key], mapKeyPath(path, key), out);
+    checkRules(values, map[key], mapKeyPath(path, name), out);
   }
 }
 
 /**
- * mapKeys are the keys of a map that JSON carries (undefined values are
- * left out), sorted by code point as the server sorts them (byte-wise
- * UTF-8): String's own sort compares UTF-16 units, which orders U+E000 to
- * U+FFFF after the characters beyond U+FFFF.
+ * mapEntries are the keys of a map that JSON carries (undefined values are
+ * left out), each as [the key the server reads, the key], sorted by code
+ * point as the server sorts them (byte-wise UTF-8): String's own sort
+ * compares UTF-16 units, which orders U+E000 to U+FFFF after the
+ * characters beyond U+FFFF. The server's JSON decoder reads a lone
+ * surrogate as U+FFFD, so details name the key as it does.
  * @param {Record<string, unknown>} map
- * @returns {string[]}
+ * @returns {[string, string][]}
  */
-function mapKeys(map) {
+function mapEntries(map) {
   return Object.keys(map)
     .filter((k) => map[k] !== undefined)
-    .sort(byCodePoint);
+    .map((k) => /** @type {[string, string]} */ ([k.replace(loneSurrogate, "\ufffd"), k]))
+    .sort((a, b) => byCodePoint(a[0], b[0]));
 }
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * @param {string} a
