@@ -51,7 +51,8 @@ type Error struct {
 // to the payload ("messageText", "author.name", "tags[2]", a map's entry
 // "labels.a" or `labels["a b"]` as mapKeyPath writes it; "" is the payload
 // itself); Rule uses the events.yaml vocabulary (required, type, unknown,
-// minLength, maxLength, min, max, minItems, maxItems, pattern, enum, format,
+// minLength, maxLength, min, max, minItems, maxItems, minBytes, maxBytes,
+// pattern, enum, format (param email, url, uuid or date-time),
 // minProperties, maxProperties, keyPattern).
 type Detail struct {
 	Field   string `json:"field"`

@@ -144,6 +144,9 @@ async function emitAll(s: Client): Promise<void> {
     matrix: { r: { c: [1, 2] } },
     flags: { x: true },
     levels: { k: "low" },
+    colors: { bg: "#00ff00" },
+    notes: { k: { ref: "n-1" } },
+    aliases: { p: ["@ann"] },
   });
   const roster: Record<string, string[]> = await s.emitRoster({ ann: "away" });
   console.log(drawn, echoed, joined.members, mirrored, sum, me.name, status, stamped, roster);

@@ -32,6 +32,7 @@ func kindImports(s *spec.Spec, imports []string) []string {
 			visit(f.Schema)
 		}
 		visit(sc.Items)
+		visit(sc.Values)
 	}
 	for _, t := range s.Types {
 		visit(t.Schema)

@@ -53,13 +53,7 @@ func (p *patterns) collectMap(s *spec.Schema) {
 		return
 	}
 	r := s.Rules
-	if re := r.KeyPattern; re != "" {
-		if _, ok := p.tags[re]; !ok {
-			p.regexes = append(p.regexes, re)
-			p.js = append(p.js, r.JSKeyPattern)
-			p.tags[re] = "ew_pattern_" + strconv.Itoa(len(p.regexes))
-		}
-	}
+	p.add(r.KeyPattern, r.JSKeyPattern)
 	rule := goMapRule{
 		MinProperties: intParam(r.MinProperties), MaxProperties: intParam(r.MaxProperties),
 		KeyPattern: r.KeyPattern, Values: p.validateTag(s.Values),

@@ -83,3 +83,63 @@ func TestReservedJSNamesComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailRuleListsComplete checks every place that lists the detail
+// rules against the runtime's: each rule middleware can report (the keys of
+// its detailTexts, read from the source) must be named in the .d.ts Detail
+// comment, the JS client's Detail typedef, the Go doc of middleware.Detail
+// and docs/PROTOCOL.md's table, and the format rule's date-time param
+// wherever the formats are listed.
+func TestDetailRuleListsComplete(t *testing.T) {
+	errorsGo := string(readFile(t, filepath.Join("..", "..", "middleware", "errors.go")))
+	block := regexp.MustCompile(`(?s)var detailTexts = map\[string\]\[2\]string\{(.*?)\n\}`).FindStringSubmatch(errorsGo)
+	if block == nil {
+		t.Fatal("middleware/errors.go declares no detailTexts map; update this test with where the runtime keeps its rules")
+	}
+	var rules []string
+	for _, m := range regexp.MustCompile(`"(\w+)":\s*\{`).FindAllStringSubmatch(block[1], -1) {
+		rules = append(rules, m[1])
+	}
+	if len(rules) < 10 {
+		t.Fatalf("read %d rules from detailTexts: %v", len(rules), rules)
+	}
+	files, err := renderCase(t, filepath.Join("testdata", "richevents"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineWith := func(name, text, marker string) string {
+		t.Helper()
+		for line := range strings.Lines(text) {
+			if strings.Contains(line, marker) {
+				return line
+			}
+		}
+		t.Fatalf("%s has no line with %q", name, marker)
+		return ""
+	}
+	goDoc := regexp.MustCompile(`(?s)// Detail is one problem.*?type Detail struct`).FindString(errorsGo)
+	protocol := string(readFile(t, filepath.Join("..", "..", "docs", "PROTOCOL.md")))
+	lists := []struct {
+		name, text string
+		dateTime   bool
+	}{
+		{"the .d.ts Detail.rule comment", lineWith("richevents.d.ts", string(files[DTSFile("richevents")]), "The events.yaml rule that failed"), true},
+		{"the JS client's Detail typedef", regexp.MustCompile(`(?s)@property \{string\} rule .*?\n \* @property`).FindString(string(files[JSFile("richevents")])), false},
+		{"the Go doc of middleware.Detail", goDoc, true},
+		{"docs/PROTOCOL.md's detail table", regexp.MustCompile(`(?s)\| rule \| param \| message \|.*?\n\n`).FindString(protocol), true},
+	}
+	for _, l := range lists {
+		if l.text == "" {
+			t.Errorf("%s not found", l.name)
+			continue
+		}
+		for _, r := range rules {
+			if !regexp.MustCompile(`\b` + r + `\b`).MatchString(l.text) {
+				t.Errorf("%s does not name rule %s", l.name, r)
+			}
+		}
+		if l.dateTime && !strings.Contains(l.text, "date-time") {
+			t.Errorf("%s does not name format's param date-time", l.name)
+		}
+	}
+}

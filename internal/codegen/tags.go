@@ -10,7 +10,8 @@ import (
 
 // patterns numbers the spec's distinct regular expressions ew_pattern_1,
 // ew_pattern_2, ... in the order collect first meets them: named types by
-// name, then payloads by event name, each depth first in field order.
+// name, then payloads by event name, each depth first in field order (a
+// map's key pattern before its values).
 type patterns struct {
 	tags    map[string]string // regex -> tag
 	regexes []string          // in tag order
@@ -25,20 +26,26 @@ func (p *patterns) collect(s *spec.Schema) {
 	if s == nil || s.Kind == spec.KindRef {
 		return // a named type is collected at its definition
 	}
-	if re := s.Rules.Pattern; re != "" {
-		if _, ok := p.tags[re]; !ok {
-			p.regexes = append(p.regexes, re)
-			p.js = append(p.js, s.Rules.JSPattern)
-			p.tags[re] = "ew_pattern_" + strconv.Itoa(len(p.regexes))
-		}
-	}
+	p.add(s.Rules.Pattern, s.Rules.JSPattern)
 	for _, f := range s.Fields {
 		p.collect(f.Schema)
 	}
 	p.collect(s.Items)
 	if s.Kind == spec.KindMap {
+		p.add(s.Rules.KeyPattern, s.Rules.JSKeyPattern)
+		p.collect(s.Values)
 		p.collectMap(s)
 	}
+}
+
+// add numbers regex re, of JavaScript form js, unless it has its tag.
+func (p *patterns) add(re, js string) {
+	if _, ok := p.tags[re]; ok || re == "" {
+		return
+	}
+	p.regexes = append(p.regexes, re)
+	p.js = append(p.js, js)
+	p.tags[re] = "ew_pattern_" + strconv.Itoa(len(p.regexes))
 }
 
 // check makes sure every pattern has its JavaScript form, which spec.Parse
@@ -70,6 +77,7 @@ func (p *patterns) ruleTags(s *spec.Schema) []string {
 		tags = appendBounds(tags, intParam(r.MinLength), intParam(r.MaxLength))
 		tags = appendEnum(tags, r.Enum)
 		if r.Pattern != "" {
+			p.add(r.Pattern, r.JSPattern) // a named type's, met before its definition
 			tags = append(tags, p.tags[r.Pattern])
 		}
 		if r.Format != spec.FormatNone && r.Format != spec.FormatDateTime { // date-time: the shape check

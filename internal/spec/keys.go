@@ -119,7 +119,7 @@ func (p *parser) checkKeys(es []entry, allowed []string, where string) {
 		}
 		fix := "allowed keys: " + strings.Join(allowed, ", ")
 		if s := suggestKey(e.key, allowed); s != "" {
-			fix = "did you mean " + quote(s) + "?"
+			fix = mapKeyFix(e.key, s, value(es, "type"))
 		}
 		p.add(e.k, "unknown key "+quote(e.key)+" in "+where, fix)
 	}
@@ -143,4 +143,27 @@ func keyNode(es []entry, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// mapKeyFix is the fix for key, which most likely meant suggested, in a
+// mapping whose type is t. JSON Schema's additionalProperties and
+// patternProperties suggest values and keyPattern, which only a map takes:
+// on any other type the fix says so rather than suggest a key that would
+// be refused next.
+func mapKeyFix(key, suggested string, t *yaml.Node) string {
+	fix := "did you mean " + quote(suggested) + "?"
+	if suggested != "values" && suggested != "keyPattern" || t == nil || t.Kind != yaml.ScalarNode {
+		return fix
+	}
+	switch {
+	case t.Value == "map" && strings.EqualFold(key, "patternProperties"):
+		return fix + ` keyPattern: "^[a-z]+$" checks a map's keys, and values: {type: string} its entries`
+	case t.Value == "map":
+		return fix
+	case t.Value == "object" && suggested == "keyPattern":
+		return "an object refuses unknown keys by itself; for keys that match a pattern use type: map with keyPattern: \"^[a-z]+$\" and values: {type: string}"
+	case t.Value == "object":
+		return "an object refuses unknown keys by itself; for arbitrary keys use type: map with values: {type: string}"
+	}
+	return suggested + " applies to maps: for arbitrary keys use type: map with values: {type: string}"
 }

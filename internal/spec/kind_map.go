@@ -87,9 +87,9 @@ func jsonSchemaKey(key string, allowed []string) string {
 	switch key {
 	case "properties":
 		target = "fields"
-	case "additionalProperties", "patternProperties":
+	case "additionalProperties":
 		target = "values"
-	case "propertyNames":
+	case "patternProperties", "propertyNames":
 		target = "keyPattern"
 	}
 	if target != "" && slices.Contains(allowed, target) {

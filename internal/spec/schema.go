@@ -11,6 +11,9 @@ func builtinKinds() []string {
 	return []string{"string", "integer", "number", "boolean", "object", "array", "bytes", "any", "map"}
 }
 
+// kindList names the built-in kinds for a fix: "string, ..., any, map".
+func kindList() string { return strings.Join(builtinKinds(), ", ") }
+
 func isBuiltin(s string) bool { return slices.Contains(builtinKinds(), s) }
 
 // typeSynonym maps type names from other languages to events.yaml's.
@@ -24,8 +27,10 @@ func typeSynonym(s string) string {
 		return "boolean"
 	case "str", "text", "char":
 		return "string"
-	case "dict", "struct", "record", "hash":
+	case "struct":
 		return "object"
+	case "dict", "record", "hash", "hashmap", "dictionary":
+		return "map"
 	case "list", "slice", "seq", "sequence", "tuple":
 		return "array"
 	case "json", "unknown", "interface", "mixed", "dynamic", "raw":
@@ -47,6 +52,10 @@ func (c schemaCtx) where() string {
 	switch {
 	case c.path == "":
 		return c.root
+	case c.path == "[]":
+		return "the items of " + c.root
+	case c.path == "{}":
+		return "the values of " + c.root
 	case strings.HasSuffix(c.path, "[]"):
 		return "items " + c.path + " of " + c.root
 	case strings.HasSuffix(c.path, "{}"):
@@ -100,7 +109,7 @@ func (p *parser) schemaBody(n *yaml.Node, es []entry, ctx schemaCtx) *Schema {
 // kind sets s.Kind from the type key t, resolving a named type's name.
 func (p *parser) kind(parent, t *yaml.Node, s *Schema, ctx schemaCtx) {
 	if t == nil {
-		p.add(parent, ctx.where()+" is missing type", "add type: string, integer, number, boolean, object, array or a named type")
+		p.add(parent, ctx.where()+" is missing type", "add type: "+kindList()+" or a named type")
 		return
 	}
 	name, ok := p.str(t, "type")
@@ -128,7 +137,7 @@ func (p *parser) kind(parent, t *yaml.Node, s *Schema, ctx schemaCtx) {
 		fix = timeTypeHint(name)
 	}
 	if fix == "" {
-		fix = "use string, integer, number, boolean, object, array or a type declared under types:"
+		fix = "use " + kindList() + " or a type declared under types:"
 	}
 	p.add(t, "unknown type "+quote(name), fix)
 }

@@ -5,7 +5,7 @@
 export interface Detail {
   /** JSON path in the payload, e.g. "author.name" or "tags[2]"; "" is the payload itself. */
   field: string;
-  /** The events.yaml rule that failed: required, type, unknown, minLength, maxLength, min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum or format. */
+  /** The events.yaml rule that failed: required, type, unknown, minLength, maxLength, min, max, minItems, maxItems, minBytes, maxBytes, pattern, enum, format (param email, url, uuid or date-time), minProperties, maxProperties or keyPattern. */
   rule: string;
   /** The rule's argument, e.g. "500". */
   param?: string;
