@@ -73,11 +73,16 @@ func (*handler) Annotate(ctx context.Context, c *richevents.Conn, m richevents.A
 	return c.EmitAnnotate(m)
 }
 
-// Roster replies with each user's status as a one-item list.
+// Roster replies with each user's status as a one-item list; the user
+// "crowd" gets six tags, one more than Tags' maxItems, which the outbound
+// check refuses.
 func (*handler) Roster(ctx context.Context, c *richevents.Conn, m richevents.Statuses) (map[string]richevents.Tags, error) {
 	out := make(map[string]richevents.Tags, len(m))
 	for name, status := range m {
 		out[name] = richevents.Tags{string(status)}
+		if name == "crowd" {
+			out[name] = richevents.Tags{"a", "b", "c", "d", "e", "f"}
+		}
 	}
 	return out, nil
 }
