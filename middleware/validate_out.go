@@ -75,6 +75,11 @@ func (s *Server) checkReply(e *eventEntry, r any, raw []byte) error {
 type invalidReplyError struct{ e *Error }
 
 func (r invalidReplyError) Error() string {
+	if ds := r.e.Details; len(ds) == 1 && ds[0].Field == "" && ds[0].Rule == "required" {
+		// The one way a handler's reply is missing: it encoded as null.
+		return "eventwire: the ack reply is null, and an ack is required like every payload, of type any too: " +
+			"return a value (a nil json.RawMessage, pointer, slice or map encodes as null)"
+	}
 	msg := "eventwire: the ack reply breaks the schema:"
 	for _, d := range r.e.Details {
 		msg += " " + d.Message + ";"

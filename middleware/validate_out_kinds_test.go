@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,57 @@ func TestOutboundValidationMapReply(t *testing.T) {
 			jsonEqual(t, got, `{"error":{"code":"internal","message":"internal error"}}`)
 			if logs := h.logs.String(); !strings.Contains(logs, tc.log) {
 				t.Errorf("the log does not name the broken rule (%q):\n%s", tc.log, logs)
+			}
+		})
+	}
+}
+
+// TestOutboundValidationNullReply answers acks with replies that encode as
+// null: an ack is required like every payload, of type any too, so the
+// client gets internal and the log says the reply is null and what to do.
+func TestOutboundValidationNullReply(t *testing.T) {
+	anyAck := &Shape{Kind: KindAny}
+	schema := Schema{Events: []Event{
+		{Name: "free", ClientSends: true, Ack: anyAck},
+		{Name: "obj", ClientSends: true, Ack: object(FieldShape{Name: "seen", Shape: &Shape{Kind: KindInteger}})},
+		{Name: "list", ClientSends: true, Ack: arrayOf(str())},
+	}}
+	const logged = "the ack reply is null, and an ack is required like every payload"
+	tests := []struct {
+		name, event string
+		register    func(*Server) error
+		want, log   string
+	}{
+		{"a nil json.RawMessage for any", "free", func(s *Server) error {
+			return HandleEmptyAck(s, "free", func(context.Context, *Conn) (json.RawMessage, error) { return nil, nil })
+		}, `{"error":{"code":"internal","message":"internal error"}}`, logged},
+		{"a json.RawMessage null for any", "free", func(s *Server) error {
+			return HandleEmptyAck(s, "free", func(context.Context, *Conn) (json.RawMessage, error) { return json.RawMessage("null"), nil })
+		}, `{"error":{"code":"internal","message":"internal error"}}`, logged},
+		{"a value for any", "free", func(s *Server) error {
+			return HandleEmptyAck(s, "free", func(context.Context, *Conn) (json.RawMessage, error) { return json.RawMessage(`[null]`), nil })
+		}, `{"data":[null]}`, ""},
+		{"a nil pointer for an object", "obj", func(s *Server) error {
+			return HandleEmptyAck(s, "obj", func(context.Context, *Conn) (*struct {
+				Seen int64 `json:"seen"`
+			}, error) {
+				return nil, nil
+			})
+		}, `{"error":{"code":"internal","message":"internal error"}}`, logged},
+		{"a nil slice for an array", "list", func(s *Server) error {
+			return HandleEmptyAck(s, "list", func(context.Context, *Conn) ([]string, error) { return nil, nil })
+		}, `{"error":{"code":"internal","message":"internal error"}}`, logged},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newSchemaHarness(t, schema, testConfig())
+			if err := tc.register(h.srv); err != nil {
+				t.Fatal(err)
+			}
+			cl, _ := h.connect()
+			jsonEqual(t, cl.emitAck(tc.event), tc.want)
+			if logs := h.logs.String(); tc.log != "" && !strings.Contains(logs, tc.log) {
+				t.Errorf("the log does not say the reply is null (%q):\n%s", tc.log, logs)
 			}
 		})
 	}

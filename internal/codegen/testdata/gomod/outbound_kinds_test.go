@@ -86,3 +86,18 @@ func TestOutboundMapReply(t *testing.T) {
 		t.Errorf("roster reply %s %+v", reply.Data, reply.Error)
 	}
 }
+
+// TestNullAnyReply has status's handler reply with a nil json.RawMessage:
+// an ack of any is required like every ack, so the client gets internal
+// (the server logs why) rather than a null reply.
+func TestNullAnyReply(t *testing.T) {
+	cl := connect(t, serve(t).url, goodAuth)
+	reply := cl.emitWithAck(t, 1, "status", json.RawMessage(`{"since":"2026-12-08T10:30:00Z","extra":"no reply"}`))
+	if reply.Error == nil || reply.Error.Code != "internal" || reply.Data != nil {
+		t.Errorf("status reply %s %+v, want internal", reply.Data, reply.Error)
+	}
+	reply = cl.emitWithAck(t, 2, "status", json.RawMessage(`{"since":"2026-12-08T10:30:00Z","extra":"reply","meta":null}`))
+	if reply.Error != nil || string(reply.Data) != `"absent"` {
+		t.Errorf("status reply %s %+v, want \"absent\"", reply.Data, reply.Error)
+	}
+}

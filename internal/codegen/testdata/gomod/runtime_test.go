@@ -130,8 +130,12 @@ func (*handler) Stamp(ctx context.Context, c *richevents.Conn, v time.Time) (ric
 }
 
 // Status replies with its meta as received; a meta left out or null is a
-// nil json.RawMessage, which the reply carries as the string "absent".
+// nil json.RawMessage, which the reply carries as the string "absent". An
+// extra of "no reply" makes it reply nil, which encodes as null.
 func (*handler) Status(ctx context.Context, c *richevents.Conn, m richevents.Status) (json.RawMessage, error) {
+	if string(m.Extra) == `"no reply"` {
+		return nil, nil // null, which an ack of any refuses like every ack
+	}
 	if m.Meta == nil {
 		return json.RawMessage(`"absent"`), nil
 	}
