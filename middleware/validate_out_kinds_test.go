@@ -3,6 +3,8 @@ package middleware
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +208,38 @@ func TestOutboundValidationNullReply(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOutboundMap emits a map of two entries with any keys, valid UTF-8
+// or not, through the outbound check: whatever it lets out, the inbound
+// check accepts as it was encoded, keys written alike included.
+func FuzzOutboundMap(f *testing.F) {
+	srv, err := New(outboundKindsSchema(), WithConfig(testConfig()), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	for _, seed := range []struct {
+		k1, k2 string
+		v1, v2 int64
+	}{
+		{"a", "b", 1, 2}, {"\xff", "\xfe", 1, 2}, {"\xff", "\ufffd", 1, 1}, {"a\x80", "a\xc0", 1, 1}, {"", "é", 0, 3},
+	} {
+		f.Add(seed.k1, seed.k2, seed.v1, seed.v2)
+	}
+	e := srv.events["inner"]
+	f.Fuzz(func(t *testing.T, k1, k2 string, v1, v2 int64) {
+		for _, v := range []any{inner{k1: v1, k2: v2}, map[string]int64{k1: v1, k2: v2}, &inner{k1: v1, k2: v2}} {
+			raw, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if srv.checkOutbound(e, []any{v}, [][]byte{raw}) != nil {
+				continue
+			}
+			if ds := checkInbound(&e.Event, []json.RawMessage{raw}); ds != nil {
+				t.Fatalf("%#v went out as %s, which the inbound check refuses: %+v", v, raw, ds)
+			}
+		}
+	})
 }
