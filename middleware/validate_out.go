@@ -124,7 +124,8 @@ func (s *Server) checkOutValue(event, arg string, v any, sh *Shape, tag string) 
 // another json.Marshaler, a map for an object), whose Go form says nothing
 // about the rules. A map with string keys holds a map Shape's entries, so
 // its rules (its tag, Schema.Maps) apply when they apply to its values: a
-// map[string]any passes on its Shape alone, as a map does for an object.
+// map[string]any passes on its Shape alone, as a map does for an object,
+// unless the values are of kind any.
 func rulesApply(t reflect.Type, sh *Shape) bool {
 	marshaler := reflect.TypeFor[json.Marshaler]()
 	for t.Kind() == reflect.Pointer {
@@ -140,7 +141,10 @@ func rulesApply(t reflect.Type, sh *Shape) bool {
 	case reflect.Interface:
 		return false
 	case reflect.Map:
-		return sh.Kind == KindMap && t.Key().Kind() == reflect.String && rulesApply(t.Elem(), sh.Values)
+		// Values of any take no rule (the spec refuses one), so a map of
+		// them, json.RawMessage or interface, gets its size and key rules.
+		return sh.Kind == KindMap && t.Key().Kind() == reflect.String &&
+			(sh.Values.Kind == KindAny || rulesApply(t.Elem(), sh.Values))
 	}
 	return decodesInto(t, sh.Kind)
 }

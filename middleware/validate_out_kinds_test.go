@@ -33,12 +33,14 @@ func outboundKindsSchema() Schema {
 			{Name: "log", ServerSends: true, Payload: arrayOf(dateTime())},
 			{Name: "rec", ServerSends: true, Payload: object(FieldShape{Name: "atr", Shape: dateTime()})},
 			{Name: "when", ServerSends: true, Payload: dateTime()},
+			{Name: "meta", ServerSends: true, Payload: mapOf(&Shape{Kind: KindAny}), Tag: "ew_map_4"},
 			{Name: "next", ServerSends: true, Payload: str()},
 		},
 		Maps: map[string]MapRule{
 			"ew_map_1": {MaxProperties: "2", Values: "min=1"},
 			"ew_map_2": {Values: "oneof=red blue"},
 			"ew_map_3": {MinProperties: "1", Values: "oneof=online away"},
+			"ew_map_4": {MaxProperties: "1", KeyPattern: "^[a-z]+$"},
 		},
 	}
 }
@@ -83,6 +85,13 @@ func TestOutboundValidationKinds(t *testing.T) {
 		{"an untyped map argument is checked on its shape", "tagged", []any{int64(1), map[string]any{"a": "bad"}}, nil},
 		{"an untyped map argument of the wrong type", "tagged", []any{int64(1), map[string]any{"a": 1}},
 			[]Detail{{Field: "labels.a", Rule: "type", Param: "string"}}},
+		// A map of any has no value rules, so its own rules apply to
+		// json.RawMessage and interface values alike.
+		{"a map of any", "meta", []any{map[string]json.RawMessage{"a": json.RawMessage(`[null]`)}}, nil},
+		{"a map of json.RawMessage over maxProperties", "meta", []any{map[string]json.RawMessage{"a": json.RawMessage(`1`), "b": nil}},
+			[]Detail{{Field: "", Rule: "maxProperties", Param: "1"}}},
+		{"a map[string]any with a key outside keyPattern", "meta", []any{map[string]any{"B": 1}},
+			[]Detail{{Field: "B", Rule: "keyPattern", Param: "^[a-z]+$"}}},
 		{"date-time strings", "log", []any{[]string{"2024-05-01T12:00:00Z", "2024-05-01T12:00:00.5+02:00"}}, nil},
 		{"a string in an array that is no date-time", "log", []any{[]string{"2024-05-01T12:00:00Z", "garbage"}},
 			[]Detail{{Field: "[1]", Rule: "format", Param: "date-time"}}},
