@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Outbound validation: what the server sends obeys the schema as what it
@@ -74,6 +75,11 @@ func (s *Server) checkReply(e *eventEntry, r any, raw []byte) error {
 type invalidReplyError struct{ e *Error }
 
 func (r invalidReplyError) Error() string {
+	if ds := r.e.Details; len(ds) == 1 && ds[0].Field == "" && ds[0].Rule == "required" {
+		// The one way a handler's reply is missing: it encoded as null.
+		return "eventwire: the ack reply is null, and an ack is required like every payload, of type any too: " +
+			"return a value (a nil json.RawMessage, pointer, slice or map encodes as null)"
+	}
 	msg := "eventwire: the ack reply breaks the schema:"
 	for _, d := range r.e.Details {
 		msg += " " + d.Message + ";"
@@ -88,7 +94,7 @@ func (r invalidReplyError) Error() string {
 // json.RawMessage or an interface only passed the Shape check.
 func (s *Server) checkOutValue(event, arg string, v any, sh *Shape, tag string) error {
 	t := reflect.TypeOf(v)
-	if t == nil || !rulesApply(t, sh.Kind) {
+	if t == nil || !rulesApply(t, sh) {
 		return nil
 	}
 	rv := reflect.ValueOf(v)
@@ -112,11 +118,15 @@ func (s *Server) checkOutValue(event, arg string, v any, sh *Shape, tag string) 
 	return err
 }
 
-// rulesApply reports whether validator's tags for a JSON value of kind k can
-// be applied to a Go value of type t: a type json decodes that value into,
-// but not one that holds any JSON (interface, map, json.RawMessage or
-// another json.Marshaler), whose Go form says nothing about the rules.
-func rulesApply(t reflect.Type, k Kind) bool {
+// rulesApply reports whether validator's tags for a JSON value of shape sh
+// can be applied to a Go value of type t: a type json decodes that value
+// into, but not one that holds any JSON (interface, json.RawMessage or
+// another json.Marshaler, a map for an object), whose Go form says nothing
+// about the rules. A map with string keys holds a map Shape's entries, so
+// its rules (its tag, Schema.Maps) apply when they apply to its values: a
+// map[string]any passes on its Shape alone, as a map does for an object,
+// unless the values are of kind any.
+func rulesApply(t reflect.Type, sh *Shape) bool {
 	marshaler := reflect.TypeFor[json.Marshaler]()
 	for t.Kind() == reflect.Pointer {
 		if t.Implements(marshaler) {
@@ -128,10 +138,15 @@ func rulesApply(t reflect.Type, k Kind) bool {
 		return false
 	}
 	switch t.Kind() {
-	case reflect.Interface, reflect.Map:
+	case reflect.Interface:
 		return false
+	case reflect.Map:
+		// Values of any take no rule (the spec refuses one), so a map of
+		// them, json.RawMessage or interface, gets its size and key rules.
+		return sh.Kind == KindMap && t.Key().Kind() == reflect.String &&
+			(sh.Values.Kind == KindAny || rulesApply(t.Elem(), sh.Values))
 	}
-	return decodesInto(t, k)
+	return decodesInto(t, sh.Kind)
 }
 
 // outboundError is the invalid_payload *Error of an emit or reply that
@@ -168,14 +183,83 @@ func allConform(e *eventEntry, args []any) bool {
 	return true
 }
 
-// valueConforms is conforms for v's type, and v not a nil pointer.
+// valueConforms is conforms for v's type, v not a nil pointer, and every
+// key of the maps in v valid UTF-8 (see mapKeysValid).
 func valueConforms(v any, sh *Shape) bool {
 	t := reflect.TypeOf(v)
 	if t == nil || !conformsCached(t, sh) {
 		return false
 	}
 	rv := reflect.ValueOf(v)
-	return rv.Kind() != reflect.Pointer || !rv.IsNil()
+	if rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return false
+	}
+	return !typeHoldsMap(t, 0) || mapKeysValid(rv)
+}
+
+// holdsMap caches typeHoldsMap per Go type.
+var holdsMap sync.Map // reflect.Type -> bool
+
+// typeHoldsMap reports whether a value of t, a type conforms trusts (no
+// interface, no marshaler, not recursive), can hold a map.
+func typeHoldsMap(t reflect.Type, depth int) bool {
+	if found, ok := holdsMap.Load(t); ok {
+		return found.(bool)
+	}
+	found := false
+	switch t.Kind() {
+	case reflect.Map:
+		found = true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		found = depth > 32 || typeHoldsMap(t.Elem(), depth+1)
+	case reflect.Struct:
+		for f := range t.Fields() {
+			if f.IsExported() && (depth > 32 || typeHoldsMap(f.Type, depth+1)) {
+				found = true
+				break
+			}
+		}
+	}
+	if depth == 0 {
+		holdsMap.Store(t, found)
+	}
+	return found
+}
+
+// mapKeysValid reports whether every key of every map in v is valid UTF-8.
+// encoding/json writes a key that is not as the valid string it decodes to,
+// with U+FFFD for each bad byte, so two keys can be written alike: a
+// duplicate the inbound check refuses. Such a value is walked as encoded
+// JSON, which refuses a duplicate too. v is of a type conforms trusts, so
+// the walk is finite.
+func mapKeysValid(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return v.IsNil() || mapKeysValid(v.Elem())
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 || !typeHoldsMap(v.Type().Elem(), 0) {
+			return true
+		}
+		for i := range v.Len() {
+			if !mapKeysValid(v.Index(i)) {
+				return false
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() && typeHoldsMap(f.Type, 0) && !mapKeysValid(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Map:
+		deeper := typeHoldsMap(v.Type().Elem(), 0)
+		for it := v.MapRange(); it.Next(); {
+			if !utf8.ValidString(it.Key().String()) || deeper && !mapKeysValid(it.Value()) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // conformance caches conforms per Shape and Go type: it depends on both
@@ -200,9 +284,11 @@ func conformsCached(t reflect.Type, sh *Shape) bool {
 // conforms reports whether encoding/json writes every non-nil value of type
 // t as a JSON value that passes the Shape check of sh: the right JSON
 // types, every required field present and never null, no unknown key.
-// It answers false whenever it cannot be sure (custom marshalers, maps,
-// interfaces, embedded structs, the ,string option, a required field or an
-// array item that can be nil), and the encoded JSON is walked instead.
+// It answers false whenever it cannot be sure (custom marshalers, maps
+// without string keys, interfaces, embedded structs, the ,string option, a
+// required field or an array item that can be nil, a string that must be a
+// date-time), and the encoded JSON is walked instead. Map keys are the one
+// thing a type cannot promise: valueConforms checks them per value.
 func conforms(t reflect.Type, sh *Shape, depth int) bool {
 	if depth > 32 {
 		return false
@@ -217,7 +303,9 @@ func conforms(t reflect.Type, sh *Shape, depth int) bool {
 	}
 	switch sh.Kind {
 	case KindString:
-		return t.Kind() == reflect.String
+		// Any Go string is a JSON string, but only the walk sees whether
+		// it is a date-time (a time.Time is a json.Marshaler: walked too).
+		return t.Kind() == reflect.String && sh.Format == ""
 	case KindInteger:
 		switch t.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -239,7 +327,8 @@ func conforms(t reflect.Type, sh *Shape, depth int) bool {
 	case KindObject:
 		return t.Kind() == reflect.Struct && structConforms(t, sh, depth)
 	case KindMap:
-		// encoding/json writes string keys as they are, sorted, once each.
+		// encoding/json writes string keys sorted, once each, and as they
+		// are when they are valid UTF-8 (see mapKeysValid).
 		return t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && !nullable(t.Elem()) &&
 			conforms(t.Elem(), sh.Values, depth+1)
 	}

@@ -239,6 +239,9 @@ func TestConforms(t *testing.T) {
 		{"a slice of pointers: null items", reflect.TypeFor[[]*string](), arrayOf(str()), false},
 		{"bytes", reflect.TypeFor[[]byte](), &Shape{Kind: KindBytes}, true},
 		{"a time.Time marshals itself", reflect.TypeFor[time.Time](), str(), false},
+		{"a string for a date-time: walked for its format", reflect.TypeFor[string](), dateTime(), false},
+		{"strings for date-times", reflect.TypeFor[[]string](), arrayOf(dateTime()), false},
+		{"a map of date-time strings", reflect.TypeFor[map[string]string](), mapOf(dateTime()), false},
 	}
 	for _, tt := range tests {
 		if got := conforms(tt.t, tt.sh, 0); got != tt.want {

@@ -73,11 +73,16 @@ func (*handler) Annotate(ctx context.Context, c *richevents.Conn, m richevents.A
 	return c.EmitAnnotate(m)
 }
 
-// Roster replies with each user's status as a one-item list.
+// Roster replies with each user's status as a one-item list; the user
+// "crowd" gets six tags, one more than Tags' maxItems, which the outbound
+// check refuses.
 func (*handler) Roster(ctx context.Context, c *richevents.Conn, m richevents.Statuses) (map[string]richevents.Tags, error) {
 	out := make(map[string]richevents.Tags, len(m))
 	for name, status := range m {
 		out[name] = richevents.Tags{string(status)}
+		if name == "crowd" {
+			out[name] = richevents.Tags{"a", "b", "c", "d", "e", "f"}
+		}
 	}
 	return out, nil
 }
@@ -125,8 +130,12 @@ func (*handler) Stamp(ctx context.Context, c *richevents.Conn, v time.Time) (ric
 }
 
 // Status replies with its meta as received; a meta left out or null is a
-// nil json.RawMessage, which the reply carries as the string "absent".
+// nil json.RawMessage, which the reply carries as the string "absent". An
+// extra of "no reply" makes it reply nil, which encodes as null.
 func (*handler) Status(ctx context.Context, c *richevents.Conn, m richevents.Status) (json.RawMessage, error) {
+	if string(m.Extra) == `"no reply"` {
+		return nil, nil // null, which an ack of any refuses like every ack
+	}
 	if m.Meta == nil {
 		return json.RawMessage(`"absent"`), nil
 	}
