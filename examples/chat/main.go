@@ -6,7 +6,7 @@
 //	EVENTWIRE_ADDR=127.0.0.1:8080 go run ./examples/chat
 package main
 
-//go:generate go run github.com/eventwire/eventwire/gen -spec ../../events.yaml -out ./chatevents -asyncapi asyncapi.yaml
+//go:generate go run github.com/eventwire/eventwire/gen -spec ../../events.yaml -out ./chatevents -asyncapi asyncapi.yaml -asyncapi-host 127.0.0.1:5050
 
 import (
 	"context"

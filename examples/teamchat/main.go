@@ -8,7 +8,7 @@
 //	EVENTWIRE_ADDR=127.0.0.1:8080 go run ./examples/teamchat
 package main
 
-//go:generate go run github.com/eventwire/eventwire/gen -spec events.yaml -out ./teamevents -asyncapi asyncapi.yaml
+//go:generate go run github.com/eventwire/eventwire/gen -spec events.yaml -out ./teamevents -asyncapi asyncapi.yaml -asyncapi-host 127.0.0.1:5060
 
 import (
 	"context"

@@ -164,7 +164,7 @@ func (ns namespace) connect(channel obj) (member, member, error) {
 		nsp = ns.address + ","
 	}
 	m := obj{
-		{"name", "connect"},
+		// No name: the auth is not an event, so no 42["connect",...].
 		{"title", "CONNECT auth"},
 		{"summary", "The auth payload of the Socket.IO CONNECT packet."},
 		{"description", joinDoc(ns.auth.Doc, "Sent once per namespace as 40"+nsp+"{...} (socket.io-client's auth option), not as an event. "+
@@ -200,7 +200,7 @@ func message(e *spec.Event) (obj, obj, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		m = append(m, member{"payload", p}) // kept when {}: any JSON value
+		m = append(m, member{"payload", notNull(e.Payload, p)})
 	default:
 		m.set("description", joinDoc(rest, "The event carries no data: 42[\""+e.Name+"\"]."))
 	}
@@ -211,6 +211,7 @@ func message(e *spec.Event) (obj, obj, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	p = notNull(e.Ack, p)
 	// An ack has no wire name of its own, so no name: only a title.
 	ack := obj{
 		{"title", e.Name + " ack"},
@@ -355,7 +356,7 @@ func errorSchemas() []member {
 			{"message", str("For people.")},
 			{"details", obj{{"type", "array"}, {"description", "One per problem, for invalid_payload; left out when there are none."}, {"items", obj{{"$ref", schemaRef + detailSchema}}}}},
 		}},
-		{"required", []string{"code"}},
+		{"required", []string{"code", "message"}},
 	}
 	detail := obj{
 		{"type", "object"},

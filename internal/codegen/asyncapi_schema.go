@@ -16,6 +16,10 @@ const schemaRef = "#/components/schemas/"
 const bytesDoc = "Binary data. It travels as a Socket.IO binary attachment: the JSON holds a placeholder " +
 	`{"_placeholder":true,"num":N} and the bytes follow in binary frame N (the packet type is 45/46 instead of 42/43).`
 
+// dateTimePattern is the form of a date-time the runtime accepts; it also
+// checks the calendar and the clock (no February 30, no second 60).
+const dateTimePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
+
 // jsonSchema maps one events.yaml schema to JSON Schema (draft-07, the
 // AsyncAPI 3.0 default schemaFormat). A named type is a $ref to
 // components.schemas; every other kind is inline.
@@ -70,6 +74,11 @@ func stringSchema(s *spec.Schema) obj {
 	o.set("minLength", intPtr(r.MinLength))
 	o.set("maxLength", intPtr(r.MaxLength))
 	o.set("pattern", r.JSPattern) // ECMA-262, as JSON Schema's pattern is; RE2's form is not
+	if r.Format == spec.FormatDateTime {
+		// JSON Schema's date-time also takes a lower-case t and z, which
+		// the runtime refuses (a date-time has no pattern rule of its own).
+		o.set("pattern", dateTimePattern)
+	}
 	return o
 }
 
@@ -110,10 +119,11 @@ func objectSchema(s *spec.Schema) (obj, error) {
 		if err != nil {
 			return nil, err
 		}
-		props = append(props, member{f.Name, fs})
 		if f.Required {
+			fs = notNull(f.Schema, fs)
 			required = append(required, f.Name)
 		}
+		props = append(props, member{f.Name, fs})
 	}
 	o := obj{{"type", "object"}}
 	o.set("title", s.GoName)
@@ -163,7 +173,7 @@ func argsSchema(args []*spec.Field) (obj, error) {
 		switch {
 		case a.Required:
 			required++
-			items = append(items, withDescription(s, label))
+			items = append(items, withDescription(notNull(a.Schema, s), label))
 		case a.Schema.Resolve().Kind == spec.KindAny:
 			items = append(items, withDescription(s, label)) // {} admits null already
 		default:
@@ -190,6 +200,21 @@ func descriptionOf(o obj) string {
 		}
 	}
 	return ""
+}
+
+// notNull marks a use of sc that may not be null: the runtime refuses null
+// for a required field or argument, a payload and an ack reply, which
+// only an any schema ({}) would otherwise admit. Array items and map
+// values of any may be null, so they are left as they are.
+func notNull(sc *spec.Schema, o obj) obj {
+	if sc.Resolve().Kind != spec.KindAny {
+		return o
+	}
+	not := member{"not", obj{{"type", "null"}}}
+	if len(o) > 0 && o[0].key == "$ref" { // draft-07 ignores a $ref's siblings
+		return obj{{"allOf", []any{o}}, not}
+	}
+	return append(o, not)
 }
 
 // withoutDescription is o without its description (its holder has one).
