@@ -212,8 +212,10 @@ test("presence sets statuses by room in a map; a bad key or value is refused wit
   assert.deepEqual(await refused({ statuses: { "Map A": "away", "map-a": "away" } }), [
     detail('statuses["Map A"]', "keyPattern", "^[a-z0-9-]{1,32}$", 'statuses["Map A"] is a key that must match ^[a-z0-9-]{1,32}$'),
   ]);
-  // An identifier key follows a dot; entries are checked in key order.
-  assert.deepEqual(await refused({ statuses: { ops: "asleep", "map-a": "away" } }), [
+  // An identifier key follows a dot; entries are checked in key order, not
+  // in the order they came in: dev's detail comes before ops's.
+  assert.deepEqual(await refused({ statuses: { ops: "asleep", "map-a": "away", dev: "later" } }), [
+    detail("statuses.dev", "enum", "online away busy", "statuses.dev must be one of online away busy"),
     detail("statuses.ops", "enum", "online away busy", "statuses.ops must be one of online away busy"),
   ]);
   assert.deepEqual(await refused({ statuses: { "map-a": 1 } }), [

@@ -11,6 +11,7 @@ package main
 //go:generate go run github.com/eventwire/eventwire/gen -spec events.yaml -out ./teamevents -asyncapi asyncapi.yaml -asyncapi-host 127.0.0.1:5060
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"embed"
@@ -21,6 +22,8 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eventwire/eventwire/examples/internal/serve"
@@ -90,7 +93,33 @@ var userName = middleware.NewRecoverableKey[teamevents.UserName]("name")
 
 // statuses are a connection's statuses by room name, as presence set them;
 // recoverable, so every node can tell them for a room's presence.
-var statuses = middleware.NewRecoverableKey[map[string]teamevents.Availability]("statuses")
+var statuses = middleware.NewRecoverableKey[map[string]setStatus]("statuses")
+
+// setStatus is a status presence set in a room and when. A user may have
+// several connections in a room (tabs, devices), each with its own statuses;
+// the room's presence tells, for each name, the status set last on any of
+// them (see presence).
+type setStatus struct {
+	Status teamevents.Availability `json:"status"`
+	At     int64                   `json:"at"` // nanoseconds since the epoch, from setAt
+}
+
+// lastSetAt is the latest At setAt gave on this node.
+var lastSetAt atomic.Int64
+
+// setAt is now in nanoseconds since the epoch, strictly after the last one
+// it gave on this node, so a status set later on a node always wins there
+// even when the clock does not move or steps back. Across nodes, "later"
+// is as far as their clocks agree.
+func setAt() int64 {
+	for {
+		last, now := lastSetAt.Load(), time.Now().UnixNano()
+		now = max(now, last+1)
+		if lastSetAt.CompareAndSwap(last, now) {
+			return now
+		}
+	}
+}
 
 // teamchat handles the events clients send.
 type teamchat struct {
@@ -194,7 +223,8 @@ func (t *teamchat) Typing(ctx context.Context, c *teamevents.Conn, room teameven
 // must have joined, tells the rooms' other members, and replies with each
 // room's presence: its members' statuses by user name, on every node.
 func (t *teamchat) Presence(ctx context.Context, c *teamevents.Conn, m teamevents.Presence) (map[string]teamevents.RoomPresence, error) {
-	for _, room := range slices.Sorted(maps.Keys(m.Statuses)) {
+	rooms := slices.Sorted(maps.Keys(m.Statuses))
+	for _, room := range rooms {
 		if !slices.Contains(c.Rooms(), room) {
 			return nil, errNotMember(teamevents.RoomName(room))
 		}
@@ -202,17 +232,34 @@ func (t *teamchat) Presence(ctx context.Context, c *teamevents.Conn, m teamevent
 	mine, _ := statuses.Get(c.Conn)
 	mine = maps.Clone(mine) // the stored map is never changed: other nodes read it as it was set
 	if mine == nil {
-		mine = map[string]teamevents.Availability{}
+		mine = map[string]setStatus{}
 	}
-	maps.Copy(mine, m.Statuses)
+	at := setAt()
+	for room, status := range m.Statuses {
+		mine[room] = setStatus{Status: status, At: at}
+	}
 	statuses.Set(c.Conn, mine)
-	out := make(map[string]teamevents.RoomPresence, len(m.Statuses))
-	for _, room := range slices.Sorted(maps.Keys(m.Statuses)) {
+	for _, room := range rooms {
 		changed := teamevents.PresenceChanged{Room: teamevents.RoomName(room), Name: t.nameOf(c), Status: m.Statuses[room]}
 		if err := c.To(room).EmitPresenceChanged(changed); err != nil {
 			return nil, err
 		}
-		out[room] = t.presence(ctx, room)
+	}
+	// One deadline for the whole ack, and the rooms asked at once: a node
+	// that does not answer then costs membersWait once, not once per room
+	// (up to 20 of them, past the client's ack timeout), and a connection's
+	// handlers run one at a time, so the wait would hold up its next events.
+	ctx, cancel := context.WithTimeout(ctx, membersWait)
+	defer cancel()
+	each := make([]teamevents.RoomPresence, len(rooms))
+	var wg sync.WaitGroup
+	for i, room := range rooms {
+		wg.Go(func() { each[i] = t.presence(ctx, room) })
+	}
+	wg.Wait()
+	out := make(map[string]teamevents.RoomPresence, len(rooms))
+	for i, room := range rooms {
+		out[room] = each[i]
 	}
 	return out, nil
 }
@@ -229,23 +276,31 @@ func forgetAvailability(c *teamevents.Conn, room string) {
 	statuses.Set(c.Conn, mine)
 }
 
-// presence is a room's members' statuses by name, on every node; a member
-// that set none is online.
+// presence is a room's members' statuses by name, on every node, as far as
+// they answer before ctx ends (the caller's deadline: it sets none). A name
+// with several connections in the room has the status set last on any of
+// them (on the same At, the greater status, so the answer does not depend
+// on the order of the connections); a name none of whose connections set
+// one is online.
 func (t *teamchat) presence(ctx context.Context, room string) teamevents.RoomPresence {
-	ctx, cancel := context.WithTimeout(ctx, membersWait)
-	defer cancel()
 	sockets, _ := t.srv.ClusterRoomMembers(ctx, room) // with an error: those that answered
-	out := teamevents.RoomPresence{}
+	latest := map[teamevents.UserName]setStatus{}
 	for _, s := range sockets {
 		name, ok := t.name.Remote(s)
 		if !ok {
 			continue
 		}
-		status := teamevents.AvailabilityOnline
-		if set, ok := statuses.Remote(s); ok && set[room] != "" {
-			status = set[room]
+		set, _ := statuses.Remote(s)
+		got, seen := latest[name]
+		if mine, ok := set[room]; ok && (!seen || mine.At > got.At || mine.At == got.At && mine.Status > got.Status) {
+			latest[name] = mine
+		} else if !seen {
+			latest[name] = setStatus{} // online, unless another connection set one
 		}
-		out[string(name)] = status
+	}
+	out := teamevents.RoomPresence{}
+	for name, set := range latest {
+		out[string(name)] = cmp.Or(set.Status, teamevents.AvailabilityOnline)
 	}
 	return out
 }

@@ -46,7 +46,7 @@ type MediaType string
 type RoomName string
 
 // RoomPresence is a named type of ../events.yaml.
-// A room's members' statuses, by user name.
+// A room's members' statuses, by user name. A user connected more than once has the status set last on any of its connections in the room; online if none set one.
 type RoomPresence map[string]Availability
 
 // UserName is a named type of ../events.yaml.

@@ -147,7 +147,7 @@ export type RoomName = string;
 
 /**
  * RoomPresence is a named type of ../events.yaml.
- * A room's members' statuses, by user name.
+ * A room's members' statuses, by user name. A user connected more than once has the status set last on any of its connections in the room; online if none set one.
  */
 export type RoomPresence = Record<string, Availability>;
 
